@@ -1,0 +1,93 @@
+#include "cli.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+namespace mexa::cli {
+
+bool parse(const std::vector<std::string>& args, const Command& command, po::options_description& options,
+           const po::positional_options_description& positional, po::variables_map& vm) {
+  po::options_description common("Common options");
+  common.add_options()("help,h", "show this help and exit")(
+      "config", po::value<std::string>(), "read options from an INI file (same keys as the flags; flags win)")(
+      "log-level", po::value<std::string>()->default_value("info"), "trace, debug, info, warn, error or off");
+  po::options_description all;
+  all.add(options).add(common);
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    if (vm.count("help")) {
+      std::cout << "Usage: " << command.usage << "\n\n" << command.summary << "\n\n" << all << "\n";
+      return false;
+    }
+    if (vm.count("config")) {
+      const std::string path = vm["config"].as<std::string>();
+      std::ifstream file(path);
+      if (!file) throw UsageError("cannot read config file " + path);
+      po::store(po::parse_config_file(file, options, /*allow_unregistered=*/false), vm);
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  setup_logging(vm["log-level"].as<std::string>());
+  return true;
+}
+
+void setup_logging(const std::string& level) {
+  const auto parsed = spdlog::level::from_str(level);
+  if (parsed == spdlog::level::off && level != "off") throw UsageError("unknown log level '" + level + "'");
+  static bool sink_set = false;
+  if (!sink_set) {
+    auto logger = spdlog::stderr_color_mt("mexa");
+    logger->set_pattern("[%H:%M:%S.%e] [%^%l%$] %v");
+    spdlog::set_default_logger(logger);
+    sink_set = true;
+  }
+  spdlog::set_level(parsed);
+}
+
+Progress::Progress(std::string what, int64_t total, std::string unit)
+    : what_(std::move(what)),
+      total_(total),
+      unit_(std::move(unit)),
+      tty_(isatty(STDERR_FILENO) != 0),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
+
+void Progress::update(int64_t done) {
+  using namespace std::chrono;
+  const auto now = steady_clock::now();
+  if (now - start_ < seconds(2) || now - last_ < seconds(1)) return;
+  last_ = now;
+  const double elapsed = duration<double>(now - start_).count();
+  const double rate = done / elapsed;
+  std::string line = what_ + ": " + std::to_string(done);
+  if (total_ > 0) {
+    const double eta = rate > 0 ? (total_ - done) / rate : 0;
+    char tail[96];
+    std::snprintf(tail, sizeof tail, "/%lld (%.0f%%), %.0f %s/s, ETA %.0f s", static_cast<long long>(total_),
+                  100.0 * done / total_, rate, unit_.c_str(), eta);
+    line += tail;
+  } else {
+    char tail[64];
+    std::snprintf(tail, sizeof tail, " %s, %.0f %s/s", unit_.c_str(), rate, unit_.c_str());
+    line += tail;
+  }
+  if (tty_)
+    std::fprintf(stderr, "\r%s\033[K", line.c_str());
+  else
+    std::fprintf(stderr, "%s\n", line.c_str());
+  printed_ = true;
+}
+
+void Progress::finish() {
+  if (printed_ && tty_) std::fprintf(stderr, "\n");
+  printed_ = false;
+}
+
+}  // namespace mexa::cli

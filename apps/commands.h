@@ -1,0 +1,12 @@
+// The subcommands of `mexa`, one file each.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace mexa::cli {
+
+int run_probe(const std::vector<std::string>& args);
+int run_version(const std::vector<std::string>& args);
+
+}  // namespace mexa::cli

@@ -1,0 +1,45 @@
+// `mexa version`: versions of mexa and its libraries, and the device that
+// `--device` would resolve to.
+#include <cstdio>
+#include <stdexcept>
+
+extern "C" {
+#include <libavcodec/version.h>
+#include <libavformat/version.h>
+}
+#include <H5public.h>
+#include <opencv2/core/version.hpp>
+
+#include "cli.h"
+#include "commands.h"
+#include "mexa/engine/device.h"
+
+namespace mexa::cli {
+
+int run_version(const std::vector<std::string>& args) {
+  static const Command command{"version", "Print the versions of mexa, LibTorch, FFmpeg, OpenCV and HDF5, and the "
+                                          "compute device chosen by --device.",
+                               "mexa version [--device auto|cpu|cuda[:N]]", run_version};
+  po::options_description options("Version options");
+  options.add_options()("device", po::value<std::string>()->default_value("auto"), "auto, cpu, cuda or cuda:N");
+  po::variables_map vm;
+  if (!parse(args, command, options, {}, vm)) return kOk;
+  std::printf("mexa      %s\n", engine::engine_version().c_str());
+  std::printf("LibTorch  %s\n", engine::torch_version().c_str());
+  std::printf("FFmpeg    libavformat %s, libavcodec %s\n", AV_STRINGIFY(LIBAVFORMAT_VERSION),
+              AV_STRINGIFY(LIBAVCODEC_VERSION));
+  std::printf("OpenCV    %s\n", CV_VERSION);
+  std::printf("HDF5      %d.%d.%d\n", H5_VERS_MAJOR, H5_VERS_MINOR, H5_VERS_RELEASE);
+  std::printf("CUDA      %d device(s)\n", engine::cuda_device_count());
+  try {
+    std::printf("device    %s\n", engine::resolve_device(vm["device"].as<std::string>()).name.c_str());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  } catch (const std::runtime_error& e) {
+    std::fprintf(stderr, "mexa version: %s\n", e.what());
+    return kFatal;
+  }
+  return kOk;
+}
+
+}  // namespace mexa::cli

@@ -1,0 +1,30 @@
+// Frame folders (CASME II `reg_img46.jpg`, DFME `img%d.jpg`, `%05d.png`): finds
+// the numbered image sequence in a folder so FFmpeg's image2 demuxer can read it.
+// Stateless, thread-safe.
+//
+//   auto seq = mexa::io::find_frame_sequence("sub01/EP02_01f");
+//   // seq.pattern == "sub01/EP02_01f/reg_img%d.jpg", seq.start_number == 46
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace mexa::io {
+
+struct FrameSequence {
+  std::string pattern;       ///< folder/prefix%d.ext or folder/prefix%0Nd.ext ('%' in folder escaped)
+  std::string first_file;    ///< path of the first frame file
+  int64_t start_number = 0;  ///< number in the first file's name
+  int64_t count = 0;         ///< files in the sequence (no gaps)
+};
+
+/// Scans `folder` for the numbered image sequence. Throws DecodeError naming the
+/// folder when there is none, when numbering is ambiguous, or when a number is
+/// missing between the first and the last frame (a gap).
+FrameSequence find_frame_sequence(const std::filesystem::path& folder);
+
+/// True for file extensions that FFmpeg's image2 demuxer reads as frames.
+bool is_image_extension(const std::string& extension);
+
+}  // namespace mexa::io

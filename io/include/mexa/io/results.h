@@ -1,0 +1,162 @@
+// io::ResultsWriter / io::ResultsReader: the HDF5 results file, schema
+// `mexa-results` version 1 (DESIGN.md section 6).
+//
+// Layout: groups /clips, /frames, /intervals of columnar datasets, chunked,
+// gzip+shuffle, extendable along the first axis. Each append() writes one
+// batch, flushes it, then records the new row counts in the group attribute
+// `rows` and flushes again: a crash (even SIGKILL) leaves a file whose
+// committed rows are every batch that append() returned from. Readers and
+// resume trust `rows`; a batch cut short by a crash is rolled back on resume.
+//
+// Not thread-safe: one writer per file, used from one thread.
+//
+//   mexa::io::ResultsWriter out("r.h5", meta, mexa::io::ResultsWriter::Mode::Resume);
+//   if (!out.contains("clip_001")) out.append(batch);
+//   mexa::io::ResultsReader in("r.h5");
+//   for (const auto& clip : in.clips()) ...
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace mexa::io {
+
+inline constexpr const char* kResultsSchema = "mexa-results";
+inline constexpr int kResultsSchemaVersion = 1;
+inline constexpr int kLandmarkCount = 68;
+
+/// Clip status codes of /clips/status.
+enum class ClipStatus : int8_t {
+  Ok = 0,
+  NoFace = 1,
+  DecodeError = 2,
+  BadAnnotation = 3,
+  ModelError = 4,
+};
+
+enum class FramePhase : int8_t { None = 0, OnsetToApex = 1, Apex = 2, ApexToOffset = 3 };
+
+/// Provenance and shape of a results file (root attributes).
+struct ResultsMeta {
+  std::vector<std::string> class_names;  ///< C = size(); probs are [N, C]
+  int feature_dim = 1;                   ///< D of /clips/apex_feature [N, D]
+  std::string model;
+  std::string checkpoint_sha256;
+  std::string config;                    ///< INI text of the run
+  bool frame_landmarks = false;          ///< /frames/landmarks [M, 68, 2]
+  bool frame_probs = false;              ///< /frames/probs [M, C]
+  // Filled by the writer / read back by the reader:
+  std::string schema = kResultsSchema;
+  int schema_version = kResultsSchemaVersion;
+  std::string engine_version;
+  std::string created_utc;
+};
+
+struct ClipRow {
+  std::string id;
+  std::string source;
+  std::string subject;
+  ClipStatus status = ClipStatus::Ok;
+  std::string error;
+  double fps = 0;
+  int64_t n_frames = 0;
+  int32_t onset = -1;
+  int32_t apex = -1;
+  int32_t offset = -1;
+  int8_t apex_source = 0;  ///< 0 annotated, 1 spotted
+  int16_t label = -1;      ///< -1 unknown
+  int16_t pred = -1;
+  std::vector<float> probs;         ///< C values (empty: written as NaN)
+  std::vector<float> apex_feature;  ///< D values (empty: written as NaN)
+  int64_t frame_start = 0;          ///< set by the writer: first row in /frames
+  int64_t frame_count = 0;          ///< set by the writer
+};
+
+struct FrameRow {
+  int64_t clip = 0;  ///< on append: index into the batch's clips; on read: row in /clips
+  int64_t index = 0;
+  double time = 0;
+  std::array<float, 4> face_box{};  ///< x, y, width, height in pixels
+  float face_confidence = 0;
+  uint8_t success = 0;
+  float motion = 0;
+  FramePhase phase = FramePhase::None;
+  std::vector<float> landmarks;  ///< 136 values (x0, y0, x1, ...) when meta.frame_landmarks
+  std::vector<float> probs;      ///< C values when meta.frame_probs
+};
+
+struct IntervalRow {
+  int64_t clip = 0;  ///< on append: index into the batch's clips; on read: row in /clips
+  int32_t onset = 0;
+  int32_t apex = 0;
+  int32_t offset = 0;
+  float score = 0;
+  int16_t pred = -1;
+  std::vector<float> probs;  ///< C values
+};
+
+/// Rows written together. A clip's frames must follow the frames of the clip before it.
+struct ResultsBatch {
+  std::vector<ClipRow> clips;
+  std::vector<FrameRow> frames;
+  std::vector<IntervalRow> intervals;
+};
+
+class ResultsWriter {
+ public:
+  enum class Mode {
+    Create,     ///< a new file; fails when the path exists
+    Overwrite,  ///< a new file, replacing any file at the path
+    Resume,     ///< open an existing file (same classes and shapes) or create one
+  };
+
+  /// Throws StorageError naming the file on any HDF5 failure or schema mismatch.
+  ResultsWriter(const std::string& path, const ResultsMeta& meta, Mode mode);
+  ~ResultsWriter();
+  ResultsWriter(ResultsWriter&&) noexcept;
+  ResultsWriter& operator=(ResultsWriter&&) noexcept;
+
+  /// True when a clip with this id was committed (in this or an earlier run).
+  bool contains(const std::string& clip_id) const;
+  int64_t clip_count() const;
+  int64_t frame_count() const;
+  int64_t interval_count() const;
+
+  /// Writes, flushes and commits one batch. Throws StorageError (the file then
+  /// still holds every earlier batch).
+  void append(const ResultsBatch& batch);
+  /// Closes the file; the destructor does the same, swallowing errors.
+  void close();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class ResultsReader {
+ public:
+  /// Opens read-only; throws StorageError when the file is not a mexa results file.
+  explicit ResultsReader(const std::string& path);
+  ~ResultsReader();
+  ResultsReader(ResultsReader&&) noexcept;
+  ResultsReader& operator=(ResultsReader&&) noexcept;
+
+  const ResultsMeta& meta() const;
+  int64_t clip_count() const;  ///< committed rows
+  int64_t frame_count() const;
+  int64_t interval_count() const;
+
+  std::vector<ClipRow> clips(int64_t first = 0, int64_t count = -1) const;
+  std::vector<FrameRow> frames(int64_t first = 0, int64_t count = -1) const;
+  std::vector<IntervalRow> intervals(int64_t first = 0, int64_t count = -1) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mexa::io

@@ -1,0 +1,798 @@
+#include "mexa/io/results.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <limits>
+#include <map>
+
+#include "hdf5_handle.h"
+#include "mexa/io/errors.h"
+
+#ifndef MEXA_VERSION
+#define MEXA_VERSION "unknown"
+#endif
+
+namespace mexa::io {
+
+using h5::check;
+using h5::check_status;
+using h5::Handle;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr hsize_t kClipChunkRows = 256;
+constexpr hsize_t kFrameChunkRows = 4096;
+constexpr hsize_t kIntervalChunkRows = 256;
+constexpr int kGzipLevel = 4;
+constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
+
+Handle string_type() {
+  Handle type(H5Tcopy(H5T_C_S1));
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  return type;
+}
+
+std::string utc_now() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+// ---------------------------------------------------------------- attributes
+
+void write_string_attr(hid_t object, const std::string& file, const char* name, const std::string& value) {
+  Handle type = string_type();
+  Handle space(H5Screate(H5S_SCALAR));
+  if (H5Aexists(object, name) > 0) H5Adelete(object, name);
+  Handle attr(check(H5Acreate2(object, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), file, name));
+  const char* data = value.c_str();
+  check_status(H5Awrite(attr.get(), type.get(), &data), file, std::string("write attribute ") + name);
+}
+
+void write_strings_attr(hid_t object, const std::string& file, const char* name, const std::vector<std::string>& values) {
+  Handle type = string_type();
+  const hsize_t n = values.size();
+  Handle space(H5Screate_simple(1, &n, nullptr));
+  if (H5Aexists(object, name) > 0) H5Adelete(object, name);
+  Handle attr(check(H5Acreate2(object, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), file, name));
+  std::vector<const char*> data;
+  for (const auto& v : values) data.push_back(v.c_str());
+  check_status(H5Awrite(attr.get(), type.get(), data.data()), file, std::string("write attribute ") + name);
+}
+
+void write_int64_attr(hid_t object, const std::string& file, const char* name, int64_t value) {
+  Handle space(H5Screate(H5S_SCALAR));
+  Handle attr;
+  if (H5Aexists(object, name) > 0)
+    attr = Handle(check(H5Aopen(object, name, H5P_DEFAULT), file, name));
+  else
+    attr = Handle(check(H5Acreate2(object, name, H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), file, name));
+  check_status(H5Awrite(attr.get(), H5T_NATIVE_INT64, &value), file, std::string("write attribute ") + name);
+}
+
+std::vector<std::string> read_strings_attr(hid_t object, const std::string& file, const char* name) {
+  if (H5Aexists(object, name) <= 0) throw StorageError(file, std::string("missing attribute '") + name + "'");
+  Handle attr(check(H5Aopen(object, name, H5P_DEFAULT), file, name));
+  Handle space(H5Aget_space(attr.get()));
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  std::vector<char*> data(static_cast<size_t>(std::max<hssize_t>(n, 0)), nullptr);
+  Handle type = string_type();
+  check_status(H5Aread(attr.get(), type.get(), data.data()), file, std::string("read attribute ") + name);
+  std::vector<std::string> values;
+  for (char* s : data) values.emplace_back(s ? s : "");
+  H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, data.data());
+  return values;
+}
+
+std::string read_string_attr(hid_t object, const std::string& file, const char* name) {
+  auto values = read_strings_attr(object, file, name);
+  return values.empty() ? std::string() : values.front();
+}
+
+int64_t read_int64_attr(hid_t object, const std::string& file, const char* name) {
+  if (H5Aexists(object, name) <= 0) throw StorageError(file, std::string("missing attribute '") + name + "'");
+  Handle attr(check(H5Aopen(object, name, H5P_DEFAULT), file, name));
+  int64_t value = 0;
+  check_status(H5Aread(attr.get(), H5T_NATIVE_INT64, &value), file, std::string("read attribute ") + name);
+  return value;
+}
+
+// ---------------------------------------------------------------- columns
+
+/// One dataset of a group: rows along an unlimited first axis, fixed inner shape.
+class Column {
+ public:
+  Column() = default;
+
+  static Column create(hid_t group, const std::string& file, const std::string& name, hid_t type,
+                       std::vector<hsize_t> inner, hsize_t chunk_rows) {
+    Column c(file, name, inner);
+    std::vector<hsize_t> dims{0}, max_dims{H5S_UNLIMITED}, chunk{chunk_rows};
+    for (hsize_t d : inner) {
+      dims.push_back(d);
+      max_dims.push_back(d);
+      chunk.push_back(d);
+    }
+    Handle space(check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max_dims.data()), file, name));
+    Handle props(H5Pcreate(H5P_DATASET_CREATE));
+    check_status(H5Pset_chunk(props.get(), static_cast<int>(chunk.size()), chunk.data()), file, name);
+    check_status(H5Pset_shuffle(props.get()), file, name);
+    check_status(H5Pset_deflate(props.get(), kGzipLevel), file, name);
+    c.dataset_ = Handle(check(H5Dcreate2(group, name.c_str(), type, space.get(), H5P_DEFAULT, props.get(), H5P_DEFAULT),
+                              file, "create dataset " + name));
+    return c;
+  }
+
+  static Column open(hid_t group, const std::string& file, const std::string& name) {
+    if (H5Lexists(group, name.c_str(), H5P_DEFAULT) <= 0) throw StorageError(file, "missing dataset '" + name + "'");
+    Column c(file, name, {});
+    c.dataset_ = Handle(check(H5Dopen2(group, name.c_str(), H5P_DEFAULT), file, "open dataset " + name));
+    Handle space(H5Dget_space(c.dataset_.get()));
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    std::vector<hsize_t> dims(static_cast<size_t>(std::max(rank, 1)));
+    H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+    c.inner_.assign(dims.begin() + 1, dims.end());
+    return c;
+  }
+
+  bool valid() const { return dataset_.valid(); }
+  const std::vector<hsize_t>& inner() const { return inner_; }
+  hsize_t row_elements() const {
+    hsize_t n = 1;
+    for (hsize_t d : inner_) n *= d;
+    return n;
+  }
+
+  hsize_t rows() const {
+    Handle space(H5Dget_space(dataset_.get()));
+    hsize_t dims[3] = {};
+    H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+    return dims[0];
+  }
+
+  void resize(hsize_t rows) {
+    std::vector<hsize_t> dims{rows};
+    dims.insert(dims.end(), inner_.begin(), inner_.end());
+    check_status(H5Dset_extent(dataset_.get(), dims.data()), file_, "resize " + name_);
+  }
+
+  /// Writes `count` rows at `first`, growing the dataset when needed.
+  void write(hsize_t first, hsize_t count, hid_t memory_type, const void* data) {
+    if (count == 0) return;
+    if (rows() < first + count) resize(first + count);
+    Handle file_space(H5Dget_space(dataset_.get()));
+    std::vector<hsize_t> start{first}, extent{count};
+    for (hsize_t d : inner_) {
+      start.push_back(0);
+      extent.push_back(d);
+    }
+    check_status(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr),
+                 file_, name_);
+    Handle memory_space(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr));
+    check_status(H5Dwrite(dataset_.get(), memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT, data), file_,
+                 "write " + name_);
+  }
+
+  void read(hsize_t first, hsize_t count, hid_t memory_type, void* data) const {
+    if (count == 0) return;
+    Handle file_space(H5Dget_space(dataset_.get()));
+    std::vector<hsize_t> start{first}, extent{count};
+    for (hsize_t d : inner_) {
+      start.push_back(0);
+      extent.push_back(d);
+    }
+    check_status(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr),
+                 file_, name_);
+    Handle memory_space(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr));
+    check_status(H5Dread(dataset_.get(), memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT, data), file_,
+                 "read " + name_);
+  }
+
+  std::vector<std::string> read_strings(hsize_t first, hsize_t count) const {
+    std::vector<char*> raw(count, nullptr);
+    Handle type = string_type();
+    read(first, count, type.get(), raw.data());
+    std::vector<std::string> values;
+    values.reserve(count);
+    for (char* s : raw) values.emplace_back(s ? s : "");
+    Handle space(H5Screate_simple(1, &count, nullptr));
+    if (count > 0) H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, raw.data());
+    return values;
+  }
+
+  void write_strings(hsize_t first, const std::vector<const std::string*>& values) {
+    std::vector<const char*> raw;
+    raw.reserve(values.size());
+    for (const std::string* s : values) raw.push_back(s->c_str());
+    Handle type = string_type();
+    write(first, raw.size(), type.get(), raw.data());
+  }
+
+ private:
+  Column(std::string file, std::string name, std::vector<hsize_t> inner)
+      : file_(std::move(file)), name_(std::move(name)), inner_(std::move(inner)) {}
+
+  std::string file_;
+  std::string name_;
+  std::vector<hsize_t> inner_;
+  Handle dataset_;
+};
+
+/// Copies a per-row vector into a dense [rows, width] buffer; missing rows are NaN.
+template <typename Row, typename Get>
+std::vector<float> dense(const std::vector<Row>& rows, size_t width, Get get, const std::string& file,
+                         const char* what) {
+  std::vector<float> out(rows.size() * width, kMissing);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const std::vector<float>& values = get(rows[i]);
+    if (values.empty()) continue;
+    if (values.size() != width)
+      throw StorageError(file, std::string(what) + " of row " + std::to_string(i) + " has " +
+                                   std::to_string(values.size()) + " values, expected " + std::to_string(width));
+    std::copy(values.begin(), values.end(), out.begin() + static_cast<std::ptrdiff_t>(i * width));
+  }
+  return out;
+}
+
+template <typename T, typename Row, typename Get>
+std::vector<T> gather(const std::vector<Row>& rows, Get get) {
+  std::vector<T> out;
+  out.reserve(rows.size());
+  for (const Row& r : rows) out.push_back(static_cast<T>(get(r)));
+  return out;
+}
+
+std::vector<float> split_row(const std::vector<float>& all, size_t row, size_t width) {
+  const auto begin = all.begin() + static_cast<std::ptrdiff_t>(row * width);
+  return {begin, begin + static_cast<std::ptrdiff_t>(width)};
+}
+
+// Column names and element types of schema v1, in file order.
+struct ColumnSpec {
+  const char* name;
+  hid_t file_type;  // resolved at run time: H5T_* are not constants
+  std::vector<hsize_t> inner;
+};
+
+/// The three groups' columns, opened or created.
+struct Tables {
+  Handle clips_group, frames_group, intervals_group;
+  std::map<std::string, Column> clips, frames, intervals;
+};
+
+struct Schema {
+  std::vector<std::pair<ColumnSpec, bool>> clips, frames, intervals;  // (spec, is_string)
+};
+
+Schema schema_for(hsize_t classes, hsize_t feature_dim, bool landmarks, bool frame_probs) {
+  const hid_t str = -1;
+  Schema s;
+  s.clips = {
+      {{"id", str, {}}, true},
+      {{"source", str, {}}, true},
+      {{"subject", str, {}}, true},
+      {{"status", H5T_STD_I8LE, {}}, false},
+      {{"error", str, {}}, true},
+      {{"fps", H5T_IEEE_F64LE, {}}, false},
+      {{"n_frames", H5T_STD_I64LE, {}}, false},
+      {{"onset", H5T_STD_I32LE, {}}, false},
+      {{"apex", H5T_STD_I32LE, {}}, false},
+      {{"offset", H5T_STD_I32LE, {}}, false},
+      {{"apex_source", H5T_STD_I8LE, {}}, false},
+      {{"label", H5T_STD_I16LE, {}}, false},
+      {{"pred", H5T_STD_I16LE, {}}, false},
+      {{"probs", H5T_IEEE_F32LE, {classes}}, false},
+      {{"apex_feature", H5T_IEEE_F32LE, {feature_dim}}, false},
+      {{"frame_start", H5T_STD_I64LE, {}}, false},
+      {{"frame_count", H5T_STD_I64LE, {}}, false},
+  };
+  s.frames = {
+      {{"clip", H5T_STD_I64LE, {}}, false},
+      {{"index", H5T_STD_I64LE, {}}, false},
+      {{"time", H5T_IEEE_F64LE, {}}, false},
+      {{"face_box", H5T_IEEE_F32LE, {4}}, false},
+      {{"face_confidence", H5T_IEEE_F32LE, {}}, false},
+      {{"success", H5T_STD_U8LE, {}}, false},
+      {{"motion", H5T_IEEE_F32LE, {}}, false},
+      {{"phase", H5T_STD_I8LE, {}}, false},
+  };
+  if (landmarks) s.frames.push_back({{"landmarks", H5T_IEEE_F32LE, {kLandmarkCount, 2}}, false});
+  if (frame_probs) s.frames.push_back({{"probs", H5T_IEEE_F32LE, {classes}}, false});
+  s.intervals = {
+      {{"clip", H5T_STD_I64LE, {}}, false},
+      {{"onset", H5T_STD_I32LE, {}}, false},
+      {{"apex", H5T_STD_I32LE, {}}, false},
+      {{"offset", H5T_STD_I32LE, {}}, false},
+      {{"score", H5T_IEEE_F32LE, {}}, false},
+      {{"pred", H5T_STD_I16LE, {}}, false},
+      {{"probs", H5T_IEEE_F32LE, {classes}}, false},
+  };
+  return s;
+}
+
+void create_columns(hid_t group, const std::string& file, const std::vector<std::pair<ColumnSpec, bool>>& specs,
+                    hsize_t chunk_rows, std::map<std::string, Column>& out) {
+  for (const auto& [spec, is_string] : specs) {
+    Handle str = string_type();
+    const hid_t type = is_string ? str.get() : spec.file_type;
+    out.emplace(spec.name, Column::create(group, file, spec.name, type, spec.inner, chunk_rows));
+  }
+}
+
+void open_columns(hid_t group, const std::string& file, const std::vector<std::pair<ColumnSpec, bool>>& specs,
+                  std::map<std::string, Column>& out) {
+  for (const auto& [spec, is_string] : specs) {
+    Column c = Column::open(group, file, spec.name);
+    if (c.inner() != spec.inner)
+      throw StorageError(file, std::string("dataset '") + spec.name + "' has another shape than this run writes");
+    out.emplace(spec.name, std::move(c));
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- writer
+
+struct ResultsWriter::Impl {
+  std::string path;
+  ResultsMeta meta;
+  Handle file;
+  Tables tables;
+  int64_t clip_rows = 0, frame_rows = 0, interval_rows = 0;
+  std::unordered_set<std::string> ids;
+  h5::QuietErrors quiet;
+
+  Schema schema() const {
+    return schema_for(meta.class_names.size(), static_cast<hsize_t>(meta.feature_dim), meta.frame_landmarks,
+                      meta.frame_probs);
+  }
+
+  static Handle file_access() {
+    Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
+    H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110);
+    // Keep dirty metadata in memory until we flush, so the file on disk only
+    // ever changes at a flush (no eviction writes half a batch's metadata).
+    H5AC_cache_config_t config{};
+    config.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+    H5Pget_mdc_config(fapl.get(), &config);
+    config.evictions_enabled = false;
+    config.incr_mode = H5C_incr__off;
+    config.flash_incr_mode = H5C_flash_incr__off;
+    config.decr_mode = H5C_decr__off;
+    H5Pset_mdc_config(fapl.get(), &config);
+    return fapl;
+  }
+
+  void create(bool overwrite) {
+    Handle fcpl(H5Pcreate(H5P_FILE_CREATE));
+    // No free-space reuse: a chunk rewritten in a batch moves, and its old
+    // place (still referenced by the last flushed metadata) is never overwritten.
+    check_status(H5Pset_file_space_strategy(fcpl.get(), H5F_FSPACE_STRATEGY_NONE, 0, 1), path, "file space strategy");
+    Handle fapl = file_access();
+    file = Handle(check(H5Fcreate(path.c_str(), overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL, fcpl.get(), fapl.get()),
+                        path, "cannot create results file"));
+    const hid_t root = file.get();
+    write_string_attr(root, path, "schema", kResultsSchema);
+    write_int64_attr(root, path, "schema_version", kResultsSchemaVersion);
+    write_string_attr(root, path, "engine_version", meta.engine_version);
+    write_string_attr(root, path, "created_utc", meta.created_utc);
+    write_strings_attr(root, path, "class_names", meta.class_names);
+    write_string_attr(root, path, "model", meta.model);
+    write_string_attr(root, path, "checkpoint_sha256", meta.checkpoint_sha256);
+    write_string_attr(root, path, "config", meta.config);
+
+    const Schema s = schema();
+    tables.clips_group = Handle(check(H5Gcreate2(root, "clips", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "/clips"));
+    tables.frames_group = Handle(check(H5Gcreate2(root, "frames", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "/frames"));
+    tables.intervals_group =
+        Handle(check(H5Gcreate2(root, "intervals", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "/intervals"));
+    create_columns(tables.clips_group.get(), path, s.clips, kClipChunkRows, tables.clips);
+    create_columns(tables.frames_group.get(), path, s.frames, kFrameChunkRows, tables.frames);
+    create_columns(tables.intervals_group.get(), path, s.intervals, kIntervalChunkRows, tables.intervals);
+    commit();
+  }
+
+  void resume() {
+    Handle fapl = file_access();
+    file = Handle(check(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get()), path, "cannot open results file to resume"));
+    const hid_t root = file.get();
+    if (read_string_attr(root, path, "schema") != kResultsSchema)
+      throw StorageError(path, "not a mexa results file (attribute 'schema' differs)");
+    const int64_t version = read_int64_attr(root, path, "schema_version");
+    if (version != kResultsSchemaVersion)
+      throw StorageError(path, "schema version " + std::to_string(version) + " cannot be resumed by this mexa (writes " +
+                                   std::to_string(kResultsSchemaVersion) + ")");
+    if (read_strings_attr(root, path, "class_names") != meta.class_names)
+      throw StorageError(path, "exists with other class names than this run; use another output file");
+    meta.created_utc = read_string_attr(root, path, "created_utc");
+
+    const Schema s = schema();
+    tables.clips_group = Handle(check(H5Gopen2(root, "clips", H5P_DEFAULT), path, "/clips"));
+    tables.frames_group = Handle(check(H5Gopen2(root, "frames", H5P_DEFAULT), path, "/frames"));
+    tables.intervals_group = Handle(check(H5Gopen2(root, "intervals", H5P_DEFAULT), path, "/intervals"));
+    open_columns(tables.clips_group.get(), path, s.clips, tables.clips);
+    open_columns(tables.frames_group.get(), path, s.frames, tables.frames);
+    open_columns(tables.intervals_group.get(), path, s.intervals, tables.intervals);
+
+    clip_rows = read_int64_attr(tables.clips_group.get(), path, "rows");
+    frame_rows = read_int64_attr(tables.frames_group.get(), path, "rows");
+    interval_rows = read_int64_attr(tables.intervals_group.get(), path, "rows");
+    // Roll back a batch that a crash cut short: rows past the committed count.
+    for (auto* group : {&tables.clips, &tables.frames, &tables.intervals}) {
+      const int64_t committed = group == &tables.clips ? clip_rows : group == &tables.frames ? frame_rows : interval_rows;
+      for (auto& [name, column] : *group) {
+        if (column.rows() < static_cast<hsize_t>(committed))
+          throw StorageError(path, "dataset '" + name + "' holds fewer rows than committed; the file is damaged");
+        if (column.rows() > static_cast<hsize_t>(committed)) column.resize(static_cast<hsize_t>(committed));
+      }
+    }
+    for (auto& id : tables.clips.at("id").read_strings(0, static_cast<hsize_t>(clip_rows))) ids.insert(std::move(id));
+    flush();
+  }
+
+  void flush() { check_status(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), path, "flush"); }
+
+  /// Records the row counts that readers may trust, after the rows themselves are on disk.
+  void commit() {
+    flush();
+    write_int64_attr(tables.clips_group.get(), path, "rows", clip_rows);
+    write_int64_attr(tables.frames_group.get(), path, "rows", frame_rows);
+    write_int64_attr(tables.intervals_group.get(), path, "rows", interval_rows);
+    flush();
+  }
+
+  void append(const ResultsBatch& batch) {
+    if (!file.valid()) throw StorageError(path, "append after close");
+    const size_t classes = meta.class_names.size();
+    const size_t n_clips = batch.clips.size();
+    for (const FrameRow& f : batch.frames)
+      if (f.clip < 0 || static_cast<size_t>(f.clip) >= n_clips)
+        throw StorageError(path, "frame row refers to clip " + std::to_string(f.clip) + " outside the batch");
+    for (const IntervalRow& r : batch.intervals)
+      if (r.clip < 0 || static_cast<size_t>(r.clip) >= n_clips)
+        throw StorageError(path, "interval row refers to clip " + std::to_string(r.clip) + " outside the batch");
+
+    // frame_start / frame_count per clip from the batch's frame rows.
+    std::vector<int64_t> frame_start(n_clips, frame_rows), frame_count(n_clips, 0);
+    for (size_t i = 0; i < batch.frames.size(); ++i) {
+      const auto c = static_cast<size_t>(batch.frames[i].clip);
+      if (frame_count[c] == 0) frame_start[c] = frame_rows + static_cast<int64_t>(i);
+      ++frame_count[c];
+    }
+
+    write_clips(batch.clips, frame_start, frame_count, classes);
+    write_frames(batch.frames, classes);
+    write_intervals(batch.intervals, classes);
+    clip_rows += static_cast<int64_t>(n_clips);
+    frame_rows += static_cast<int64_t>(batch.frames.size());
+    interval_rows += static_cast<int64_t>(batch.intervals.size());
+    commit();
+    for (const ClipRow& c : batch.clips) ids.insert(c.id);
+  }
+
+  template <typename T>
+  static void put(Column& column, hsize_t first, const std::vector<T>& values, hid_t type) {
+    column.write(first, values.size() / std::max<hsize_t>(column.row_elements(), 1), type, values.data());
+  }
+
+  void write_clips(const std::vector<ClipRow>& rows, const std::vector<int64_t>& frame_start,
+                   const std::vector<int64_t>& frame_count, size_t classes) {
+    if (rows.empty()) return;
+    auto& t = tables.clips;
+    const auto first = static_cast<hsize_t>(clip_rows);
+    std::vector<const std::string*> ids_, sources, subjects, errors;
+    for (const ClipRow& r : rows) {
+      ids_.push_back(&r.id);
+      sources.push_back(&r.source);
+      subjects.push_back(&r.subject);
+      errors.push_back(&r.error);
+    }
+    t.at("id").write_strings(first, ids_);
+    t.at("source").write_strings(first, sources);
+    t.at("subject").write_strings(first, subjects);
+    t.at("error").write_strings(first, errors);
+    put(t.at("status"), first, gather<int8_t>(rows, [](const ClipRow& r) { return r.status; }), H5T_NATIVE_INT8);
+    put(t.at("fps"), first, gather<double>(rows, [](const ClipRow& r) { return r.fps; }), H5T_NATIVE_DOUBLE);
+    put(t.at("n_frames"), first, gather<int64_t>(rows, [](const ClipRow& r) { return r.n_frames; }), H5T_NATIVE_INT64);
+    put(t.at("onset"), first, gather<int32_t>(rows, [](const ClipRow& r) { return r.onset; }), H5T_NATIVE_INT32);
+    put(t.at("apex"), first, gather<int32_t>(rows, [](const ClipRow& r) { return r.apex; }), H5T_NATIVE_INT32);
+    put(t.at("offset"), first, gather<int32_t>(rows, [](const ClipRow& r) { return r.offset; }), H5T_NATIVE_INT32);
+    put(t.at("apex_source"), first, gather<int8_t>(rows, [](const ClipRow& r) { return r.apex_source; }),
+        H5T_NATIVE_INT8);
+    put(t.at("label"), first, gather<int16_t>(rows, [](const ClipRow& r) { return r.label; }), H5T_NATIVE_INT16);
+    put(t.at("pred"), first, gather<int16_t>(rows, [](const ClipRow& r) { return r.pred; }), H5T_NATIVE_INT16);
+    put(t.at("probs"), first, dense(rows, classes, [](const ClipRow& r) -> auto& { return r.probs; }, path, "probs"),
+        H5T_NATIVE_FLOAT);
+    put(t.at("apex_feature"), first,
+        dense(rows, static_cast<size_t>(meta.feature_dim), [](const ClipRow& r) -> auto& { return r.apex_feature; },
+              path, "apex_feature"),
+        H5T_NATIVE_FLOAT);
+    put(t.at("frame_start"), first, frame_start, H5T_NATIVE_INT64);
+    put(t.at("frame_count"), first, frame_count, H5T_NATIVE_INT64);
+  }
+
+  void write_frames(const std::vector<FrameRow>& rows, size_t classes) {
+    if (rows.empty()) return;
+    auto& t = tables.frames;
+    const auto first = static_cast<hsize_t>(frame_rows);
+    const int64_t clip_base = clip_rows;
+    put(t.at("clip"), first, gather<int64_t>(rows, [&](const FrameRow& r) { return clip_base + r.clip; }),
+        H5T_NATIVE_INT64);
+    put(t.at("index"), first, gather<int64_t>(rows, [](const FrameRow& r) { return r.index; }), H5T_NATIVE_INT64);
+    put(t.at("time"), first, gather<double>(rows, [](const FrameRow& r) { return r.time; }), H5T_NATIVE_DOUBLE);
+    std::vector<float> boxes;
+    boxes.reserve(rows.size() * 4);
+    for (const FrameRow& r : rows) boxes.insert(boxes.end(), r.face_box.begin(), r.face_box.end());
+    put(t.at("face_box"), first, boxes, H5T_NATIVE_FLOAT);
+    put(t.at("face_confidence"), first, gather<float>(rows, [](const FrameRow& r) { return r.face_confidence; }),
+        H5T_NATIVE_FLOAT);
+    put(t.at("success"), first, gather<uint8_t>(rows, [](const FrameRow& r) { return r.success; }), H5T_NATIVE_UINT8);
+    put(t.at("motion"), first, gather<float>(rows, [](const FrameRow& r) { return r.motion; }), H5T_NATIVE_FLOAT);
+    put(t.at("phase"), first, gather<int8_t>(rows, [](const FrameRow& r) { return r.phase; }), H5T_NATIVE_INT8);
+    if (meta.frame_landmarks)
+      put(t.at("landmarks"), first,
+          dense(rows, kLandmarkCount * 2, [](const FrameRow& r) -> auto& { return r.landmarks; }, path, "landmarks"),
+          H5T_NATIVE_FLOAT);
+    if (meta.frame_probs)
+      put(t.at("probs"), first, dense(rows, classes, [](const FrameRow& r) -> auto& { return r.probs; }, path, "probs"),
+          H5T_NATIVE_FLOAT);
+  }
+
+  void write_intervals(const std::vector<IntervalRow>& rows, size_t classes) {
+    if (rows.empty()) return;
+    auto& t = tables.intervals;
+    const auto first = static_cast<hsize_t>(interval_rows);
+    const int64_t clip_base = clip_rows;
+    put(t.at("clip"), first, gather<int64_t>(rows, [&](const IntervalRow& r) { return clip_base + r.clip; }),
+        H5T_NATIVE_INT64);
+    put(t.at("onset"), first, gather<int32_t>(rows, [](const IntervalRow& r) { return r.onset; }), H5T_NATIVE_INT32);
+    put(t.at("apex"), first, gather<int32_t>(rows, [](const IntervalRow& r) { return r.apex; }), H5T_NATIVE_INT32);
+    put(t.at("offset"), first, gather<int32_t>(rows, [](const IntervalRow& r) { return r.offset; }), H5T_NATIVE_INT32);
+    put(t.at("score"), first, gather<float>(rows, [](const IntervalRow& r) { return r.score; }), H5T_NATIVE_FLOAT);
+    put(t.at("pred"), first, gather<int16_t>(rows, [](const IntervalRow& r) { return r.pred; }), H5T_NATIVE_INT16);
+    put(t.at("probs"), first, dense(rows, classes, [](const IntervalRow& r) -> auto& { return r.probs; }, path, "probs"),
+        H5T_NATIVE_FLOAT);
+  }
+
+  void close() {
+    if (!file.valid()) return;
+    tables = Tables{};
+    check_status(H5Fclose(file.release()), path, "close");
+  }
+};
+
+ResultsWriter::ResultsWriter(const std::string& path, const ResultsMeta& meta, Mode mode)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->path = path;
+  impl_->meta = meta;
+  if (meta.class_names.empty()) throw StorageError(path, "results need at least one class name");
+  if (meta.feature_dim < 1) throw StorageError(path, "apex feature dimension must be at least 1");
+  impl_->meta.engine_version = MEXA_VERSION;
+  impl_->meta.created_utc = utc_now();
+  std::error_code ec;
+  const bool exists = fs::exists(path, ec);
+  switch (mode) {
+    case Mode::Create:
+      if (exists) throw StorageError(path, "already exists (resume it, or choose another output)");
+      impl_->create(false);
+      break;
+    case Mode::Overwrite: impl_->create(true); break;
+    case Mode::Resume:
+      if (exists)
+        impl_->resume();
+      else
+        impl_->create(false);
+      break;
+  }
+}
+
+ResultsWriter::~ResultsWriter() {
+  if (!impl_) return;
+  try {
+    impl_->close();
+  } catch (const std::exception&) {
+    // Destructors must not throw; every committed batch is on disk already.
+  }
+}
+ResultsWriter::ResultsWriter(ResultsWriter&&) noexcept = default;
+ResultsWriter& ResultsWriter::operator=(ResultsWriter&&) noexcept = default;
+
+bool ResultsWriter::contains(const std::string& clip_id) const { return impl_->ids.count(clip_id) > 0; }
+int64_t ResultsWriter::clip_count() const { return impl_->clip_rows; }
+int64_t ResultsWriter::frame_count() const { return impl_->frame_rows; }
+int64_t ResultsWriter::interval_count() const { return impl_->interval_rows; }
+void ResultsWriter::append(const ResultsBatch& batch) { impl_->append(batch); }
+void ResultsWriter::close() { impl_->close(); }
+
+// ---------------------------------------------------------------- reader
+
+struct ResultsReader::Impl {
+  std::string path;
+  ResultsMeta meta;
+  Handle file;
+  Tables tables;
+  int64_t clip_rows = 0, frame_rows = 0, interval_rows = 0;
+  h5::QuietErrors quiet;
+
+  void open() {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) throw StorageError(path, "no such file");
+    if (H5Fis_hdf5(path.c_str()) <= 0) throw StorageError(path, "not an HDF5 file");
+    file = Handle(check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), path, "cannot open results file"));
+    const hid_t root = file.get();
+    if (H5Aexists(root, "schema") <= 0 || read_string_attr(root, path, "schema") != kResultsSchema)
+      throw StorageError(path, "not a mexa results file (no 'schema' attribute equal to mexa-results)");
+    meta.schema_version = static_cast<int>(read_int64_attr(root, path, "schema_version"));
+    if (meta.schema_version != kResultsSchemaVersion)
+      throw StorageError(path, "schema version " + std::to_string(meta.schema_version) + " is not supported");
+    meta.engine_version = read_string_attr(root, path, "engine_version");
+    meta.created_utc = read_string_attr(root, path, "created_utc");
+    meta.class_names = read_strings_attr(root, path, "class_names");
+    meta.model = read_string_attr(root, path, "model");
+    meta.checkpoint_sha256 = read_string_attr(root, path, "checkpoint_sha256");
+    meta.config = read_string_attr(root, path, "config");
+
+    tables.clips_group = Handle(check(H5Gopen2(root, "clips", H5P_DEFAULT), path, "/clips"));
+    tables.frames_group = Handle(check(H5Gopen2(root, "frames", H5P_DEFAULT), path, "/frames"));
+    tables.intervals_group = Handle(check(H5Gopen2(root, "intervals", H5P_DEFAULT), path, "/intervals"));
+    meta.frame_landmarks = H5Lexists(tables.frames_group.get(), "landmarks", H5P_DEFAULT) > 0;
+    meta.frame_probs = H5Lexists(tables.frames_group.get(), "probs", H5P_DEFAULT) > 0;
+    const Column feature = Column::open(tables.clips_group.get(), path, "apex_feature");
+    meta.feature_dim = feature.inner().empty() ? 0 : static_cast<int>(feature.inner()[0]);
+
+    const Schema s = schema_for(meta.class_names.size(), static_cast<hsize_t>(meta.feature_dim), meta.frame_landmarks,
+                                meta.frame_probs);
+    open_columns(tables.clips_group.get(), path, s.clips, tables.clips);
+    open_columns(tables.frames_group.get(), path, s.frames, tables.frames);
+    open_columns(tables.intervals_group.get(), path, s.intervals, tables.intervals);
+    clip_rows = read_int64_attr(tables.clips_group.get(), path, "rows");
+    frame_rows = read_int64_attr(tables.frames_group.get(), path, "rows");
+    interval_rows = read_int64_attr(tables.intervals_group.get(), path, "rows");
+    for (auto* group : {&tables.clips, &tables.frames, &tables.intervals}) {
+      const int64_t committed = group == &tables.clips ? clip_rows : group == &tables.frames ? frame_rows : interval_rows;
+      for (auto& [name, column] : *group)
+        if (column.rows() < static_cast<hsize_t>(committed))
+          throw StorageError(path, "dataset '" + name + "' holds fewer rows than committed; the file is damaged");
+    }
+  }
+
+  static std::pair<hsize_t, hsize_t> range(int64_t first, int64_t count, int64_t total, const std::string& file) {
+    if (first < 0 || first > total) throw StorageError(file, "row " + std::to_string(first) + " out of range");
+    const int64_t n = count < 0 ? total - first : std::min(count, total - first);
+    return {static_cast<hsize_t>(first), static_cast<hsize_t>(n)};
+  }
+
+  template <typename T>
+  static std::vector<T> get(const Column& column, hsize_t first, hsize_t n, hid_t type) {
+    std::vector<T> values(n * column.row_elements());
+    column.read(first, n, type, values.data());
+    return values;
+  }
+};
+
+ResultsReader::ResultsReader(const std::string& path) : impl_(std::make_unique<Impl>()) {
+  impl_->path = path;
+  impl_->open();
+}
+ResultsReader::~ResultsReader() = default;
+ResultsReader::ResultsReader(ResultsReader&&) noexcept = default;
+ResultsReader& ResultsReader::operator=(ResultsReader&&) noexcept = default;
+
+const ResultsMeta& ResultsReader::meta() const { return impl_->meta; }
+int64_t ResultsReader::clip_count() const { return impl_->clip_rows; }
+int64_t ResultsReader::frame_count() const { return impl_->frame_rows; }
+int64_t ResultsReader::interval_count() const { return impl_->interval_rows; }
+
+std::vector<ClipRow> ResultsReader::clips(int64_t first_row, int64_t count) const {
+  const auto [first, n] = Impl::range(first_row, count, impl_->clip_rows, impl_->path);
+  const auto& t = impl_->tables.clips;
+  const size_t classes = impl_->meta.class_names.size();
+  const auto features = static_cast<size_t>(impl_->meta.feature_dim);
+  const auto ids = t.at("id").read_strings(first, n);
+  const auto sources = t.at("source").read_strings(first, n);
+  const auto subjects = t.at("subject").read_strings(first, n);
+  const auto errors = t.at("error").read_strings(first, n);
+  const auto status = Impl::get<int8_t>(t.at("status"), first, n, H5T_NATIVE_INT8);
+  const auto fps = Impl::get<double>(t.at("fps"), first, n, H5T_NATIVE_DOUBLE);
+  const auto n_frames = Impl::get<int64_t>(t.at("n_frames"), first, n, H5T_NATIVE_INT64);
+  const auto onset = Impl::get<int32_t>(t.at("onset"), first, n, H5T_NATIVE_INT32);
+  const auto apex = Impl::get<int32_t>(t.at("apex"), first, n, H5T_NATIVE_INT32);
+  const auto offset = Impl::get<int32_t>(t.at("offset"), first, n, H5T_NATIVE_INT32);
+  const auto apex_source = Impl::get<int8_t>(t.at("apex_source"), first, n, H5T_NATIVE_INT8);
+  const auto label = Impl::get<int16_t>(t.at("label"), first, n, H5T_NATIVE_INT16);
+  const auto pred = Impl::get<int16_t>(t.at("pred"), first, n, H5T_NATIVE_INT16);
+  const auto probs = Impl::get<float>(t.at("probs"), first, n, H5T_NATIVE_FLOAT);
+  const auto feature = Impl::get<float>(t.at("apex_feature"), first, n, H5T_NATIVE_FLOAT);
+  const auto frame_start = Impl::get<int64_t>(t.at("frame_start"), first, n, H5T_NATIVE_INT64);
+  const auto frame_count = Impl::get<int64_t>(t.at("frame_count"), first, n, H5T_NATIVE_INT64);
+  std::vector<ClipRow> rows(n);
+  for (size_t i = 0; i < n; ++i) {
+    ClipRow& r = rows[i];
+    r.id = ids[i];
+    r.source = sources[i];
+    r.subject = subjects[i];
+    r.error = errors[i];
+    r.status = static_cast<ClipStatus>(status[i]);
+    r.fps = fps[i];
+    r.n_frames = n_frames[i];
+    r.onset = onset[i];
+    r.apex = apex[i];
+    r.offset = offset[i];
+    r.apex_source = apex_source[i];
+    r.label = label[i];
+    r.pred = pred[i];
+    r.probs = split_row(probs, i, classes);
+    r.apex_feature = split_row(feature, i, features);
+    r.frame_start = frame_start[i];
+    r.frame_count = frame_count[i];
+  }
+  return rows;
+}
+
+std::vector<FrameRow> ResultsReader::frames(int64_t first_row, int64_t count) const {
+  const auto [first, n] = Impl::range(first_row, count, impl_->frame_rows, impl_->path);
+  const auto& t = impl_->tables.frames;
+  const size_t classes = impl_->meta.class_names.size();
+  const auto clip = Impl::get<int64_t>(t.at("clip"), first, n, H5T_NATIVE_INT64);
+  const auto index = Impl::get<int64_t>(t.at("index"), first, n, H5T_NATIVE_INT64);
+  const auto time = Impl::get<double>(t.at("time"), first, n, H5T_NATIVE_DOUBLE);
+  const auto box = Impl::get<float>(t.at("face_box"), first, n, H5T_NATIVE_FLOAT);
+  const auto confidence = Impl::get<float>(t.at("face_confidence"), first, n, H5T_NATIVE_FLOAT);
+  const auto success = Impl::get<uint8_t>(t.at("success"), first, n, H5T_NATIVE_UINT8);
+  const auto motion = Impl::get<float>(t.at("motion"), first, n, H5T_NATIVE_FLOAT);
+  const auto phase = Impl::get<int8_t>(t.at("phase"), first, n, H5T_NATIVE_INT8);
+  std::vector<float> landmarks, probs;
+  if (impl_->meta.frame_landmarks) landmarks = Impl::get<float>(t.at("landmarks"), first, n, H5T_NATIVE_FLOAT);
+  if (impl_->meta.frame_probs) probs = Impl::get<float>(t.at("probs"), first, n, H5T_NATIVE_FLOAT);
+  std::vector<FrameRow> rows(n);
+  for (size_t i = 0; i < n; ++i) {
+    FrameRow& r = rows[i];
+    r.clip = clip[i];
+    r.index = index[i];
+    r.time = time[i];
+    std::copy_n(box.begin() + static_cast<std::ptrdiff_t>(i * 4), 4, r.face_box.begin());
+    r.face_confidence = confidence[i];
+    r.success = success[i];
+    r.motion = motion[i];
+    r.phase = static_cast<FramePhase>(phase[i]);
+    if (!landmarks.empty()) r.landmarks = split_row(landmarks, i, kLandmarkCount * 2);
+    if (!probs.empty()) r.probs = split_row(probs, i, classes);
+  }
+  return rows;
+}
+
+std::vector<IntervalRow> ResultsReader::intervals(int64_t first_row, int64_t count) const {
+  const auto [first, n] = Impl::range(first_row, count, impl_->interval_rows, impl_->path);
+  const auto& t = impl_->tables.intervals;
+  const size_t classes = impl_->meta.class_names.size();
+  const auto clip = Impl::get<int64_t>(t.at("clip"), first, n, H5T_NATIVE_INT64);
+  const auto onset = Impl::get<int32_t>(t.at("onset"), first, n, H5T_NATIVE_INT32);
+  const auto apex = Impl::get<int32_t>(t.at("apex"), first, n, H5T_NATIVE_INT32);
+  const auto offset = Impl::get<int32_t>(t.at("offset"), first, n, H5T_NATIVE_INT32);
+  const auto score = Impl::get<float>(t.at("score"), first, n, H5T_NATIVE_FLOAT);
+  const auto pred = Impl::get<int16_t>(t.at("pred"), first, n, H5T_NATIVE_INT16);
+  const auto probs = Impl::get<float>(t.at("probs"), first, n, H5T_NATIVE_FLOAT);
+  std::vector<IntervalRow> rows(n);
+  for (size_t i = 0; i < n; ++i) {
+    IntervalRow& r = rows[i];
+    r.clip = clip[i];
+    r.onset = onset[i];
+    r.apex = apex[i];
+    r.offset = offset[i];
+    r.score = score[i];
+    r.pred = pred[i];
+    r.probs = split_row(probs, i, classes);
+  }
+  return rows;
+}
+
+}  // namespace mexa::io
