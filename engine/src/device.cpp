@@ -1,13 +1,11 @@
 #include "mexa/engine/device.h"
+#include "mexa/version.h"
 
 #include <torch/torch.h>
 #include <torch/version.h>
 
 #include <stdexcept>
 
-#ifndef MEXA_VERSION
-#define MEXA_VERSION "unknown"
-#endif
 
 namespace mexa::engine {
 

@@ -7,13 +7,12 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <unistd.h>
 
 #include "hdf5_handle.h"
 #include "mexa/io/errors.h"
+#include "mexa/version.h"
 
-#ifndef MEXA_VERSION
-#define MEXA_VERSION "unknown"
-#endif
 
 namespace mexa::io {
 
@@ -358,7 +357,9 @@ struct ResultsWriter::Impl {
 
   static Handle file_access() {
     Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
-    H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110);
+    // 1.8 file format: superblock v2 carries no "open for writing" flag, so a
+    // killed writer leaves a file that opens (v3 would need h5clear first).
+    H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V110);
     // Keep dirty metadata in memory until we flush, so the file on disk only
     // ever changes at a flush (no eviction writes half a batch's metadata).
     H5AC_cache_config_t config{};
@@ -372,14 +373,36 @@ struct ResultsWriter::Impl {
     return fapl;
   }
 
-  void create(bool overwrite) {
+  /// Writes the empty schema to a temporary file, then renames it into place:
+  /// a crash during creation leaves no half-made results file behind.
+  void create() {
+    const std::string temporary = path + ".creating-" + std::to_string(::getpid());
+    std::error_code ec;
+    try {
+      create_at(temporary);
+      close();
+    } catch (...) {
+      tables = Tables{};
+      file = Handle();
+      fs::remove(temporary, ec);
+      throw;
+    }
+    fs::rename(temporary, path, ec);
+    if (ec) {
+      fs::remove(temporary, ec);
+      throw StorageError(path, "cannot move the new results file into place: " + ec.message());
+    }
+    resume();
+  }
+
+  void create_at(const std::string& where) {
     Handle fcpl(H5Pcreate(H5P_FILE_CREATE));
     // No free-space reuse: a chunk rewritten in a batch moves, and its old
     // place (still referenced by the last flushed metadata) is never overwritten.
     check_status(H5Pset_file_space_strategy(fcpl.get(), H5F_FSPACE_STRATEGY_NONE, 0, 1), path, "file space strategy");
     Handle fapl = file_access();
-    file = Handle(check(H5Fcreate(path.c_str(), overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL, fcpl.get(), fapl.get()),
-                        path, "cannot create results file"));
+    file = Handle(check(H5Fcreate(where.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), path,
+                        "cannot create results file"));
     const hid_t root = file.get();
     write_string_attr(root, path, "schema", kResultsSchema);
     write_int64_attr(root, path, "schema_version", kResultsSchemaVersion);
@@ -583,14 +606,14 @@ ResultsWriter::ResultsWriter(const std::string& path, const ResultsMeta& meta, M
   switch (mode) {
     case Mode::Create:
       if (exists) throw StorageError(path, "already exists (resume it, or choose another output)");
-      impl_->create(false);
+      impl_->create();
       break;
-    case Mode::Overwrite: impl_->create(true); break;
+    case Mode::Overwrite: impl_->create(); break;
     case Mode::Resume:
       if (exists)
         impl_->resume();
       else
-        impl_->create(false);
+        impl_->create();
       break;
   }
 }

@@ -15,6 +15,7 @@ extern "C" {
 }
 
 #include "ffmpeg_handles.h"
+#include "ffmpeg_log.h"
 #include "mexa/io/errors.h"
 #include "mexa/io/frame_folder.h"
 
@@ -150,6 +151,7 @@ struct VideoReader::Impl {
   }
 
   void open() {
+    install_log_bridge();
     if (!packet || !decoded) throw DecodeError(path, "out of memory");
     if ((options.width > 0) != (options.height > 0))
       throw DecodeError(path, "output size needs both width and height");

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# End-to-end checks of `mexa probe` through the real binary.
+#   probe_cli_test.sh MEXA CLIPS_DIR
+set -uo pipefail
+mexa="$1"; clips="$2"
+failures=0
+check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi; }
+
+out=$("$mexa" probe "$clips/h264.mp4" 2>/dev/null); rc=$?
+check "probe exits 0 on a good clip" '[ $rc -eq 0 ]'
+check "probe prints the exact frame count" 'grep -q "300 decoded (container declares 300)" <<<"$out"'
+check "probe prints codec, size and pixel format" 'grep -q "codec *h264" <<<"$out" && grep -q "160x120" <<<"$out" && grep -q "yuv420p" <<<"$out"'
+
+json=$("$mexa" probe --json "$clips/h264.mp4" "$clips/bad/text.mp4" "$clips/png_folder" 2>/tmp/probe_err.$$); rc=$?
+check "a failing input gives exit code 1" '[ $rc -eq 1 ]'
+check "the other inputs are still probed (JSON)" '/usr/bin/python3 -c "
+import json,sys
+r=json.loads(sys.argv[1])
+assert [x[\"ok\"] for x in r]==[True,False,True], r
+assert r[0][\"frames\"]==300 and r[2][\"frames\"]==100 and r[2][\"frame_folder\"]
+assert \"Invalid data\" in r[1][\"error\"]
+" "$json"'
+check "the error names the file on stderr" 'grep -q "bad/text.mp4" /tmp/probe_err.$$'
+rm -f /tmp/probe_err.$$
+
+"$mexa" probe --framemd5 "$clips/h264.mp4" 2>/dev/null > /tmp/probe_md5.$$
+check "--framemd5 hashes equal ffmpeg's" 'diff <(grep -v "^#" /tmp/probe_md5.$$ | cut -d, -f5,6) <(grep -v "^#" "$clips/h264.mp4.framemd5" | cut -d, -f5,6) >/dev/null'
+check "--framemd5 has the framemd5 header" 'grep -q "^#stream#, dts,        pts, duration,     size, hash" /tmp/probe_md5.$$'
+rm -f /tmp/probe_md5.$$
+
+"$mexa" probe >/dev/null 2>&1; rc=$?
+check "no input is a usage error (2)" '[ $rc -eq 2 ]'
+"$mexa" probe --no-such-flag x >/dev/null 2>&1; rc=$?
+check "an unknown flag is a usage error (2)" '[ $rc -eq 2 ]'
+"$mexa" probe --help >/dev/null 2>&1; rc=$?
+check "--help exits 0" '[ $rc -eq 0 ]'
+"$mexa" frobnicate >/dev/null 2>&1; rc=$?
+check "an unknown command is a usage error (2)" '[ $rc -eq 2 ]'
+"$mexa" version --device cuda:x >/dev/null 2>&1; rc=$?
+check "a malformed --device is a usage error (2)" '[ $rc -eq 2 ]'
+
+echo "$((12 - failures)) passed, $failures failed"
+[ $failures -eq 0 ]
