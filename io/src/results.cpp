@@ -1,8 +1,10 @@
 #include "mexa/io/results.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <limits>
@@ -33,6 +35,16 @@ constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
 Handle string_type() {
   Handle type(H5Tcopy(H5T_C_S1));
   H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  return type;
+}
+
+/// Fixed-length strings in the columns: SWMR writing (our crash safety) does
+/// not cover variable-length data, whose bytes live in the global heap.
+Handle fixed_string_type(size_t width) {
+  Handle type(H5Tcopy(H5T_C_S1));
+  H5Tset_size(type.get(), width);
+  H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
   H5Tset_cset(type.get(), H5T_CSET_UTF8);
   return type;
 }
@@ -196,24 +208,40 @@ class Column {
                  "read " + name_);
   }
 
+  /// Width in bytes of a fixed-length string column (0 for other columns).
+  size_t string_width() const {
+    Handle type(H5Dget_type(dataset_.get()));
+    return H5Tget_class(type.get()) == H5T_STRING ? H5Tget_size(type.get()) : 0;
+  }
+
   std::vector<std::string> read_strings(hsize_t first, hsize_t count) const {
-    std::vector<char*> raw(count, nullptr);
-    Handle type = string_type();
+    const size_t width = string_width();
+    std::vector<char> raw(count * width);
+    Handle type = fixed_string_type(width);
     read(first, count, type.get(), raw.data());
     std::vector<std::string> values;
     values.reserve(count);
-    for (char* s : raw) values.emplace_back(s ? s : "");
-    Handle space(H5Screate_simple(1, &count, nullptr));
-    if (count > 0) H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, raw.data());
+    for (hsize_t i = 0; i < count; ++i) {
+      const char* begin = raw.data() + i * width;
+      values.emplace_back(begin, strnlen(begin, width));
+    }
     return values;
   }
 
-  void write_strings(hsize_t first, const std::vector<const std::string*>& values) {
-    std::vector<const char*> raw;
-    raw.reserve(values.size());
-    for (const std::string* s : values) raw.push_back(s->c_str());
-    Handle type = string_type();
-    write(first, raw.size(), type.get(), raw.data());
+  /// Writes strings; longer than the column's width is an error unless
+  /// `truncate` (for free text such as error messages).
+  void write_strings(hsize_t first, const std::vector<const std::string*>& values, bool truncate) {
+    const size_t width = string_width();
+    std::vector<char> raw(values.size() * width, '\0');
+    for (size_t i = 0; i < values.size(); ++i) {
+      const std::string& value = *values[i];
+      if (value.size() > width && !truncate)
+        throw StorageError(file_, name_ + " '" + value.substr(0, 40) + "...' is longer than " + std::to_string(width) +
+                                      " bytes");
+      std::memcpy(raw.data() + i * width, value.data(), std::min(value.size(), width));
+    }
+    Handle type = fixed_string_type(width);
+    write(first, values.size(), type.get(), raw.data());
   }
 
  private:
@@ -260,7 +288,15 @@ struct ColumnSpec {
   const char* name;
   hid_t file_type;  // resolved at run time: H5T_* are not constants
   std::vector<hsize_t> inner;
+  size_t string_width = 0;  // > 0: a fixed-length string column of this many bytes
 };
+
+// String column widths (bytes, UTF-8). Error messages longer than their width
+// are cut; ids, paths and subjects longer than theirs are refused.
+constexpr size_t kIdWidth = 256;
+constexpr size_t kSourceWidth = 1024;
+constexpr size_t kSubjectWidth = 128;
+constexpr size_t kErrorWidth = 1024;
 
 /// The three groups' columns, opened or created.
 struct Tables {
@@ -269,67 +305,67 @@ struct Tables {
 };
 
 struct Schema {
-  std::vector<std::pair<ColumnSpec, bool>> clips, frames, intervals;  // (spec, is_string)
+  std::vector<ColumnSpec> clips, frames, intervals;
 };
 
 Schema schema_for(hsize_t classes, hsize_t feature_dim, bool landmarks, bool frame_probs) {
   const hid_t str = -1;
   Schema s;
   s.clips = {
-      {{"id", str, {}}, true},
-      {{"source", str, {}}, true},
-      {{"subject", str, {}}, true},
-      {{"status", H5T_STD_I8LE, {}}, false},
-      {{"error", str, {}}, true},
-      {{"fps", H5T_IEEE_F64LE, {}}, false},
-      {{"n_frames", H5T_STD_I64LE, {}}, false},
-      {{"onset", H5T_STD_I32LE, {}}, false},
-      {{"apex", H5T_STD_I32LE, {}}, false},
-      {{"offset", H5T_STD_I32LE, {}}, false},
-      {{"apex_source", H5T_STD_I8LE, {}}, false},
-      {{"label", H5T_STD_I16LE, {}}, false},
-      {{"pred", H5T_STD_I16LE, {}}, false},
-      {{"probs", H5T_IEEE_F32LE, {classes}}, false},
-      {{"apex_feature", H5T_IEEE_F32LE, {feature_dim}}, false},
-      {{"frame_start", H5T_STD_I64LE, {}}, false},
-      {{"frame_count", H5T_STD_I64LE, {}}, false},
+      {"id", str, {}, kIdWidth},
+      {"source", str, {}, kSourceWidth},
+      {"subject", str, {}, kSubjectWidth},
+      {"status", H5T_STD_I8LE, {}},
+      {"error", str, {}, kErrorWidth},
+      {"fps", H5T_IEEE_F64LE, {}},
+      {"n_frames", H5T_STD_I64LE, {}},
+      {"onset", H5T_STD_I32LE, {}},
+      {"apex", H5T_STD_I32LE, {}},
+      {"offset", H5T_STD_I32LE, {}},
+      {"apex_source", H5T_STD_I8LE, {}},
+      {"label", H5T_STD_I16LE, {}},
+      {"pred", H5T_STD_I16LE, {}},
+      {"probs", H5T_IEEE_F32LE, {classes}},
+      {"apex_feature", H5T_IEEE_F32LE, {feature_dim}},
+      {"frame_start", H5T_STD_I64LE, {}},
+      {"frame_count", H5T_STD_I64LE, {}},
   };
   s.frames = {
-      {{"clip", H5T_STD_I64LE, {}}, false},
-      {{"index", H5T_STD_I64LE, {}}, false},
-      {{"time", H5T_IEEE_F64LE, {}}, false},
-      {{"face_box", H5T_IEEE_F32LE, {4}}, false},
-      {{"face_confidence", H5T_IEEE_F32LE, {}}, false},
-      {{"success", H5T_STD_U8LE, {}}, false},
-      {{"motion", H5T_IEEE_F32LE, {}}, false},
-      {{"phase", H5T_STD_I8LE, {}}, false},
+      {"clip", H5T_STD_I64LE, {}},
+      {"index", H5T_STD_I64LE, {}},
+      {"time", H5T_IEEE_F64LE, {}},
+      {"face_box", H5T_IEEE_F32LE, {4}},
+      {"face_confidence", H5T_IEEE_F32LE, {}},
+      {"success", H5T_STD_U8LE, {}},
+      {"motion", H5T_IEEE_F32LE, {}},
+      {"phase", H5T_STD_I8LE, {}},
   };
-  if (landmarks) s.frames.push_back({{"landmarks", H5T_IEEE_F32LE, {kLandmarkCount, 2}}, false});
-  if (frame_probs) s.frames.push_back({{"probs", H5T_IEEE_F32LE, {classes}}, false});
+  if (landmarks) s.frames.push_back({"landmarks", H5T_IEEE_F32LE, {kLandmarkCount, 2}});
+  if (frame_probs) s.frames.push_back({"probs", H5T_IEEE_F32LE, {classes}});
   s.intervals = {
-      {{"clip", H5T_STD_I64LE, {}}, false},
-      {{"onset", H5T_STD_I32LE, {}}, false},
-      {{"apex", H5T_STD_I32LE, {}}, false},
-      {{"offset", H5T_STD_I32LE, {}}, false},
-      {{"score", H5T_IEEE_F32LE, {}}, false},
-      {{"pred", H5T_STD_I16LE, {}}, false},
-      {{"probs", H5T_IEEE_F32LE, {classes}}, false},
+      {"clip", H5T_STD_I64LE, {}},
+      {"onset", H5T_STD_I32LE, {}},
+      {"apex", H5T_STD_I32LE, {}},
+      {"offset", H5T_STD_I32LE, {}},
+      {"score", H5T_IEEE_F32LE, {}},
+      {"pred", H5T_STD_I16LE, {}},
+      {"probs", H5T_IEEE_F32LE, {classes}},
   };
   return s;
 }
 
-void create_columns(hid_t group, const std::string& file, const std::vector<std::pair<ColumnSpec, bool>>& specs,
-                    hsize_t chunk_rows, std::map<std::string, Column>& out) {
-  for (const auto& [spec, is_string] : specs) {
-    Handle str = string_type();
-    const hid_t type = is_string ? str.get() : spec.file_type;
+void create_columns(hid_t group, const std::string& file, const std::vector<ColumnSpec>& specs, hsize_t chunk_rows,
+                    std::map<std::string, Column>& out) {
+  for (const ColumnSpec& spec : specs) {
+    Handle str = fixed_string_type(std::max<size_t>(spec.string_width, 1));
+    const hid_t type = spec.string_width > 0 ? str.get() : spec.file_type;
     out.emplace(spec.name, Column::create(group, file, spec.name, type, spec.inner, chunk_rows));
   }
 }
 
-void open_columns(hid_t group, const std::string& file, const std::vector<std::pair<ColumnSpec, bool>>& specs,
+void open_columns(hid_t group, const std::string& file, const std::vector<ColumnSpec>& specs,
                   std::map<std::string, Column>& out) {
-  for (const auto& [spec, is_string] : specs) {
+  for (const ColumnSpec& spec : specs) {
     Column c = Column::open(group, file, spec.name);
     if (c.inner() != spec.inner)
       throw StorageError(file, std::string("dataset '") + spec.name + "' has another shape than this run writes");
@@ -338,6 +374,33 @@ void open_columns(hid_t group, const std::string& file, const std::vector<std::p
 }
 
 }  // namespace
+
+constexpr const char* kCommittedRows = "committed_rows";
+
+/// Row counts of /clips, /frames and /intervals that the last commit made durable.
+std::array<int64_t, 3> read_committed_rows(hid_t dataset, const std::string& file) {
+  std::array<int64_t, 3> rows{};
+  check_status(H5Dread(dataset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), file,
+               "read /committed_rows");
+  for (int64_t r : rows)
+    if (r < 0) throw StorageError(file, "negative committed row count; the file is damaged");
+  return rows;
+}
+
+/// Checks every column holds at least its group's committed rows; with
+/// `truncate`, drops rows beyond them (a batch a crash cut short).
+void check_committed(Tables& tables, const std::array<int64_t, 3>& rows, const std::string& file, bool truncate) {
+  std::map<std::string, Column>* groups[3] = {&tables.clips, &tables.frames, &tables.intervals};
+  for (int g = 0; g < 3; ++g) {
+    for (auto& [name, column] : *groups[g]) {
+      const hsize_t have = column.rows();
+      const auto want = static_cast<hsize_t>(rows[static_cast<size_t>(g)]);
+      if (have < want)
+        throw StorageError(file, "dataset '" + name + "' holds fewer rows than committed; the file is damaged");
+      if (truncate && have > want) column.resize(want);
+    }
+  }
+}
 
 // ---------------------------------------------------------------- writer
 
@@ -348,6 +411,7 @@ struct ResultsWriter::Impl {
   Tables tables;
   int64_t clip_rows = 0, frame_rows = 0, interval_rows = 0;
   std::unordered_set<std::string> ids;
+  Handle committed_rows;
   h5::QuietErrors quiet;
 
   Schema schema() const {
@@ -355,21 +419,17 @@ struct ResultsWriter::Impl {
                       meta.frame_probs);
   }
 
-  static Handle file_access() {
+  /// Newest file format: SWMR writing needs it (checksummed metadata, chunk
+  /// indexes that only grow).
+  static Handle file_access(bool clear_status_flags) {
     Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
-    // 1.8 file format: superblock v2 carries no "open for writing" flag, so a
-    // killed writer leaves a file that opens (v3 would need h5clear first).
-    H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V110);
-    // Keep dirty metadata in memory until we flush, so the file on disk only
-    // ever changes at a flush (no eviction writes half a batch's metadata).
-    H5AC_cache_config_t config{};
-    config.version = H5AC__CURR_CACHE_CONFIG_VERSION;
-    H5Pget_mdc_config(fapl.get(), &config);
-    config.evictions_enabled = false;
-    config.incr_mode = H5C_incr__off;
-    config.flash_incr_mode = H5C_flash_incr__off;
-    config.decr_mode = H5C_decr__off;
-    H5Pset_mdc_config(fapl.get(), &config);
+    H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    if (clear_status_flags) {
+      // A writer killed in SWMR mode leaves the "open for writing" flags set;
+      // this is how h5clear resets them (a generic property of 1.10's fapl).
+      hbool_t clear = 1;
+      H5Pset(fapl.get(), "clear_status_flags", &clear);
+    }
     return fapl;
   }
 
@@ -397,10 +457,10 @@ struct ResultsWriter::Impl {
 
   void create_at(const std::string& where) {
     Handle fcpl(H5Pcreate(H5P_FILE_CREATE));
-    // No free-space reuse: a chunk rewritten in a batch moves, and its old
-    // place (still referenced by the last flushed metadata) is never overwritten.
+    // No free-space reuse: space freed by a rewritten chunk is never handed
+    // out again, so bytes the last committed state points to stay as they are.
     check_status(H5Pset_file_space_strategy(fcpl.get(), H5F_FSPACE_STRATEGY_NONE, 0, 1), path, "file space strategy");
-    Handle fapl = file_access();
+    Handle fapl = file_access(false);
     file = Handle(check(H5Fcreate(where.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), path,
                         "cannot create results file"));
     const hid_t root = file.get();
@@ -421,14 +481,24 @@ struct ResultsWriter::Impl {
     create_columns(tables.clips_group.get(), path, s.clips, kClipChunkRows, tables.clips);
     create_columns(tables.frames_group.get(), path, s.frames, kFrameChunkRows, tables.frames);
     create_columns(tables.intervals_group.get(), path, s.intervals, kIntervalChunkRows, tables.intervals);
+
+    const hsize_t three = 3;
+    Handle space(H5Screate_simple(1, &three, nullptr));
+    committed_rows = Handle(check(H5Dcreate2(root, kCommittedRows, H5T_STD_I64LE, space.get(), H5P_DEFAULT,
+                                             H5P_DEFAULT, H5P_DEFAULT),
+                                  path, "create /committed_rows"));
+    write_string_attr(committed_rows.get(), path, "columns", "clips, frames, intervals");
     commit();
   }
 
   void resume() {
-    Handle fapl = file_access();
+    Handle fapl = file_access(true);
     file = Handle(check(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get()), path, "cannot open results file to resume"));
     const hid_t root = file.get();
-    if (read_string_attr(root, path, "schema") != kResultsSchema)
+    // A killed SWMR writer may have placed chunks past the end-of-allocation
+    // recorded in the superblock; take the real end of file (h5clear --increment).
+    check_status(H5Fincrement_filesize(root, 0), path, "adopt the end of file");
+    if (H5Aexists(root, "schema") <= 0 || read_string_attr(root, path, "schema") != kResultsSchema)
       throw StorageError(path, "not a mexa results file (attribute 'schema' differs)");
     const int64_t version = read_int64_attr(root, path, "schema_version");
     if (version != kResultsSchemaVersion)
@@ -445,21 +515,16 @@ struct ResultsWriter::Impl {
     open_columns(tables.clips_group.get(), path, s.clips, tables.clips);
     open_columns(tables.frames_group.get(), path, s.frames, tables.frames);
     open_columns(tables.intervals_group.get(), path, s.intervals, tables.intervals);
-
-    clip_rows = read_int64_attr(tables.clips_group.get(), path, "rows");
-    frame_rows = read_int64_attr(tables.frames_group.get(), path, "rows");
-    interval_rows = read_int64_attr(tables.intervals_group.get(), path, "rows");
+    committed_rows = Handle(check(H5Dopen2(root, kCommittedRows, H5P_DEFAULT), path, "open /committed_rows"));
+    const auto rows = read_committed_rows(committed_rows.get(), path);
+    clip_rows = rows[0];
+    frame_rows = rows[1];
+    interval_rows = rows[2];
     // Roll back a batch that a crash cut short: rows past the committed count.
-    for (auto* group : {&tables.clips, &tables.frames, &tables.intervals}) {
-      const int64_t committed = group == &tables.clips ? clip_rows : group == &tables.frames ? frame_rows : interval_rows;
-      for (auto& [name, column] : *group) {
-        if (column.rows() < static_cast<hsize_t>(committed))
-          throw StorageError(path, "dataset '" + name + "' holds fewer rows than committed; the file is damaged");
-        if (column.rows() > static_cast<hsize_t>(committed)) column.resize(static_cast<hsize_t>(committed));
-      }
-    }
+    check_committed(tables, rows, path, /*truncate=*/true);
     for (auto& id : tables.clips.at("id").read_strings(0, static_cast<hsize_t>(clip_rows))) ids.insert(std::move(id));
-    flush();
+    // From here on every flush leaves a file that opens (SWMR write ordering).
+    check_status(H5Fstart_swmr_write(root), path, "start SWMR writing");
   }
 
   void flush() { check_status(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), path, "flush"); }
@@ -467,9 +532,9 @@ struct ResultsWriter::Impl {
   /// Records the row counts that readers may trust, after the rows themselves are on disk.
   void commit() {
     flush();
-    write_int64_attr(tables.clips_group.get(), path, "rows", clip_rows);
-    write_int64_attr(tables.frames_group.get(), path, "rows", frame_rows);
-    write_int64_attr(tables.intervals_group.get(), path, "rows", interval_rows);
+    const int64_t rows[3] = {clip_rows, frame_rows, interval_rows};
+    check_status(H5Dwrite(committed_rows.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows), path,
+                 "write /committed_rows");
     flush();
   }
 
@@ -519,10 +584,10 @@ struct ResultsWriter::Impl {
       subjects.push_back(&r.subject);
       errors.push_back(&r.error);
     }
-    t.at("id").write_strings(first, ids_);
-    t.at("source").write_strings(first, sources);
-    t.at("subject").write_strings(first, subjects);
-    t.at("error").write_strings(first, errors);
+    t.at("id").write_strings(first, ids_, /*truncate=*/false);
+    t.at("source").write_strings(first, sources, /*truncate=*/false);
+    t.at("subject").write_strings(first, subjects, /*truncate=*/false);
+    t.at("error").write_strings(first, errors, /*truncate=*/true);
     put(t.at("status"), first, gather<int8_t>(rows, [](const ClipRow& r) { return r.status; }), H5T_NATIVE_INT8);
     put(t.at("fps"), first, gather<double>(rows, [](const ClipRow& r) { return r.fps; }), H5T_NATIVE_DOUBLE);
     put(t.at("n_frames"), first, gather<int64_t>(rows, [](const ClipRow& r) { return r.n_frames; }), H5T_NATIVE_INT64);
@@ -589,6 +654,7 @@ struct ResultsWriter::Impl {
   void close() {
     if (!file.valid()) return;
     tables = Tables{};
+    committed_rows = Handle();
     check_status(H5Fclose(file.release()), path, "close");
   }
 };
@@ -650,7 +716,11 @@ struct ResultsReader::Impl {
     std::error_code ec;
     if (!fs::exists(path, ec)) throw StorageError(path, "no such file");
     if (H5Fis_hdf5(path.c_str()) <= 0) throw StorageError(path, "not an HDF5 file");
-    file = Handle(check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), path, "cannot open results file"));
+    hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    // A writer that was killed (or is still running) leaves the SWMR "open for
+    // writing" flag set: such a file opens as a SWMR reader.
+    if (id < 0) id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT);
+    file = Handle(check(id, path, "cannot open results file"));
     const hid_t root = file.get();
     if (H5Aexists(root, "schema") <= 0 || read_string_attr(root, path, "schema") != kResultsSchema)
       throw StorageError(path, "not a mexa results file (no 'schema' attribute equal to mexa-results)");
@@ -677,15 +747,12 @@ struct ResultsReader::Impl {
     open_columns(tables.clips_group.get(), path, s.clips, tables.clips);
     open_columns(tables.frames_group.get(), path, s.frames, tables.frames);
     open_columns(tables.intervals_group.get(), path, s.intervals, tables.intervals);
-    clip_rows = read_int64_attr(tables.clips_group.get(), path, "rows");
-    frame_rows = read_int64_attr(tables.frames_group.get(), path, "rows");
-    interval_rows = read_int64_attr(tables.intervals_group.get(), path, "rows");
-    for (auto* group : {&tables.clips, &tables.frames, &tables.intervals}) {
-      const int64_t committed = group == &tables.clips ? clip_rows : group == &tables.frames ? frame_rows : interval_rows;
-      for (auto& [name, column] : *group)
-        if (column.rows() < static_cast<hsize_t>(committed))
-          throw StorageError(path, "dataset '" + name + "' holds fewer rows than committed; the file is damaged");
-    }
+    Handle committed(check(H5Dopen2(root, kCommittedRows, H5P_DEFAULT), path, "open /committed_rows"));
+    const auto rows = read_committed_rows(committed.get(), path);
+    clip_rows = rows[0];
+    frame_rows = rows[1];
+    interval_rows = rows[2];
+    check_committed(tables, rows, path, /*truncate=*/false);
   }
 
   static std::pair<hsize_t, hsize_t> range(int64_t first, int64_t count, int64_t total, const std::string& file) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <iostream>
 #include <filesystem>
 #include <random>
 
@@ -211,6 +212,7 @@ TEST_F(Results, SigkillAtRandomMomentsLosesNoFlushedBatch) {
   std::uniform_int_distribution<int> delay_us(0, 400000);
   constexpr int kTrials = 24;
   int kills_after_a_batch = 0;
+  int most_batches = 0;
   for (int trial = 0; trial < kTrials; ++trial) {
     const std::string path = (dir_ / ("crash" + std::to_string(trial) + ".h5")).string();
     const KilledWriter killed = run_and_kill(path, std::chrono::microseconds(delay_us(random)));
@@ -235,8 +237,11 @@ TEST_F(Results, SigkillAtRandomMomentsLosesNoFlushedBatch) {
       writer.append(make_batch(committed));
     }
     expect_batches(ResultsReader(path), committed + 1);
+    most_batches = std::max(most_batches, committed);
     fs::remove(path);
   }
+  std::cout << "[ SIGKILL  ] " << kTrials << " kills; " << kills_after_a_batch
+            << " after at least one committed batch; up to " << most_batches << " batches committed\n";
   // The kills must land while batches are being written, not only before the first.
   EXPECT_GE(kills_after_a_batch, kTrials / 2);
 }

@@ -2,11 +2,18 @@
 // `mexa-results` version 1 (DESIGN.md section 6).
 //
 // Layout: groups /clips, /frames, /intervals of columnar datasets, chunked,
-// gzip+shuffle, extendable along the first axis. Each append() writes one
-// batch, flushes it, then records the new row counts in the group attribute
-// `rows` and flushes again: a crash (even SIGKILL) leaves a file whose
-// committed rows are every batch that append() returned from. Readers and
-// resume trust `rows`; a batch cut short by a crash is rolled back on resume.
+// gzip+shuffle, extendable along the first axis; /committed_rows holds the
+// row counts of the three groups that the last commit made durable.
+//
+// Crash safety: the file is written in HDF5's SWMR mode, whose ordered
+// metadata flushes keep the file on disk consistent at every moment. Each
+// append() writes one batch, flushes it, then writes /committed_rows and
+// flushes again: after a crash (even SIGKILL) the file opens and holds every
+// batch that append() returned from. Readers and resume trust
+// /committed_rows; rows beyond it (a batch cut short) are dropped on resume.
+// A file whose writer was killed still carries SWMR's "open for writing"
+// flag until a resume reopens it: ResultsReader handles that; h5py needs
+// `h5py.File(path, "r", swmr=True)` (or `h5clear -s path`) until then.
 //
 // Not thread-safe: one writer per file, used from one thread.
 //
