@@ -1,35 +1,65 @@
-// `mexa`: one binary, one subcommand per file in apps/. Exceptions from the
-// libraries become exit codes here and nowhere else (DESIGN.md section 4).
+// `mexa`: one command line, one subcommand per file in apps/. Exceptions from
+// the libraries become exit codes here and nowhere else (DESIGN.md section 4).
+//
+// Two executables share this file. `mexa` holds the commands that need no
+// LibTorch (probe, ...) and starts in milliseconds; for commands that need the
+// engine it execs its sibling `mexa-torch` (built with MEXA_WITH_ENGINE), which
+// holds every command. Loading LibTorch costs ~0.5 s and ~500 MB, which a
+// `probe` of a thousand files should not pay a thousand times.
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 
 #include "cli.h"
 #include "commands.h"
-#include "mexa/engine/device.h"
 #include "mexa/io/errors.h"
+#include "mexa/version.h"
 
 namespace {
 
 using mexa::cli::Command;
 
-const std::vector<Command>& commands() {
-  static const std::vector<Command> all{
-      {"probe", "print stream info and the exact decoded frame count", "mexa probe FILE...", mexa::cli::run_probe},
-      {"version", "print library versions and the compute device", "mexa version", mexa::cli::run_version},
+struct Entry {
+  Command command;
+  bool needs_engine;
+};
+
+const std::vector<Entry>& commands() {
+  static const std::vector<Entry> all{
+      {{"probe", "print stream info and the exact decoded frame count", "mexa probe FILE...", mexa::cli::run_probe},
+       false},
+#ifdef MEXA_WITH_ENGINE
+      {{"version", "print library versions and the compute device", "mexa version", mexa::cli::run_version}, true},
+#else
+      {{"version", "print library versions and the compute device", "mexa version", nullptr}, true},
+#endif
   };
   return all;
 }
 
 void print_help() {
-  std::printf("mexa %s - video micro-expression analysis\n\nUsage: mexa COMMAND [options]\n\nCommands:\n",
-              mexa::engine::engine_version().c_str());
-  for (const auto& c : commands()) std::printf("  %-10s %s\n", c.name.c_str(), c.summary.c_str());
+  std::printf("mexa %s - video micro-expression analysis\n\nUsage: mexa COMMAND [options]\n\nCommands:\n", MEXA_VERSION);
+  for (const auto& e : commands()) std::printf("  %-10s %s\n", e.command.name.c_str(), e.command.summary.c_str());
   std::printf("\n`mexa COMMAND --help` describes each command's options.\n"
               "Exit codes: 0 ok, 1 some inputs failed, 2 usage error, 3 fatal error.\n");
 }
+
+#ifndef MEXA_WITH_ENGINE
+/// Replaces this process with `mexa-torch` next to this executable.
+int exec_engine_binary(char** argv) {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const std::string engine = (ec ? std::filesystem::path(argv[0]) : self).parent_path() / "mexa-torch";
+  execv(engine.c_str(), argv);
+  std::fprintf(stderr, "mexa %s: cannot start %s: %s\n", argv[1], engine.c_str(), std::strerror(errno));
+  return mexa::cli::kFatal;
+}
+#endif
 
 }  // namespace
 
@@ -40,20 +70,23 @@ int main(int argc, char** argv) {
     return argc < 2 ? mexa::cli::kUsage : mexa::cli::kOk;
   }
   if (!std::strcmp(argv[1], "--version")) {
-    std::printf("mexa %s\n", mexa::engine::engine_version().c_str());
+    std::printf("mexa %s\n", MEXA_VERSION);
     return mexa::cli::kOk;
   }
   const std::string name = argv[1];
-  const Command* command = nullptr;
-  for (const auto& c : commands())
-    if (c.name == name) command = &c;
-  if (!command) {
+  const Entry* entry = nullptr;
+  for (const auto& e : commands())
+    if (e.command.name == name) entry = &e;
+  if (!entry) {
     std::fprintf(stderr, "mexa: unknown command '%s' (see mexa --help)\n", name.c_str());
     return mexa::cli::kUsage;
   }
+#ifndef MEXA_WITH_ENGINE
+  if (entry->needs_engine) return exec_engine_binary(argv);
+#endif
   const std::vector<std::string> args(argv + 2, argv + argc);
   try {
-    return command->run(args);
+    return entry->command.run(args);
   } catch (const mexa::cli::UsageError& e) {
     std::fprintf(stderr, "mexa %s: %s\n", name.c_str(), e.what());
     return mexa::cli::kUsage;

@@ -24,6 +24,15 @@ int run_version(const std::vector<std::string>& args) {
   options.add_options()("device", po::value<std::string>()->default_value("auto"), "auto, cpu, cuda or cuda:N");
   po::variables_map vm;
   if (!parse(args, command, options, {}, vm)) return kOk;
+  engine::DeviceChoice device;
+  try {
+    device = engine::resolve_device(vm["device"].as<std::string>());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  } catch (const std::runtime_error& e) {
+    std::fprintf(stderr, "mexa version: %s\n", e.what());
+    return kFatal;
+  }
   std::printf("mexa      %s\n", engine::engine_version().c_str());
   std::printf("LibTorch  %s\n", engine::torch_version().c_str());
   std::printf("FFmpeg    libavformat %s, libavcodec %s\n", AV_STRINGIFY(LIBAVFORMAT_VERSION),
@@ -31,14 +40,7 @@ int run_version(const std::vector<std::string>& args) {
   std::printf("OpenCV    %s\n", CV_VERSION);
   std::printf("HDF5      %d.%d.%d\n", H5_VERS_MAJOR, H5_VERS_MINOR, H5_VERS_RELEASE);
   std::printf("CUDA      %d device(s)\n", engine::cuda_device_count());
-  try {
-    std::printf("device    %s\n", engine::resolve_device(vm["device"].as<std::string>()).name.c_str());
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  } catch (const std::runtime_error& e) {
-    std::fprintf(stderr, "mexa version: %s\n", e.what());
-    return kFatal;
-  }
+  std::printf("device    %s\n", device.name.c_str());
   return kOk;
 }
 
