@@ -1,0 +1,88 @@
+// io::Manifest: the annotation CSV of a dataset (DESIGN.md section 5), and the
+// foreign annotation files of CASME II, SAMM, CAS(ME)^3 and SMIC mapped onto it.
+//
+// mexa's own columns (case-insensitive): subject, clip, path, onset, apex,
+// offset, emotion, aus, fps. Frame numbers become 0-based indices by
+// subtracting index_base (a number, or "folder": the first file number of the
+// clip's frame folder, for datasets that annotate file numbers). An empty apex
+// (SMIC) stays -1: spotted later. Bad rows are reported as `file:line: why`
+// and skipped (counted), or fatal with strict.
+//
+// Stateless functions, thread-safe.
+//
+//   mexa::io::ManifestOptions options;                 // DFME 7 classes
+//   auto manifest = mexa::io::read_manifest("data/annotations.csv", options);
+//   for (const auto& row : manifest.rows) use(row.path, row.onset, row.apex, row.label);
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mexa::io {
+
+/// Which annotation file layout to expect (sets header names, path template
+/// and index base defaults).
+enum class AnnotationStyle { Mexa, Casme2, Samm, Casme3, Smic };
+
+/// Parses "mexa", "casme2", "samm", "casme3" or "smic"; throws DataError otherwise.
+AnnotationStyle parse_annotation_style(const std::string& name);
+
+/// DFME's 7 classes in mexa's order.
+std::vector<std::string> dfme_classes();
+/// MEGC 2019 composite classes: negative, positive, surprise.
+std::vector<std::string> megc3_classes();
+/// Emotion names of the datasets -> MEGC 3 classes (happiness -> positive;
+/// surprise -> surprise; anger, contempt, disgust, sadness, fear, repression -> negative).
+std::map<std::string, std::string> megc3_aliases();
+
+struct ManifestOptions {
+  AnnotationStyle style = AnnotationStyle::Mexa;
+  std::vector<std::string> class_names = dfme_classes();
+  /// Lower-case emotion text -> class name, applied before matching class_names
+  /// (e.g. megc3_aliases(), or {"happy", "happiness"}).
+  std::map<std::string, std::string> class_aliases;
+  /// "" = the style's default ("0" for mexa files, "folder" for foreign ones).
+  std::string index_base;
+  /// "" = the style's default; {subject}, {subject:02} (zero-padded), {clip},
+  /// {emotion} are replaced. Relative paths are taken from the manifest's folder.
+  std::string path_template;
+  /// Extra header renames: lower-case foreign header -> mexa column name.
+  std::map<std::string, std::string> columns;
+  bool strict = false;       ///< any bad row is fatal
+  bool check_paths = true;   ///< a row whose path does not exist is bad
+};
+
+struct ManifestRow {
+  std::string id;       ///< subject/clip, unique in the manifest
+  std::string subject;
+  std::string clip;
+  std::string path;     ///< video file or frame folder
+  int64_t onset = -1;   ///< 0-based frame indices
+  int64_t apex = -1;    ///< -1 when not annotated
+  int64_t offset = -1;
+  std::string emotion;  ///< class name after aliasing
+  int label = -1;       ///< index into class_names
+  std::string aus;
+  double fps = 0;       ///< 0 when not given
+  int line = 0;         ///< line of the row in the manifest
+};
+
+struct ManifestProblem {
+  int line = 0;
+  std::string message;  ///< "file:line: why"
+};
+
+struct Manifest {
+  std::string file;
+  std::vector<ManifestRow> rows;
+  std::vector<ManifestProblem> skipped;  ///< bad rows left out (never filled with strict)
+};
+
+/// Reads and validates a manifest. Throws DataError naming the file (and line)
+/// for file-level problems (unreadable, empty, no header, required column
+/// missing) and, with strict, for the first bad row.
+Manifest read_manifest(const std::string& path, const ManifestOptions& options = {});
+
+}  // namespace mexa::io

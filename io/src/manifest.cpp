@@ -1,0 +1,284 @@
+#include "mexa/io/manifest.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <filesystem>
+#include <set>
+
+#include "mexa/io/csv.h"
+#include "mexa/io/errors.h"
+#include "mexa/io/frame_folder.h"
+
+namespace mexa::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string lower_trim(std::string text) {
+  const auto first = text.find_first_not_of(" \t");
+  const auto last = text.find_last_not_of(" \t");
+  text = first == std::string::npos ? "" : text.substr(first, last - first + 1);
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+std::string trim(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t");
+  const auto last = text.find_last_not_of(" \t");
+  return first == std::string::npos ? "" : text.substr(first, last - first + 1);
+}
+
+/// Header names of the datasets (lower case) -> mexa's column names.
+const std::map<std::string, std::string>& known_headers() {
+  static const std::map<std::string, std::string> names{
+      {"subject", "subject"},        {"clip", "clip"},           {"filename", "clip"},
+      {"path", "path"},              {"onset", "onset"},         {"onsetframe", "onset"},
+      {"onset frame", "onset"},      {"onsetf", "onset"},        {"apex", "apex"},
+      {"apexframe", "apex"},         {"apex frame", "apex"},     {"offset", "offset"},
+      {"offsetframe", "offset"},     {"offset frame", "offset"}, {"offsetf", "offset"},
+      {"emotion", "emotion"},        {"estimated emotion", "emotion"},
+      {"aus", "aus"},                {"au", "aus"},              {"action units", "aus"},
+      {"fps", "fps"},                {"firstf", "first_frame"},
+  };
+  return names;
+}
+
+struct StyleDefaults {
+  std::string path_template;
+  std::string index_base;
+};
+
+StyleDefaults defaults_of(AnnotationStyle style) {
+  switch (style) {
+    case AnnotationStyle::Mexa: return {"", "0"};
+    case AnnotationStyle::Casme2: return {"sub{subject:02}/{clip}", "folder"};
+    case AnnotationStyle::Samm: return {"{subject:03}/{clip}", "folder"};
+    case AnnotationStyle::Casme3: return {"{subject}/{clip}/color", "folder"};
+    case AnnotationStyle::Smic: return {"{subject}/{clip}", "first_frame"};
+  }
+  return {"", "0"};
+}
+
+/// "{subject:02}/{clip}" -> "sub01/EP02_01f" style expansion.
+std::string expand_template(const std::string& pattern, const std::map<std::string, std::string>& values) {
+  std::string out;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] != '{') {
+      out += pattern[i];
+      continue;
+    }
+    const size_t close = pattern.find('}', i);
+    if (close == std::string::npos) throw DataError("", "path template '" + pattern + "' has an unclosed '{'");
+    std::string key = pattern.substr(i + 1, close - i - 1);
+    size_t width = 0;
+    if (const auto colon = key.find(':'); colon != std::string::npos) {
+      width = std::stoul(key.substr(colon + 1));
+      key = key.substr(0, colon);
+    }
+    const auto it = values.find(key);
+    if (it == values.end()) throw DataError("", "path template '" + pattern + "' names unknown field {" + key + "}");
+    std::string value = it->second;
+    // Zero-pad numbers ("1" -> "01"); "sub01" stays as it is.
+    const bool numeric = !value.empty() && std::all_of(value.begin(), value.end(), ::isdigit);
+    if (numeric && value.size() < width) value.insert(0, width - value.size(), '0');
+    out += value;
+    i = close;
+  }
+  return out;
+}
+
+/// Parses an integer frame number ("46", or "46.0" from spreadsheets); false otherwise.
+bool parse_int(const std::string& text, int64_t& value) {
+  const std::string t = trim(text);
+  if (t.empty()) return false;
+  // Spreadsheet exports write integers as "46.0".
+  std::string digits = t;
+  if (const auto dot = digits.find('.'); dot != std::string::npos &&
+                                         digits.find_first_not_of('0', dot + 1) == std::string::npos)
+    digits = digits.substr(0, dot);
+  const auto result = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  return result.ec == std::errc() && result.ptr == digits.data() + digits.size();
+}
+
+class RowError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace
+
+AnnotationStyle parse_annotation_style(const std::string& name) {
+  const std::string n = lower_trim(name);
+  if (n == "mexa" || n == "dfme") return AnnotationStyle::Mexa;
+  if (n == "casme2" || n == "casmeii" || n == "casme ii") return AnnotationStyle::Casme2;
+  if (n == "samm") return AnnotationStyle::Samm;
+  if (n == "casme3" || n == "cas(me)3" || n == "cas(me)^3") return AnnotationStyle::Casme3;
+  if (n == "smic") return AnnotationStyle::Smic;
+  throw DataError("", "unknown annotation style '" + name + "' (mexa, casme2, samm, casme3, smic)");
+}
+
+std::vector<std::string> dfme_classes() {
+  return {"happiness", "sadness", "anger", "contempt", "fear", "disgust", "surprise"};
+}
+
+std::vector<std::string> megc3_classes() { return {"negative", "positive", "surprise"}; }
+
+std::map<std::string, std::string> megc3_aliases() {
+  return {{"happiness", "positive"}, {"happy", "positive"},      {"positive", "positive"},
+          {"surprise", "surprise"},  {"anger", "negative"},      {"angry", "negative"},
+          {"contempt", "negative"},  {"disgust", "negative"},    {"sadness", "negative"},
+          {"sad", "negative"},       {"fear", "negative"},       {"repression", "negative"},
+          {"negative", "negative"}};
+}
+
+Manifest read_manifest(const std::string& path, const ManifestOptions& options) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw DataError(path, "no such file");
+  if (fs::is_directory(path, ec)) throw DataError(path, "is a folder, not an annotation file");
+  const std::vector<CsvRecord> records = read_csv_file(path);
+  if (records.empty()) throw DataError(path, "empty file: no header and no rows");
+
+  // Column names: known dataset headers plus the caller's renames.
+  std::map<std::string, std::string> names = known_headers();
+  for (const auto& [from, to] : options.columns) names[lower_trim(from)] = to;
+
+  // The header is the first record that names onset and offset (SAMM puts free
+  // text above it).
+  size_t header_index = records.size();
+  std::map<std::string, size_t> column;
+  for (size_t r = 0; r < records.size() && r < 40; ++r) {
+    std::map<std::string, size_t> found;
+    for (size_t c = 0; c < records[r].fields.size(); ++c) {
+      const auto it = names.find(lower_trim(records[r].fields[c]));
+      if (it != names.end() && !found.count(it->second)) found[it->second] = c;
+    }
+    if (found.count("onset") && found.count("offset")) {
+      header_index = r;
+      column = found;
+      break;
+    }
+  }
+  if (header_index == records.size())
+    throw DataError(path, "no header row naming onset and offset columns (line " +
+                              std::to_string(records.front().line) + " starts: '" +
+                              records.front().fields.front().substr(0, 40) + "')");
+
+  const StyleDefaults defaults = defaults_of(options.style);
+  const std::string index_base = options.index_base.empty() ? defaults.index_base : options.index_base;
+  const std::string path_template = options.path_template.empty() ? defaults.path_template : options.path_template;
+  const int header_at = records[header_index].line;
+  for (const char* required : {"subject", "clip", "emotion"})
+    if (!column.count(required))
+      throw DataError(path, "line " + std::to_string(header_at) + ": missing column '" + required + "'");
+  if (path_template.empty() && !column.count("path"))
+    throw DataError(path, "line " + std::to_string(header_at) +
+                              ": missing column 'path' (or give a path template for this dataset)");
+  if (index_base == "first_frame" && !column.count("first_frame"))
+    throw DataError(path, "line " + std::to_string(header_at) + ": index base is the FirstF column, which is missing");
+
+  const fs::path base_dir = fs::path(path).parent_path();
+  Manifest manifest;
+  manifest.file = path;
+  std::set<std::string> seen_ids;
+  const size_t header_width = records[header_index].fields.size();
+
+  for (size_t r = header_index + 1; r < records.size(); ++r) {
+    const CsvRecord& record = records[r];
+    try {
+      if (record.fields.size() != header_width)
+        throw RowError(std::to_string(record.fields.size()) + " fields, the header has " +
+                       std::to_string(header_width));
+      auto field = [&](const char* name) -> std::string {
+        const auto it = column.find(name);
+        return it == column.end() ? std::string() : trim(record.fields[it->second]);
+      };
+      ManifestRow row;
+      row.line = record.line;
+      row.subject = field("subject");
+      row.clip = field("clip");
+      if (row.subject.empty()) throw RowError("empty subject");
+      if (row.clip.empty()) throw RowError("empty clip name");
+      row.id = row.subject + "/" + row.clip;
+      row.aus = field("aus");
+
+      // Class: alias, then match (case-insensitive).
+      std::string emotion = lower_trim(field("emotion"));
+      if (const auto alias = options.class_aliases.find(emotion); alias != options.class_aliases.end())
+        emotion = alias->second;
+      for (size_t k = 0; k < options.class_names.size(); ++k)
+        if (lower_trim(options.class_names[k]) == lower_trim(emotion)) row.label = static_cast<int>(k);
+      if (row.label < 0) throw RowError("unknown class '" + field("emotion") + "'");
+      row.emotion = options.class_names[static_cast<size_t>(row.label)];
+
+      // Path: the column, or the dataset's template.
+      std::string relative = field("path");
+      if (relative.empty() && !path_template.empty())
+        relative = expand_template(path_template, {{"subject", row.subject}, {"clip", row.clip}, {"emotion", emotion}});
+      if (relative.empty()) throw RowError("empty path");
+      const fs::path resolved = fs::path(relative).is_absolute() ? fs::path(relative) : base_dir / relative;
+      row.path = resolved.lexically_normal().string();
+      if (options.check_paths && !fs::exists(resolved, ec)) throw RowError("missing path " + row.path);
+
+      // Frames: numbers in the file, then 0-based.
+      int64_t onset = 0, offset = 0, apex = -1;
+      if (!parse_int(field("onset"), onset)) throw RowError("onset '" + field("onset") + "' is not a frame number");
+      if (!parse_int(field("offset"), offset))
+        throw RowError("offset '" + field("offset") + "' is not a frame number");
+      const std::string apex_text = field("apex");
+      const bool has_apex = !apex_text.empty() && lower_trim(apex_text) != "/" && lower_trim(apex_text) != "n/a";
+      if (has_apex && !parse_int(apex_text, apex)) throw RowError("apex '" + apex_text + "' is not a frame number");
+      if (onset > offset)
+        throw RowError("onset " + std::to_string(onset) + " is after offset " + std::to_string(offset));
+      if (has_apex && (apex < onset || apex > offset))
+        throw RowError("apex " + std::to_string(apex) + " is outside [onset " + std::to_string(onset) + ", offset " +
+                       std::to_string(offset) + "]");
+
+      int64_t base = 0;
+      if (index_base == "folder") {
+        if (fs::is_directory(resolved, ec)) {
+          try {
+            base = find_frame_sequence(resolved).start_number;
+          } catch (const DecodeError& e) {
+            throw RowError(e.what());
+          }
+        }
+      } else if (index_base == "first_frame") {
+        if (!parse_int(field("first_frame"), base))
+          throw RowError("FirstF '" + field("first_frame") + "' is not a frame number");
+      } else if (!parse_int(index_base, base)) {
+        throw DataError(path, "index base '" + index_base + "' is not a number, 'folder' or 'first_frame'");
+      }
+      row.onset = onset - base;
+      row.offset = offset - base;
+      row.apex = has_apex ? apex - base : -1;
+      if (row.onset < 0)
+        throw RowError("onset " + std::to_string(onset) + " is before the first frame (index base " +
+                       std::to_string(base) + ")");
+
+      const std::string fps = field("fps");
+      if (!fps.empty()) {
+        try {
+          size_t used = 0;
+          row.fps = std::stod(fps, &used);
+          if (used != fps.size() || !(row.fps > 0)) throw std::invalid_argument(fps);
+        } catch (const std::exception&) {
+          throw RowError("fps '" + fps + "' is not a positive number");
+        }
+      }
+      if (!seen_ids.insert(row.id).second) throw RowError("duplicate clip " + row.id);
+      manifest.rows.push_back(std::move(row));
+    } catch (const RowError& e) {
+      const std::string message = path + ":" + std::to_string(record.line) + ": " + e.what();
+      if (options.strict) throw DataError(path, "line " + std::to_string(record.line) + ": " + e.what());
+      spdlog::warn("{} (row skipped)", message);
+      manifest.skipped.push_back({record.line, message});
+    }
+  }
+  if (manifest.rows.empty() && manifest.skipped.empty()) throw DataError(path, "no rows after the header");
+  return manifest;
+}
+
+}  // namespace mexa::io

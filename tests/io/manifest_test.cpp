@@ -1,0 +1,228 @@
+// io::parse_csv and io::read_manifest: RFC 4180 corner cases, the foreign
+// annotation files of CASME II, SAMM, CAS(ME)^3 and SMIC, and every kind of bad row.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "mexa/io/csv.h"
+#include "mexa/io/errors.h"
+#include "mexa/io/manifest.h"
+
+namespace mexa::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(Csv, QuotedFieldsCommasNewlinesAndEscapedQuotes) {
+  const auto records = parse_csv("a,b,c\n\"x, y\",\"say \"\"hi\"\"\",\"two\nlines\"\nlast,,\n", "t.csv");
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[1].fields, (std::vector<std::string>{"x, y", "say \"hi\"", "two\nlines"}));
+  EXPECT_EQ(records[1].line, 2);
+  EXPECT_EQ(records[2].line, 4);  // the record above spans lines 2-3
+  EXPECT_EQ(records[2].fields, (std::vector<std::string>{"last", "", ""}));
+}
+
+TEST(Csv, CrlfBomAndBlankLines) {
+  const auto records = parse_csv("\xEF\xBB\xBFsubject,clip\r\n\r\n01,EP02\r\n02,EP03", "t.csv");
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].fields[0], "subject");  // BOM gone
+  EXPECT_EQ(records[1].fields, (std::vector<std::string>{"01", "EP02"}));
+  EXPECT_EQ(records[2].fields[1], "EP03");  // no newline at the end
+  EXPECT_EQ(records[2].line, 4);
+}
+
+TEST(Csv, UnterminatedQuoteNamesFileAndLine) {
+  try {
+    parse_csv("a,b\n1,\"open\n2,3\n", "bad.csv");
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.file(), "bad.csv");
+    EXPECT_NE(e.reason().find("line 2: unterminated quoted field"), std::string::npos) << e.reason();
+  }
+}
+
+TEST(Csv, EscapeRoundTrips) {
+  const std::string tricky = "a \"quoted\", value\nwith newline";
+  const auto records = parse_csv(csv_escape(tricky) + "," + csv_escape("plain") + "\n", "t.csv");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].fields, (std::vector<std::string>{tricky, "plain"}));
+}
+
+class ManifestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("mexa_manifest_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string write(const std::string& name, const std::string& text) {
+    const fs::path p = dir_ / name;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << text;
+    return p.string();
+  }
+  /// A frame folder with files prefix{first}..prefix{first+count-1}.jpg.
+  void frames(const std::string& folder, const std::string& prefix, int first, int count) {
+    fs::create_directories(dir_ / folder);
+    for (int i = first; i < first + count; ++i) std::ofstream(dir_ / folder / (prefix + std::to_string(i) + ".jpg")) << "x";
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(ManifestTest, MexaFormatWithRelativePathsAndFps) {
+  write("clips/a.mp4", "x");
+  write("clips/b.mp4", "x");
+  const auto m = read_manifest(write("annotations.csv",
+                                     "subject,clip,path,onset,apex,offset,emotion,aus,fps\n"
+                                     "s01,a,clips/a.mp4,10,20,40,disgust,\"AU9,AU10\",200\n"
+                                     "s02,b,clips/b.mp4,0,,12,Surprise,AU1+AU2,300\n"));
+  ASSERT_EQ(m.rows.size(), 2u);
+  EXPECT_TRUE(m.skipped.empty());
+  EXPECT_EQ(m.rows[0].id, "s01/a");
+  EXPECT_EQ(m.rows[0].path, (dir_ / "clips/a.mp4").string());
+  EXPECT_EQ(m.rows[0].onset, 10);
+  EXPECT_EQ(m.rows[0].apex, 20);
+  EXPECT_EQ(m.rows[0].offset, 40);
+  EXPECT_EQ(m.rows[0].label, 5);  // disgust in DFME order
+  EXPECT_EQ(m.rows[0].aus, "AU9,AU10");
+  EXPECT_EQ(m.rows[0].fps, 200);
+  EXPECT_EQ(m.rows[1].apex, -1);  // empty apex: spotted later
+  EXPECT_EQ(m.rows[1].emotion, "surprise");
+  EXPECT_EQ(m.rows[1].line, 3);
+}
+
+TEST_F(ManifestTest, Casme2HeadersFolderTemplateAndFileNumbers) {
+  frames("sub01/EP02_01f", "reg_img", 46, 40);  // files reg_img46 .. reg_img85
+  const auto m = read_manifest(
+      write("CASME2-coding.csv",
+            "Subject,Filename,,OnsetFrame,ApexFrame,OffsetFrame,,Action Units,Estimated Emotion\n"
+            "1,EP02_01f,,46,59,86,,AU12,happiness\n"  // offset past the folder is not checked here
+            "1,EP02_01f_x,,46,59,60,,AU4,repression\n"),
+      {.style = AnnotationStyle::Casme2, .class_names = megc3_classes(), .class_aliases = megc3_aliases(),
+       .check_paths = false});
+  ASSERT_EQ(m.rows.size(), 2u);
+  EXPECT_EQ(m.rows[0].path, (dir_ / "sub01/EP02_01f").string());
+  EXPECT_EQ(m.rows[0].onset, 0);  // file number 46 is frame 0 of the folder
+  EXPECT_EQ(m.rows[0].apex, 13);
+  EXPECT_EQ(m.rows[0].emotion, "positive");
+  EXPECT_EQ(m.rows[1].emotion, "negative");  // repression -> negative (MEGC)
+  EXPECT_EQ(m.rows[1].onset, 46);            // no folder: index base 0
+}
+
+TEST_F(ManifestTest, SammHeaderBelowFreeTextRows) {
+  frames("006/006_1_2", "006_", 5562, 100);
+  std::string text = "Facial Micro-movement,,,\nSAMM dataset,,,\n";
+  for (int i = 0; i < 9; ++i) text += "notes line " + std::to_string(i) + ",,,\n";
+  text += "Subject,Filename,Inducement Code,Onset Frame,Apex Frame,Offset Frame,Duration,Type,Action Units,"
+          "Estimated Emotion,Objective Classes,Notes\n"
+          "6,006_1_2,1,5566,5601,5661,96,Micro - 1/2,4+7,Anger,2,\n";
+  const auto m = read_manifest(write("samm.csv", text), {.style = AnnotationStyle::Samm});
+  ASSERT_EQ(m.rows.size(), 1u);
+  EXPECT_EQ(m.rows[0].line, 13);
+  EXPECT_EQ(m.rows[0].path, (dir_ / "006/006_1_2").string());
+  EXPECT_EQ(m.rows[0].onset, 4);
+  EXPECT_EQ(m.rows[0].apex, 39);
+  EXPECT_EQ(m.rows[0].offset, 99);
+  EXPECT_EQ(m.rows[0].emotion, "anger");
+}
+
+TEST_F(ManifestTest, Casme3AndSmic) {
+  frames("spNO.1/a/color", "", 0, 30);
+  const auto c3 = read_manifest(write("cas3.csv",
+                                      "Subject,Filename,Onset,Apex,Offset,AU,Objective class,emotion\n"
+                                      "spNO.1,a,3,7,20,L4,1,disgust\n"),
+                                {.style = AnnotationStyle::Casme3});
+  ASSERT_EQ(c3.rows.size(), 1u);
+  EXPECT_EQ(c3.rows[0].apex, 7);
+  EXPECT_EQ(c3.rows[0].path, (dir_ / "spNO.1/a/color").string());
+
+  const auto smic = read_manifest(write("smic.csv",
+                                        "Subject,Filename,OnsetF,OffsetF,Emotion,FirstF\n"
+                                        "s1,s1_ne_01,120,140,negative,100\n"),
+                                  {.style = AnnotationStyle::Smic, .class_names = megc3_classes(),
+                                   .check_paths = false});
+  ASSERT_EQ(smic.rows.size(), 1u);
+  EXPECT_EQ(smic.rows[0].onset, 20);  // relative to FirstF
+  EXPECT_EQ(smic.rows[0].offset, 40);
+  EXPECT_EQ(smic.rows[0].apex, -1);
+}
+
+// ---------------------------------------------------------------- bad manifests
+
+struct BadCase {
+  std::string name;
+  std::string csv;      // rows after the header
+  int line;             // line the message must name
+  std::string message;  // part of the message
+};
+
+class BadManifest : public ManifestTest, public ::testing::WithParamInterface<BadCase> {};
+
+TEST_P(BadManifest, RowIsSkippedAndCountedOrFatalWithStrict) {
+  write("ok.mp4", "x");
+  const std::string path = write("m.csv", "subject,clip,path,onset,apex,offset,emotion,fps\n"
+                                          "s1,good,ok.mp4,1,2,3,fear,200\n" +
+                                              GetParam().csv);
+  const Manifest m = read_manifest(path);
+  ASSERT_EQ(m.rows.size(), 1u) << "the good row stays";
+  EXPECT_EQ(m.rows[0].clip, "good");
+  ASSERT_EQ(m.skipped.size(), 1u);
+  EXPECT_EQ(m.skipped[0].line, GetParam().line);
+  EXPECT_NE(m.skipped[0].message.find(path + ":" + std::to_string(GetParam().line) + ": "), std::string::npos)
+      << m.skipped[0].message;
+  EXPECT_NE(m.skipped[0].message.find(GetParam().message), std::string::npos) << m.skipped[0].message;
+
+  try {
+    read_manifest(path, {.strict = true});
+    FAIL() << "strict must throw";
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.file(), path);
+    EXPECT_NE(e.reason().find("line " + std::to_string(GetParam().line)), std::string::npos) << e.reason();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Kinds, BadManifest,
+    ::testing::Values(BadCase{"UnknownClass", "s1,b,ok.mp4,1,2,3,joy,200\n", 3, "unknown class 'joy'"},
+                      BadCase{"OnsetAfterOffset", "s1,b,ok.mp4,9,,3,fear,200\n", 3, "onset 9 is after offset 3"},
+                      BadCase{"ApexOutside", "s1,b,ok.mp4,1,7,3,fear,200\n", 3, "apex 7 is outside"},
+                      BadCase{"MissingPath", "s1,b,nope.mp4,1,2,3,fear,200\n", 3, "missing path"},
+                      BadCase{"DuplicateClip", "s1,good,ok.mp4,1,2,3,fear,200\n", 3, "duplicate clip s1/good"},
+                      BadCase{"NonNumericFrame", "s1,b,ok.mp4,one,2,3,fear,200\n", 3, "onset 'one' is not a frame"},
+                      BadCase{"NegativeFrame", "s1,b,ok.mp4,-4,,3,fear,200\n", 3, "before the first frame"},
+                      BadCase{"WrongFieldCount", "s1,b,ok.mp4,1,2\n", 3, "5 fields, the header has 8"},
+                      BadCase{"BadFps", "s1,b,ok.mp4,1,2,3,fear,fast\n", 3, "fps 'fast'"},
+                      BadCase{"EmptySubject", ",b,ok.mp4,1,2,3,fear,200\n", 3, "empty subject"},
+                      BadCase{"EmptyPath", "s1,b,,1,2,3,fear,200\n", 3, "empty path"},
+                      BadCase{"RowAfterAQuotedNewline", "\"s1\nx\",b,ok.mp4,1,9,3,fear,200\n", 3, "apex 9"}),
+    [](const auto& info) { return info.param.name; });
+
+TEST_F(ManifestTest, FileLevelProblemsAreAlwaysFatalAndNameTheFile) {
+  auto expect_error = [&](const std::string& path, const std::string& part) {
+    try {
+      read_manifest(path);
+      FAIL() << "no error for " << path;
+    } catch (const DataError& e) {
+      EXPECT_EQ(e.file(), path);
+      EXPECT_NE(e.reason().find(part), std::string::npos) << e.reason();
+    }
+  };
+  expect_error(write("empty.csv", ""), "empty file");
+  expect_error(write("blank.csv", "\n\r\n\n"), "empty file");
+  expect_error(write("noheader.csv", "1,2,3\n4,5,6\n"), "no header row");
+  expect_error(write("nocolumn.csv", "subject,clip,path,onset,offset\ns,c,p,1,2\n"), "line 1: missing column 'emotion'");
+  expect_error(write("nopath.csv", "subject,clip,onset,offset,emotion\ns,c,1,2,fear\n"), "missing column 'path'");
+  expect_error(write("headeronly.csv", "subject,clip,path,onset,offset,emotion\n"), "no rows after the header");
+  expect_error(write("quote.csv", "subject,clip,path,onset,offset,emotion\n\"s,c,p,1,2,fear\n"),
+               "line 2: unterminated quoted field");
+  expect_error((dir_ / "missing.csv").string(), "no such file");
+}
+
+}  // namespace
+}  // namespace mexa::io
