@@ -33,6 +33,9 @@ const std::vector<Entry>& commands() {
   static const std::vector<Entry> all{
       {{"probe", "print stream info and the exact decoded frame count", "mexa probe FILE...", mexa::cli::run_probe},
        false},
+      {{"synth", "generate a DFME-style synthetic dataset (clips + annotations.csv)", "mexa synth --out DIR",
+        mexa::cli::run_synth},
+       false},
 #ifdef MEXA_WITH_ENGINE
       {{"version", "print library versions and the compute device", "mexa version", mexa::cli::run_version}, true},
 #else

@@ -1,0 +1,75 @@
+// `mexa synth`: a DFME-style synthetic micro-expression dataset whose ground
+// truth is known exactly. Subjects with distinct faces; per clip neutral
+// frames, one onset -> apex -> offset movement built from the FACS action
+// units of an emotion (random subset and intensities, so classes overlap),
+// then neutral again; distractors (sensor noise, illumination flicker, slow
+// head drift, optionally blinks and wrong labels). Writes clips (h264, FFV1,
+// jpg or png folders) and DIR/annotations.csv in mexa's manifest format.
+// Deterministic: the same options give the same bytes.
+//
+// Not thread-safe (one generator per output folder).
+//
+//   mexa::synth::SynthOptions options;
+//   options.out_dir = "data/synth";
+//   auto summary = mexa::synth::generate(options);
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mexa::synth {
+
+enum class OutputFormat { H264, Ffv1, Jpg, Png };
+OutputFormat parse_output_format(const std::string& name);  ///< throws std::invalid_argument
+
+struct SynthOptions {
+  std::string out_dir;
+  int clips = 300;              ///< short clips (ignored with long_videos)
+  int subjects = 20;
+  uint64_t seed = 1;
+  int fps = 200;                ///< 200, 300 or 500 (DFME parts C, B, A)
+  int width = 128;
+  int height = 128;             ///< 128x128: face-cropped; larger: face at a random position
+  OutputFormat format = OutputFormat::H264;
+  float amplitude_min = 1.0f;   ///< peak displacement of a micro-expression, pixels
+  float amplitude_max = 6.0f;
+  float noise = 1.0f;           ///< sensor noise, standard deviation in grey levels
+  // Distractors in short clips are kept below the weakest micro-expression's
+  // signal (mean squared difference), so the annotated apex stays the frame
+  // that differs most from onset; long videos use stronger ones (2 px head
+  // motion, blinks).
+  float flicker = 0.0005f;      ///< illumination flicker, relative amplitude
+  float drift = 0.02f;          ///< slow head drift in short clips, peak pixels
+  float blink_rate = 0.0f;      ///< blinks per second in short clips (long videos: 0.3)
+  float label_noise = 0.0f;     ///< share of clips whose emotion label is replaced by another class
+  bool balanced = false;        ///< equal class counts instead of DFME-like imbalance
+  std::map<std::string, double> class_weights;  ///< custom distribution (class -> weight)
+  bool long_videos = false;     ///< one minute-long video per subject (spotting)
+  double long_seconds = 60.0;
+};
+
+/// The default class proportions (a public ME dataset's counts): disgust 247,
+/// surprise 184, fear 83, anger 64, sadness 55, happiness 54, contempt 20.
+std::map<std::string, double> default_class_weights();
+
+/// Clips per class for n clips: largest-remainder rounding, at least one
+/// clip per class with a positive weight when n allows.
+std::map<std::string, int> class_counts(const std::map<std::string, double>& weights, int n);
+
+struct SynthSummary {
+  std::string manifest;         ///< DIR/annotations.csv
+  std::string intervals;        ///< DIR/intervals.csv (long videos only)
+  int clips = 0;                ///< annotated movements written
+  int videos = 0;               ///< files or folders written
+  int64_t frames = 0;
+  std::map<std::string, int> per_class;
+};
+
+/// Writes the dataset; throws std::invalid_argument for bad options and
+/// mexa::Error for I/O problems. `progress(done, total)` is called per video.
+SynthSummary generate(const SynthOptions& options, const std::function<void(int, int)>& progress = {});
+
+}  // namespace mexa::synth
