@@ -61,6 +61,7 @@ Progress::Progress(std::string what, int64_t total, std::string unit)
 
 void Progress::update(int64_t done) {
   using namespace std::chrono;
+  if (spdlog::get_level() > spdlog::level::info) return;  // --log-level warn and above: quiet
   const auto now = steady_clock::now();
   if (now - start_ < seconds(2) || now - last_ < seconds(1)) return;
   last_ = now;

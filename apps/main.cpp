@@ -36,6 +36,9 @@ const std::vector<Entry>& commands() {
       {{"synth", "generate a DFME-style synthetic dataset (clips + annotations.csv)", "mexa synth --out DIR",
         mexa::cli::run_synth},
        false},
+      {{"manifest", "validate and summarise an annotation file (mexa, CASME II, SAMM, CAS(ME)^3, SMIC)",
+        "mexa manifest FILE", mexa::cli::run_manifest},
+       false},
 #ifdef MEXA_WITH_ENGINE
       {{"version", "print library versions and the compute device", "mexa version", mexa::cli::run_version}, true},
 #else
