@@ -33,7 +33,7 @@ struct VideoReaderOptions {
   int height = 0;
   int64_t first_frame = 0;     ///< first frame to return (0-based, presentation order)
   int64_t last_frame = -1;     ///< last frame to return, inclusive; -1: to the end
-  int threads = 0;             ///< decoder threads (frame + slice); 0: one per core
+  int threads = 0;             ///< decoder threads (frame + slice); 0: 1 for frames up to 320x240, else one per core
   double frame_folder_fps = 0; ///< frame rate given to image2 for folders; 0: FFmpeg's default (25)
 };
 
