@@ -68,54 +68,86 @@ cv::Mat face_region_weights(cv::Size size, const RegionWeights& w, const std::ve
   return map;
 }
 
+namespace {
+
+/// Blurred float copy of a grey frame.
+cv::Mat smoothed(const cv::Mat& frame, double sigma) {
+  cv::Mat out;
+  frame.convertTo(out, CV_32F);
+  if (sigma > 0) cv::GaussianBlur(out, out, cv::Size(0, 0), sigma);
+  return out;
+}
+
+/// Motion of `frame` against `reference` (both smoothed), after removing their
+/// global translation when `window` (a Hann window) is given.
+float compare(const cv::Mat& reference, const cv::Mat& frame, const cv::Mat& window, const cv::Mat& weights) {
+  if (window.empty()) return weighted_mse(frame, reference, weights);
+  // Copies: OpenCV 4.6's phaseCorrelate multiplies its inputs by the window
+  // in place when their size is already DFT-friendly (128x128 is).
+  const cv::Point2d shift = cv::phaseCorrelate(reference.clone(), frame.clone(), window);
+  // Small global shifts only: larger ones are not drift but real motion.
+  if (std::abs(shift.x) >= 3 || std::abs(shift.y) >= 3) return weighted_mse(frame, reference, weights);
+  // Phase correlation's sub-pixel peak is biased by ~0.3 px; ECC refines it.
+  cv::Mat warp = (cv::Mat_<float>(2, 3) << 1, 0, static_cast<float>(shift.x), 0, 1, static_cast<float>(shift.y));
+  try {
+    cv::findTransformECC(reference, frame, warp, cv::MOTION_TRANSLATION,
+                         cv::TermCriteria(cv::TermCriteria::COUNT | cv::TermCriteria::EPS, 30, 1e-4), cv::noArray(),
+                         /*gaussFiltSize=*/1);
+  } catch (const cv::Exception&) {
+    // Did not converge (flat image): keep the phase-correlation estimate.
+  }
+  cv::Mat aligned;
+  // ECC's warp maps reference coordinates into the frame: sample the frame through it.
+  cv::warpAffine(frame, aligned, warp, frame.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+  return weighted_mse(aligned, reference, weights);
+}
+
+cv::Mat hann(cv::Size size, bool wanted) {
+  cv::Mat window;
+  if (wanted) cv::createHanningWindow(window, size, CV_32F);
+  return window;
+}
+
+}  // namespace
+
 std::vector<float> motion_curve(const std::vector<cv::Mat>& frames, const MotionOptions& options,
                                 const cv::Mat& weights) {
   if (frames.empty()) return {};
-  if (options.sliding <= 0 && (options.reference < 0 || options.reference >= static_cast<int64_t>(frames.size())))
-    throw std::invalid_argument("reference frame " + std::to_string(options.reference) + " outside the clip");
-  std::vector<cv::Mat> smooth(frames.size());
-  for (size_t i = 0; i < frames.size(); ++i) {
-    frames[i].convertTo(smooth[i], CV_32F);
-    if (options.blur_sigma > 0) cv::GaussianBlur(smooth[i], smooth[i], cv::Size(0, 0), options.blur_sigma);
-  }
   if (!weights.empty() && weights.size() != frames[0].size())
     throw std::invalid_argument("weight map and frames differ in size");
-  // Hann window: phase correlation without border artefacts.
-  cv::Mat window;
-  if (options.compensate_global) cv::createHanningWindow(window, frames[0].size(), CV_32F);
-
-  std::vector<float> curve(frames.size(), 0.0f);
-  for (size_t t = 0; t < frames.size(); ++t) {
-    const size_t r = options.sliding > 0 ? (t >= static_cast<size_t>(options.sliding) ? t - options.sliding : 0)
-                                         : static_cast<size_t>(options.reference);
-    if (r == t) continue;
-    const cv::Mat& reference = smooth[r];
-    cv::Mat aligned = smooth[t];  // replaced, not written into: smooth[t] is reused
-    if (options.compensate_global) {
-      // Copies: OpenCV 4.6's phaseCorrelate multiplies its inputs by the window
-      // in place when their size is already DFT-friendly (128x128 is).
-      cv::Point2d shift = cv::phaseCorrelate(reference.clone(), smooth[t].clone(), window);
-      // Small global shifts only: larger ones are not drift but real motion.
-      if (std::abs(shift.x) < 3 && std::abs(shift.y) < 3) {
-        // Phase correlation's sub-pixel peak is biased by ~0.3 px; ECC refines it.
-        cv::Mat warp = (cv::Mat_<float>(2, 3) << 1, 0, static_cast<float>(shift.x), 0, 1, static_cast<float>(shift.y));
-        try {
-          cv::findTransformECC(reference, smooth[t], warp, cv::MOTION_TRANSLATION,
-                               cv::TermCriteria(cv::TermCriteria::COUNT | cv::TermCriteria::EPS, 30, 1e-4), cv::noArray(),
-                               /*gaussFiltSize=*/1);
-        } catch (const cv::Exception&) {
-          // Did not converge (flat image): keep the phase-correlation estimate.
-        }
-        cv::Mat moved;
-        // ECC's warp maps reference coordinates into the frame: sample the frame through it.
-        cv::warpAffine(smooth[t], moved, warp, smooth[t].size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
-                       cv::BORDER_REPLICATE);
-        aligned = moved;
-      }
-    }
-    curve[t] = weighted_mse(aligned, reference, weights);
+  if (options.sliding > 0) {
+    SlidingMotion stream(options, weights);
+    std::vector<float> curve;
+    for (const cv::Mat& f : frames) curve.push_back(stream.push(f));
+    return curve;
   }
+  if (options.reference < 0 || options.reference >= static_cast<int64_t>(frames.size()))
+    throw std::invalid_argument("reference frame " + std::to_string(options.reference) + " outside the clip");
+  const cv::Mat window = hann(frames[0].size(), options.compensate_global);
+  const cv::Mat reference = smoothed(frames[static_cast<size_t>(options.reference)], options.blur_sigma);
+  std::vector<float> curve(frames.size(), 0.0f);
+  for (size_t t = 0; t < frames.size(); ++t)
+    if (static_cast<int64_t>(t) != options.reference)
+      curve[t] = compare(reference, smoothed(frames[t], options.blur_sigma), window, weights);
   return curve;
+}
+
+SlidingMotion::SlidingMotion(const MotionOptions& options, cv::Mat weights)
+    : options_(options), weights_(std::move(weights)) {
+  if (options.sliding < 1) throw std::invalid_argument("sliding motion needs sliding >= 1");
+}
+
+float SlidingMotion::push(const cv::Mat& gray) {
+  if (window_.empty() && options_.compensate_global) window_ = hann(gray.size(), true);
+  if (!weights_.empty() && weights_.size() != gray.size()) throw std::invalid_argument("weight map and frames differ in size");
+  cv::Mat frame = smoothed(gray, options_.blur_sigma);
+  const size_t slots = static_cast<size_t>(options_.sliding) + 1;
+  if (ring_.size() < slots) ring_.resize(slots);
+  const int64_t t = count_++;
+  const int64_t r = t >= options_.sliding ? t - options_.sliding : 0;
+  ring_[static_cast<size_t>(t) % slots] = frame;
+  if (r == t) return 0.0f;
+  return compare(ring_[static_cast<size_t>(r) % slots], frame, window_, weights_);
 }
 
 int64_t spot_apex(const std::vector<float>& curve, int64_t onset, int64_t offset) {

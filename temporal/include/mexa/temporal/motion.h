@@ -46,6 +46,23 @@ struct MotionOptions {
 std::vector<float> motion_curve(const std::vector<cv::Mat>& frames, const MotionOptions& options,
                                 const cv::Mat& weights = {});
 
+/// Streaming form of the sliding-reference curve for long videos: memory
+/// holds the last `sliding` frames only. push() returns the motion of the
+/// frame just given (frame t against frame t - sliding; the first frames
+/// against frame 0). Not thread-safe.
+class SlidingMotion {
+ public:
+  SlidingMotion(const MotionOptions& options, cv::Mat weights = {});
+  float push(const cv::Mat& gray);
+
+ private:
+  MotionOptions options_;
+  cv::Mat weights_;
+  cv::Mat window_;
+  std::vector<cv::Mat> ring_;  // the last `sliding` + 1 smoothed frames
+  int64_t count_ = 0;
+};
+
 /// Apex of [onset, offset]: the frame where the (3-frame averaged) curve peaks.
 int64_t spot_apex(const std::vector<float>& curve, int64_t onset, int64_t offset);
 

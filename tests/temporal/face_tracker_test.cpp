@@ -1,0 +1,174 @@
+// temporal::FaceTracker on a real face video (Megamind.avi from opencv-doc).
+#include <gtest/gtest.h>
+
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <set>
+
+#include "mexa/io/errors.h"
+#include "mexa/io/video_reader.h"
+#include "mexa/temporal/face_tracker.h"
+#include "mexa/temporal/frame_image.h"
+
+namespace mexa::temporal {
+namespace {
+
+const char* kMegamind = "/usr/share/doc/opencv-doc/examples/data/Megamind.avi";
+
+std::vector<cv::Mat> megamind_frames() {
+  std::vector<cv::Mat> frames;
+  if (!std::ifstream(kMegamind)) return frames;
+  io::VideoReaderOptions options;
+  options.pixel_format = io::PixelFormat::Rgb24;
+  io::VideoReader reader(kMegamind, options);
+  io::Frame frame;
+  while (reader.next(frame)) {
+    cv::Mat bgr;
+    cv::cvtColor(to_mat(frame), bgr, cv::COLOR_RGB2BGR);
+    frames.push_back(bgr);
+  }
+  return frames;
+}
+
+const std::vector<cv::Mat>& frames() {
+  static const std::vector<cv::Mat> all = megamind_frames();
+  return all;
+}
+
+TEST(FaceTracker, FindsTheFaceInAtLeast95PercentOfMegamindFrames) {
+  if (frames().empty()) GTEST_SKIP() << "opencv-doc's Megamind.avi is not installed";
+  FaceTrackerOptions options;
+  options.landmarks = false;
+  FaceTracker tracker(options);
+  int found = 0;
+  std::vector<cv::Point2f> centres;
+  for (const cv::Mat& f : frames()) {
+    const auto faces = tracker.detect(f);
+    if (faces.empty()) continue;
+    ++found;
+    centres.push_back((faces[0].box.tl() + faces[0].box.br()) * 0.5f);
+  }
+  const double rate = 100.0 * found / static_cast<double>(frames().size());
+  // Jitter: frame-to-frame movement of the box centre (the character moves too).
+  std::vector<double> steps;
+  for (size_t i = 1; i < centres.size(); ++i) steps.push_back(cv::norm(centres[i] - centres[i - 1]));
+  std::sort(steps.begin(), steps.end());
+  const double mean = std::accumulate(steps.begin(), steps.end(), 0.0) / static_cast<double>(steps.size());
+  std::cout << "[ MEGAMIND ] dlib HOG: face in " << found << "/" << frames().size() << " frames (" << rate
+            << " %); box-centre movement per frame: median " << steps[steps.size() / 2] << " px, mean " << mean
+            << " px, 90th percentile " << steps[steps.size() * 9 / 10] << " px\n";
+  EXPECT_GE(rate, 95.0);
+}
+
+TEST(FaceTracker, LandmarksAlignTheEyesToTheCanonicalCrop) {
+  if (frames().empty()) GTEST_SKIP() << "opencv-doc's Megamind.avi is not installed";
+  FaceTracker tracker({});
+  const auto faces = tracker.detect(frames()[10]);
+  ASSERT_FALSE(faces.empty());
+  const FaceObservation& face = faces[0];
+  ASSERT_EQ(face.landmarks.size(), 68u);
+  int inside = 0;
+  cv::Rect2f grown(face.box.x - 0.2f * face.box.width, face.box.y - 0.2f * face.box.height, 1.4f * face.box.width,
+                   1.4f * face.box.height);
+  for (const auto& p : face.landmarks) inside += grown.contains(p);
+  EXPECT_GE(inside, 64);
+  const cv::Mat transform = tracker.alignment(face);
+  ASSERT_EQ(transform.size(), cv::Size(3, 2));
+  // Eye centres land near their canonical places in the 128x128 crop.
+  const auto canonical = canonical_points({128, 128});
+  auto apply = [&](cv::Point2f p) {
+    return cv::Point2f(static_cast<float>(transform.at<double>(0, 0) * p.x + transform.at<double>(0, 1) * p.y +
+                                          transform.at<double>(0, 2)),
+                       static_cast<float>(transform.at<double>(1, 0) * p.x + transform.at<double>(1, 1) * p.y +
+                                          transform.at<double>(1, 2)));
+  };
+  cv::Point2f left(0, 0), right(0, 0);
+  for (int i = 36; i < 42; ++i) left += face.landmarks[static_cast<size_t>(i)] * (1.0f / 6);
+  for (int i = 42; i < 48; ++i) right += face.landmarks[static_cast<size_t>(i)] * (1.0f / 6);
+  EXPECT_LT(cv::norm(apply(left) - canonical[0]), 4.0);
+  EXPECT_LT(cv::norm(apply(right) - canonical[1]), 4.0);
+  const cv::Mat crop = tracker.crop(frames()[10], transform);
+  EXPECT_EQ(crop.size(), cv::Size(128, 128));
+}
+
+TEST(FaceTracker, TrackingKeepsOneIdThroughMegamind) {
+  if (frames().empty()) GTEST_SKIP() << "opencv-doc's Megamind.avi is not installed";
+  FaceTrackerOptions options;
+  options.redetect_every = 10;
+  FaceTracker tracker(options);
+  int success = 0;
+  std::set<int> ids;
+  for (const cv::Mat& f : frames()) {
+    const auto faces = tracker.track(f);
+    ASSERT_EQ(faces.size(), 1u);
+    if (faces[0].success) {
+      ++success;
+      ids.insert(faces[0].face_id);
+      EXPECT_EQ(faces[0].landmarks.size(), 68u);
+    }
+  }
+  EXPECT_GE(100.0 * success / frames().size(), 95.0);
+  EXPECT_EQ(ids.size(), 1u);
+}
+
+TEST(FaceTracker, AllFacesGivesEachFaceItsOwnId) {
+  if (frames().empty()) GTEST_SKIP() << "opencv-doc's Megamind.avi is not installed";
+  // The frame beside a smaller copy of itself: two faces of different sizes.
+  const cv::Mat& frame = frames()[10];
+  cv::Mat small, padded, two;
+  cv::resize(frame, small, cv::Size(), 0.8, 0.8);
+  cv::copyMakeBorder(small, padded, 0, frame.rows - small.rows, 0, 0, cv::BORDER_CONSTANT, cv::Scalar::all(0));
+  cv::hconcat(frame, padded, two);
+  FaceTrackerOptions options;
+  options.all_faces = true;
+  options.landmarks = false;
+  FaceTracker tracker(options);
+  const size_t in_one_frame = FaceTracker(options).detect(frame).size();
+  ASSERT_GE(in_one_frame, 1u);
+  const auto faces = tracker.track(two);
+  ASSERT_GE(faces.size(), in_one_frame + 1) << "the smaller copy adds a face";
+  std::set<int> ids;
+  for (const auto& f : faces) ids.insert(f.face_id);
+  EXPECT_EQ(ids.size(), faces.size()) << "every face has its own id";
+  EXPECT_GE(faces[0].box.area(), faces.back().box.area());  // largest first
+  FaceTrackerOptions largest = options;
+  largest.all_faces = false;
+  FaceTracker one(largest);
+  EXPECT_EQ(one.detect(two).size(), 1u);
+}
+
+TEST(FaceTracker, NoDetectorMapsTheWholeFrameToTheCrop) {
+  FaceTrackerOptions options;
+  options.detector = FaceDetector::None;
+  FaceTracker tracker(options);
+  const cv::Mat frame(256, 256, CV_8UC3, cv::Scalar(1, 2, 3));
+  const auto faces = tracker.detect(frame);
+  ASSERT_EQ(faces.size(), 1u);
+  EXPECT_TRUE(faces[0].landmarks.empty());
+  const cv::Mat t = tracker.alignment(faces[0]);
+  EXPECT_DOUBLE_EQ(t.at<double>(0, 0), 0.5);
+  EXPECT_EQ(tracker.crop(frame, t).size(), cv::Size(128, 128));
+}
+
+TEST(FaceTracker, MissingModelFilesAreNamed) {
+  FaceTrackerOptions options;
+  options.detector = FaceDetector::Haar;
+  options.cascade = "/nonexistent/cascade.xml";
+  try {
+    FaceTracker tracker(options);
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.file(), "/nonexistent/cascade.xml");
+  }
+  options = {};
+  options.landmark_model = "/nonexistent/shape.dat";
+  EXPECT_THROW(FaceTracker{options}, DataError);
+  EXPECT_THROW(parse_face_detector("mtcnn"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace mexa::temporal
