@@ -165,6 +165,13 @@ int64_t spot_apex(const std::vector<float>& curve, int64_t onset, int64_t offset
   return best;
 }
 
+std::vector<float> transient_score(const std::vector<float>& sliding, int k) {
+  std::vector<float> out(sliding.size(), 0.0f);
+  for (size_t t = 0; t + static_cast<size_t>(k) < sliding.size(); ++t)
+    out[t] = std::min(sliding[t], sliding[t + static_cast<size_t>(k)]);
+  return out;
+}
+
 std::vector<Interval> spot_intervals(const std::vector<float>& score, const SpotOptions& options) {
   if (score.empty()) return {};
   const double mean = std::accumulate(score.begin(), score.end(), 0.0) / static_cast<double>(score.size());

@@ -6,24 +6,16 @@
 
 #include "mexa/io/errors.h"
 #include "mexa/io/frame_folder.h"
+#include "../common/temp_dir_test.h"
 
 namespace mexa::io {
 namespace {
 
 namespace fs = std::filesystem;
 
-class FrameFolder : public ::testing::Test {
+class FrameFolder : public test::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("mexa_frames_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   void touch(const std::string& name) { std::ofstream(dir_ / name) << "x"; }
-
-  fs::path dir_;
 };
 
 TEST_F(FrameFolder, CasmeStyleUnpaddedNumbersStartingAt46) {

@@ -9,6 +9,7 @@
 #include "mexa/io/csv.h"
 #include "mexa/io/errors.h"
 #include "mexa/io/manifest.h"
+#include "../common/temp_dir_test.h"
 
 namespace mexa::io {
 namespace {
@@ -50,16 +51,8 @@ TEST(Csv, EscapeRoundTrips) {
   EXPECT_EQ(records[0].fields, (std::vector<std::string>{tricky, "plain"}));
 }
 
-class ManifestTest : public ::testing::Test {
+class ManifestTest : public test::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("mexa_manifest_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string write(const std::string& name, const std::string& text) {
     const fs::path p = dir_ / name;
     fs::create_directories(p.parent_path());
@@ -71,8 +64,6 @@ class ManifestTest : public ::testing::Test {
     fs::create_directories(dir_ / folder);
     for (int i = first; i < first + count; ++i) std::ofstream(dir_ / folder / (prefix + std::to_string(i) + ".jpg")) << "x";
   }
-
-  fs::path dir_;
 };
 
 TEST_F(ManifestTest, MexaFormatWithRelativePathsAndFps) {

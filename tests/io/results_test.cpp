@@ -16,6 +16,7 @@
 #include "mexa/io/errors.h"
 #include "mexa/io/results.h"
 #include "results_fixture.h"
+#include "../common/temp_dir_test.h"
 
 namespace mexa::io {
 namespace {
@@ -25,18 +26,13 @@ using test::expect_batches;
 using test::make_batch;
 using test::sample_meta;
 
-class Results : public ::testing::Test {
+class Results : public test::TempDirTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("mexa_results_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    TempDirTest::SetUp();
     path_ = (dir_ / "r.h5").string();
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
-  fs::path dir_;
   std::string path_;
 };
 

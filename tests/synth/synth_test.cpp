@@ -153,15 +153,11 @@ TEST(Synth, EveryClipDecodesWithFfmpegToTheFrameCountTheCsvImplies) {
     const io::Manifest manifest = io::read_manifest((dir / "annotations.csv").string(), mo);
     ASSERT_EQ(manifest.rows.size(), 7u);
     // n_frames is not a manifest column: read it from the CSV itself.
-    std::ifstream csv(dir / "annotations.csv");
-    std::string line;
-    std::getline(csv, line);
-    for (const io::ManifestRow& row : manifest.rows) {
-      ASSERT_TRUE(std::getline(csv, line));
-      std::vector<std::string> fields;
-      std::stringstream ss(line);
-      for (std::string f; std::getline(ss, f, ',');) fields.push_back(f);
-      const int64_t n_frames = std::stoll(fields.at(9));
+    const auto csv = io::read_csv_file((dir / "annotations.csv").string());
+    ASSERT_EQ(csv.size(), manifest.rows.size() + 1);
+    for (size_t i = 0; i < manifest.rows.size(); ++i) {
+      const io::ManifestRow& row = manifest.rows[i];
+      const int64_t n_frames = std::stoll(csv[i + 1].fields.at(9));
       EXPECT_GT(n_frames, row.offset);
       EXPECT_EQ(ffmpeg_frame_count(row.path), n_frames) << row.path;
       EXPECT_EQ(row.fps, o.fps);
@@ -193,18 +189,10 @@ TEST(Synth, LabelNoiseReplacesLabelsAndKeepsTheTruth) {
   o.clips = 7;
   o.label_noise = 1.0f;
   generate(o);
-  std::ifstream csv(dir / "annotations.csv");
-  std::string line;
-  std::getline(csv, line);
-  int rows = 0;
-  while (std::getline(csv, line)) {
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
-    EXPECT_NE(f.at(6), f.at(10)) << line;  // emotion != true_emotion
-    ++rows;
-  }
-  EXPECT_EQ(rows, 7);
+  const auto csv = io::read_csv_file((dir / "annotations.csv").string());
+  ASSERT_EQ(csv.size(), 8u);
+  for (size_t i = 1; i < csv.size(); ++i)
+    EXPECT_NE(csv[i].fields.at(6), csv[i].fields.at(10)) << "line " << csv[i].line;  // emotion != true_emotion
   fs::remove_all(dir);
 }
 

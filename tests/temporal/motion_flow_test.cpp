@@ -137,6 +137,18 @@ TEST(Spotting, MegcRuleFindsPeaksAtLeastKApart) {
   EXPECT_EQ(found[1].apex, 120);
 }
 
+TEST(Spotting, TransientScoreKeepsBumpsAndDropsSteps) {
+  // Sliding curve (k = 3) of a step at frame 10 and a bump at frame 30.
+  std::vector<float> s(50, 0.0f);
+  for (int t = 10; t < 13; ++t) s[static_cast<size_t>(t)] = 5;  // after a step only d(t, t-k) rises
+  s[30] = 4;                                                       // bump: d(30, 27) ...
+  s[33] = 4;                                                       // ... and d(33, 30) = d(30, 33)
+  const auto score = transient_score(s, 3);
+  EXPECT_EQ(score[30], 4.0f);
+  for (int t = 8; t < 14; ++t) EXPECT_EQ(score[static_cast<size_t>(t)], 0.0f) << t;
+  EXPECT_EQ(score[48], 0.0f);  // the last k frames have no right side
+}
+
 TEST(Spotting, MetricCountsIouAtLeastHalf) {
   EXPECT_DOUBLE_EQ(interval_iou({0, 5, 9}, {5, 7, 14}), 5.0 / 15.0);
   EXPECT_DOUBLE_EQ(interval_iou({0, 5, 9}, {0, 5, 9}), 1.0);

@@ -71,6 +71,13 @@ struct Interval {
   float score = 0;
 };
 
+/// Transient score for spotting: min(d(t, t-k), d(t, t+k)) from the sliding
+/// curve s (s[t] = d(t, t-k), so d(t, t+k) = s[t+k]). High only where frame t
+/// differs from both sides — a movement that comes and goes within ~2k frames
+/// — and low on steps (the onset of a long macro-expression, a head turn).
+/// The last k frames score 0.
+std::vector<float> transient_score(const std::vector<float>& sliding, int k);
+
 struct SpotOptions {
   double p = 0.55;  ///< threshold = mean + p * (max - mean)
   int k = 10;       ///< peaks at least k frames apart; interval = [peak - k, peak + k]
