@@ -49,8 +49,8 @@ cv::Mat face_region_weights(cv::Size size, const RegionWeights& w, const std::ve
     add_landmark_blob(map, landmarks, 22, 26, 0.05f * s, w.brows);
     add_landmark_blob(map, landmarks, 48, 67, 0.06f * s, w.mouth);
     cv::Mat eyes(size, CV_32F, cv::Scalar(-1));
-    add_landmark_blob(eyes, landmarks, 36, 41, 0.03f * s, 1.0f);
-    add_landmark_blob(eyes, landmarks, 42, 47, 0.03f * s, 1.0f);
+    add_landmark_blob(eyes, landmarks, 36, 41, 0.03f * s * w.eye_size, 1.0f);
+    add_landmark_blob(eyes, landmarks, 42, 47, 0.03f * s * w.eye_size, 1.0f);
     map.setTo(w.eyes, eyes > 0.5f);
   } else {
     // Canonical positions in an aligned crop (fractions of width/height).
@@ -59,8 +59,8 @@ cv::Mat face_region_weights(cv::Size size, const RegionWeights& w, const std::ve
     add_blob(map, at(0.67f, 0.27f), {0.15f * s, 0.07f * s}, w.brows);
     add_blob(map, at(0.5f, 0.75f), {0.22f * s, 0.11f * s}, w.mouth);
     cv::Mat eyes(size, CV_32F, cv::Scalar(-1));
-    add_blob(eyes, at(0.35f, 0.40f), {0.09f * s, 0.05f * s}, 1.0f);
-    add_blob(eyes, at(0.65f, 0.40f), {0.09f * s, 0.05f * s}, 1.0f);
+    add_blob(eyes, at(0.35f, 0.40f), {0.09f * s * w.eye_size, 0.05f * s * w.eye_size}, 1.0f);
+    add_blob(eyes, at(0.65f, 0.40f), {0.09f * s * w.eye_size, 0.05f * s * w.eye_size}, 1.0f);
     map.setTo(w.eyes, eyes > 0.5f);
   }
   const double mean = cv::mean(map)[0];

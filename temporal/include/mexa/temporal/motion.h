@@ -26,6 +26,9 @@ struct RegionWeights {
   float eyes = 1.0f;   ///< 0 masks the eyes (blinks) for spotting
   float mouth = 1.0f;
   float rest = 0.25f;  ///< the rest of the face crop
+  /// Size of the eye regions (1 = the eye itself). Spotting masks eyes with a
+  /// larger region (about 2): a blink moves the skin well around the eye.
+  float eye_size = 1.0f;
 };
 
 /// Weight map (CV_32F, mean 1) for an aligned, face-cropped image: regions at
