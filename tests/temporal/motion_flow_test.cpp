@@ -28,6 +28,15 @@ cv::Mat shifted(const cv::Mat& image, double dx, double dy) {
   return out;
 }
 
+}  // namespace
+
+// Readable parameter names in test output (and ctest's test names).
+void PrintTo(FlowMethod method, std::ostream* os) {
+  *os << (method == FlowMethod::TvL1 ? "TvL1" : method == FlowMethod::Farneback ? "Farneback" : "Dis");
+}
+
+namespace {
+
 class FlowMethods : public ::testing::TestWithParam<FlowMethod> {};
 
 TEST_P(FlowMethods, RecoverAGlobalTranslationWithoutStrain) {
