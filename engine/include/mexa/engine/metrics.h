@@ -1,0 +1,31 @@
+// Classification metrics with MEGC definitions, on pooled label/prediction
+// vectors (LOSO: pool the predictions of all folds, then call once).
+//   UF1 = mean over classes of 2TP / (2TP + FP + FN)   (= scikit-learn's macro F1)
+//   UAR = mean over classes of TP / N_c                (= macro recall)
+//   ACC = correct / total
+// A class with no samples and no predictions scores F1 = 0 and recall = 0
+// (scikit-learn's zero_division=0), and still counts in the mean.
+// Plain C++: no LibTorch types. Thread-safe.
+//
+//   auto r = mexa::engine::classification_report(labels, predictions, 7);
+//   printf("UF1 %.4f UAR %.4f\n", r.uf1, r.uar);
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace mexa::engine {
+
+struct ClassificationReport {
+  double acc = 0, uf1 = 0, uar = 0;
+  std::vector<double> precision, recall, f1;
+  std::vector<int64_t> support;                 ///< true samples per class
+  std::vector<std::vector<int64_t>> confusion;  ///< [true][predicted]
+};
+
+/// Throws std::invalid_argument when the vectors differ in length or hold a
+/// class outside [0, num_classes).
+ClassificationReport classification_report(const std::vector<int>& labels, const std::vector<int>& predictions,
+                                           int num_classes);
+
+}  // namespace mexa::engine
