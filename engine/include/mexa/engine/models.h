@@ -1,0 +1,45 @@
+// Spatiotemporal models on [B, C, T, H, W] float input, by name:
+//   r3d_18, mc3_18, r2plus1d_18  torchvision's VideoResNet-18 family, with
+//                                torchvision's parameter names, so a torchvision
+//                                state_dict (.pth from torch.save) loads as is
+//   small3d                      a small 3D CNN sized for CPU work (1x16x64x64 grey)
+// Every model returns logits from forward() and the penultimate embedding
+// from features() (the apex feature stored in results files).
+//
+// LibTorch header: include it only from engine .cpp files and engine tests.
+//
+//   auto model = mexa::engine::make_model("r3d_18", {.num_classes = 7});
+//   mexa::engine::load_state_dict(*model, "r3d_18_kinetics.pth");
+//   torch::Tensor logits = model->forward(clips);
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mexa::engine {
+
+struct ModelSpec {
+  int num_classes = 7;
+  int in_channels = 3;  ///< r3d/mc3/r2plus1d need 3 to load torchvision weights
+};
+
+class VideoModel : public torch::nn::Module {
+ public:
+  virtual torch::Tensor features(torch::Tensor x) = 0;  ///< [B, D]
+  virtual torch::Tensor forward(torch::Tensor x) = 0;   ///< [B, num_classes]
+  virtual int64_t feature_dim() const = 0;
+};
+
+/// Throws std::invalid_argument for an unknown name.
+std::shared_ptr<VideoModel> make_model(const std::string& name, const ModelSpec& spec);
+std::vector<std::string> model_names();
+
+/// Loads a state_dict saved by Python's torch.save (zip format) into `model`:
+/// every parameter and buffer of the model must be in the file with the same
+/// shape. Throws std::runtime_error naming the file and the first mismatch.
+void load_state_dict(torch::nn::Module& model, const std::string& path);
+
+}  // namespace mexa::engine

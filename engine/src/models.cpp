@@ -1,0 +1,231 @@
+#include "mexa/engine/models.h"
+
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <stdexcept>
+
+namespace mexa::engine {
+namespace {
+
+namespace nn = torch::nn;
+using I3 = torch::ExpandingArray<3>;
+
+nn::Conv3d conv(int64_t in, int64_t out, I3 kernel, I3 stride, I3 padding) {
+  return nn::Conv3d(nn::Conv3dOptions(in, out, kernel).stride(stride).padding(padding).bias(false));
+}
+
+/// An ordered container like Python's nn.Sequential: children named "0", "1",
+/// ... (so parameter names match torchvision's), and — unlike LibTorch's
+/// Sequential — it may hold other Stacks.
+struct StackImpl : nn::Module {
+  template <typename ModuleHolder>
+  void add(ModuleHolder module) {
+    register_module(std::to_string(steps_.size()), module.ptr());
+    steps_.push_back([module](torch::Tensor x) mutable { return module->forward(x); });
+  }
+  torch::Tensor forward(torch::Tensor x) {
+    for (auto& step : steps_) x = step(x);
+    return x;
+  }
+
+ private:
+  std::vector<std::function<torch::Tensor(torch::Tensor)>> steps_;
+};
+TORCH_MODULE(Stack);
+
+nn::ReLU relu() { return nn::ReLU(nn::ReLUOptions(true)); }
+
+enum class ConvKind { Simple, NoTemporal, TwoPlusOne };
+
+/// torchvision's conv builders (Conv3DSimple, Conv3DNoTemporal, Conv2Plus1D),
+/// added to `into` as one child (Conv2Plus1D is itself a 4-step Stack).
+void add_conv(Stack& into, ConvKind kind, int64_t in, int64_t out, int64_t mid, int64_t stride) {
+  switch (kind) {
+    case ConvKind::Simple: into->add(conv(in, out, {3, 3, 3}, {stride, stride, stride}, {1, 1, 1})); break;
+    case ConvKind::NoTemporal: into->add(conv(in, out, {1, 3, 3}, {1, stride, stride}, {0, 1, 1})); break;
+    case ConvKind::TwoPlusOne: {
+      Stack inner;
+      inner->add(conv(in, mid, {1, 3, 3}, {1, stride, stride}, {0, 1, 1}));
+      inner->add(nn::BatchNorm3d(mid));
+      inner->add(relu());
+      inner->add(conv(mid, out, {3, 1, 1}, {stride, 1, 1}, {1, 0, 0}));
+      into->add(inner);
+      break;
+    }
+  }
+}
+
+I3 downsample_stride(ConvKind kind, int64_t stride) {
+  return kind == ConvKind::NoTemporal ? I3({1, stride, stride}) : I3({stride, stride, stride});
+}
+
+/// torchvision's video BasicBlock: conv1 = (builder, BN, ReLU), conv2 = (builder, BN).
+struct BasicBlockImpl : nn::Module {
+  BasicBlockImpl(ConvKind kind, int64_t in, int64_t planes, int64_t stride) {
+    const int64_t mid = (in * planes * 27) / (in * 9 + 3 * planes);
+    Stack c1;
+    add_conv(c1, kind, in, planes, mid, stride);
+    c1->add(nn::BatchNorm3d(planes));
+    c1->add(relu());
+    conv1 = register_module("conv1", c1);
+    Stack c2;
+    add_conv(c2, kind, planes, planes, mid, 1);
+    c2->add(nn::BatchNorm3d(planes));
+    conv2 = register_module("conv2", c2);
+    if (stride != 1 || in != planes) {
+      Stack ds;
+      ds->add(nn::Conv3d(nn::Conv3dOptions(in, planes, 1).stride(downsample_stride(kind, stride)).bias(false)));
+      ds->add(nn::BatchNorm3d(planes));
+      downsample = register_module("downsample", ds);
+    }
+  }
+
+  torch::Tensor forward(torch::Tensor x) {
+    torch::Tensor residual = downsample ? downsample->forward(x) : x;
+    return torch::relu(conv2->forward(conv1->forward(x)) + residual);
+  }
+
+  Stack conv1{nullptr}, conv2{nullptr}, downsample{nullptr};
+};
+TORCH_MODULE(BasicBlock);
+
+class VideoResNet : public VideoModel {
+ public:
+  VideoResNet(const std::vector<ConvKind>& kinds, bool r2plus1d_stem, const ModelSpec& spec) {
+    Stack s;
+    if (r2plus1d_stem) {
+      s->add(conv(spec.in_channels, 45, {1, 7, 7}, {1, 2, 2}, {0, 3, 3}));
+      s->add(nn::BatchNorm3d(45));
+      s->add(relu());
+      s->add(conv(45, 64, {3, 1, 1}, {1, 1, 1}, {1, 0, 0}));
+      s->add(nn::BatchNorm3d(64));
+      s->add(relu());
+    } else {
+      s->add(conv(spec.in_channels, 64, {3, 7, 7}, {1, 2, 2}, {1, 3, 3}));
+      s->add(nn::BatchNorm3d(64));
+      s->add(relu());
+    }
+    stem_ = register_module("stem", s);
+    int64_t in = 64;
+    const int64_t planes[4] = {64, 128, 256, 512};
+    for (int l = 0; l < 4; ++l) {
+      Stack layer;
+      const int64_t stride = l == 0 ? 1 : 2;
+      layer->add(BasicBlock(kinds[static_cast<size_t>(l)], in, planes[l], stride));
+      layer->add(BasicBlock(kinds[static_cast<size_t>(l)], planes[l], planes[l], 1));
+      in = planes[l];
+      layers_.push_back(register_module("layer" + std::to_string(l + 1), layer));
+    }
+    fc_ = register_module("fc", nn::Linear(512, spec.num_classes));
+    // torchvision's initialisation.
+    for (auto& m : modules(/*include_self=*/false)) {
+      if (auto* c = m->as<nn::Conv3d>()) nn::init::kaiming_normal_(c->weight, 0.0, torch::kFanOut, torch::kReLU);
+      if (auto* b = m->as<nn::BatchNorm3d>()) {
+        nn::init::ones_(b->weight);
+        nn::init::zeros_(b->bias);
+      }
+      if (auto* f = m->as<nn::Linear>()) {
+        nn::init::normal_(f->weight, 0, 0.01);
+        nn::init::zeros_(f->bias);
+      }
+    }
+  }
+
+  torch::Tensor features(torch::Tensor x) override {
+    x = stem_->forward(x);
+    for (auto& layer : layers_) x = layer->forward(x);
+    return torch::adaptive_avg_pool3d(x, {1, 1, 1}).flatten(1);
+  }
+  torch::Tensor forward(torch::Tensor x) override { return fc_->forward(features(x)); }
+  int64_t feature_dim() const override { return 512; }
+
+ private:
+  Stack stem_{nullptr};
+  std::vector<Stack> layers_;
+  nn::Linear fc_{nullptr};
+};
+
+/// Three conv blocks (16, 32, 64 channels), global pooling, a linear head.
+class Small3D : public VideoModel {
+ public:
+  explicit Small3D(const ModelSpec& spec) {
+    Stack body;
+    int64_t in = spec.in_channels;
+    for (int64_t out : {16, 32, 64}) {
+      body->add(nn::Conv3d(nn::Conv3dOptions(in, out, 3).padding(1).bias(false)));
+      body->add(nn::BatchNorm3d(out));
+      body->add(relu());
+      // Keep time resolution in the first block: micro-movements are brief.
+      body->add(nn::MaxPool3d(nn::MaxPool3dOptions({in == spec.in_channels ? 1 : 2, 2, 2})));
+      in = out;
+    }
+    body_ = register_module("body", body);
+    dropout_ = register_module("dropout", nn::Dropout(0.3));
+    fc_ = register_module("fc", nn::Linear(64, spec.num_classes));
+  }
+  torch::Tensor features(torch::Tensor x) override {
+    return torch::adaptive_avg_pool3d(body_->forward(x), {1, 1, 1}).flatten(1);
+  }
+  torch::Tensor forward(torch::Tensor x) override { return fc_->forward(dropout_->forward(features(x))); }
+  int64_t feature_dim() const override { return 64; }
+
+ private:
+  Stack body_{nullptr};
+  nn::Dropout dropout_{nullptr};
+  nn::Linear fc_{nullptr};
+};
+
+}  // namespace
+
+std::vector<std::string> model_names() { return {"r3d_18", "mc3_18", "r2plus1d_18", "small3d"}; }
+
+std::shared_ptr<VideoModel> make_model(const std::string& name, const ModelSpec& spec) {
+  using K = ConvKind;
+  if (name == "r3d_18") return std::make_shared<VideoResNet>(std::vector<K>(4, K::Simple), false, spec);
+  if (name == "mc3_18")
+    return std::make_shared<VideoResNet>(std::vector<K>{K::Simple, K::NoTemporal, K::NoTemporal, K::NoTemporal}, false,
+                                         spec);
+  if (name == "r2plus1d_18") return std::make_shared<VideoResNet>(std::vector<K>(4, K::TwoPlusOne), true, spec);
+  if (name == "small3d") return std::make_shared<Small3D>(spec);
+  throw std::invalid_argument("unknown model '" + name + "' (r3d_18, mc3_18, r2plus1d_18, small3d)");
+}
+
+void load_state_dict(torch::nn::Module& model, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open the weights file");
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  torch::IValue loaded;
+  try {
+    loaded = torch::pickle_load(bytes);
+  } catch (const std::exception& e) {
+    // LibTorch's unpickler turns Python's OrderedDict (what torch.save writes for
+    // a state_dict) into None and then fails: say what to do about it.
+    const std::string what = e.what();
+    throw std::runtime_error(path + ": LibTorch cannot read this file" +
+                             (what.find("got None") != std::string::npos
+                                  ? " (a raw Python state_dict, i.e. an OrderedDict); convert it once with "
+                                    "scripts/convert_state_dict.py IN OUT"
+                                  : ": " + what.substr(0, what.find('\n'))));
+  }
+  if (loaded.isNone())
+    throw std::runtime_error(path + ": holds a Python OrderedDict (a raw state_dict), which LibTorch cannot read; "
+                                    "convert it once with scripts/convert_state_dict.py IN OUT");
+  if (!loaded.isGenericDict()) throw std::runtime_error(path + ": holds no dictionary of tensors");
+  std::unordered_map<std::string, torch::Tensor> tensors;
+  for (const auto& item : loaded.toGenericDict()) tensors[item.key().toStringRef()] = item.value().toTensor();
+
+  torch::NoGradGuard no_grad;
+  auto copy = [&](const std::string& name, torch::Tensor& target) {
+    const auto it = tensors.find(name);
+    if (it == tensors.end()) throw std::runtime_error(path + ": missing '" + name + "'");
+    if (it->second.sizes() != target.sizes())
+      throw std::runtime_error(path + ": '" + name + "' has shape " + c10::str(it->second.sizes()) + ", the model " +
+                               c10::str(target.sizes()));
+    target.copy_(it->second);
+  };
+  for (auto& p : model.named_parameters()) copy(p.key(), p.value());
+  for (auto& b : model.named_buffers()) copy(b.key(), b.value());
+}
+
+}  // namespace mexa::engine

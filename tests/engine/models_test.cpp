@@ -1,0 +1,79 @@
+// engine models: shapes for any T/H/W, and torchvision compatibility — a
+// torchvision state_dict loads and gives torchvision's output (<= 1e-4).
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "mexa/engine/models.h"
+
+namespace mexa::engine {
+namespace {
+
+torch::Dict<torch::IValue, torch::IValue> load_dict(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return torch::pickle_load(bytes).toGenericDict();
+}
+
+class TorchvisionParity : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TorchvisionParity, StateDictLoadsAndOutputsMatch) {
+  const std::string dir = MEXA_TORCHVISION_REFERENCE;
+  const std::string weights = dir + "/" + GetParam() + ".pt";
+  if (!std::filesystem::exists(weights)) GTEST_SKIP() << "no reference data (torchvision not installed)";
+  auto model = make_model(GetParam(), {.num_classes = 7});
+  load_state_dict(*model, weights);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const auto io = load_dict(dir + "/" + GetParam() + "_io.pt");
+  const torch::Tensor input = io.at("input").toTensor();
+  const torch::Tensor expected = io.at("output").toTensor();
+  const torch::Tensor got = model->forward(input);
+  ASSERT_EQ(got.sizes(), expected.sizes());
+  const float diff = (got - expected).abs().max().item<float>();
+  std::cout << "[ PARITY   ] " << GetParam() << ": max |mexa - torchvision| = " << diff << "\n";
+  EXPECT_LE(diff, 1e-4f);
+}
+
+INSTANTIATE_TEST_SUITE_P(VideoResNets, TorchvisionParity, ::testing::Values("r3d_18", "mc3_18", "r2plus1d_18"),
+                         [](const auto& info) { return info.param; });
+
+TEST(Models, AnyClipShapeGivesLogitsAndFeatures) {
+  torch::NoGradGuard no_grad;
+  const std::vector<std::pair<std::string, std::vector<int64_t>>> cases{
+      {"small3d", {2, 1, 16, 64, 64}}, {"small3d", {1, 1, 5, 40, 48}}, {"r3d_18", {1, 3, 4, 32, 32}},
+      {"mc3_18", {1, 3, 8, 48, 40}},   {"r2plus1d_18", {1, 3, 6, 32, 32}}};
+  for (const auto& [name, shape] : cases) {
+    auto model = make_model(name, {.num_classes = 7, .in_channels = static_cast<int>(shape[1])});
+    model->eval();
+    const torch::Tensor x = torch::randn(shape);
+    EXPECT_EQ(model->forward(x).sizes(), (std::vector<int64_t>{shape[0], 7})) << name;
+    EXPECT_EQ(model->features(x).size(1), model->feature_dim()) << name;
+  }
+  EXPECT_THROW(make_model("resnet50", {}), std::invalid_argument);
+}
+
+TEST(Models, LoadingNamesTheFileAndTheMismatch) {
+  auto model = make_model("small3d", {.num_classes = 7, .in_channels = 1});
+  EXPECT_THROW(load_state_dict(*model, "/nonexistent/weights.pt"), std::runtime_error);
+  const std::string weights = std::string(MEXA_TORCHVISION_REFERENCE) + "/r3d_18.pt";
+  if (!std::filesystem::exists(weights)) GTEST_SKIP() << "no reference data (torchvision not installed)";
+  try {
+    load_state_dict(*model, std::string(MEXA_TORCHVISION_REFERENCE) + "/r3d_18_ordereddict.pth");
+    FAIL() << "a raw OrderedDict cannot be read";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("convert_state_dict.py"), std::string::npos) << e.what();
+  }
+  try {
+    load_state_dict(*model, weights);  // small3d's names are not r3d_18's
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("r3d_18.pt: missing 'body.0.weight'"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace mexa::engine
