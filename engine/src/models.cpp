@@ -1,5 +1,6 @@
 #include "mexa/engine/models.h"
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -90,6 +91,28 @@ struct BasicBlockImpl : nn::Module {
 };
 TORCH_MODULE(BasicBlock);
 
+/// CBAM for [B, C, T, H, W]: channel attention from average- and max-pooled
+/// descriptors through a shared MLP, then spatial attention from a (3, 7, 7)
+/// convolution over the channel-wise average and max maps.
+struct CbamImpl : nn::Module {
+  explicit CbamImpl(int64_t channels, int64_t reduction = 8) {
+    const int64_t hidden = std::max<int64_t>(1, channels / reduction);
+    mlp1 = register_module("mlp1", nn::Linear(channels, hidden));
+    mlp2 = register_module("mlp2", nn::Linear(hidden, channels));
+    spatial = register_module("spatial", nn::Conv3d(nn::Conv3dOptions(2, 1, {3, 7, 7}).padding({1, 3, 3})));
+  }
+  torch::Tensor forward(torch::Tensor x) {
+    auto mlp = [&](const torch::Tensor& v) { return mlp2(torch::relu(mlp1(v))); };
+    const torch::Tensor avg = x.mean({2, 3, 4}), max = x.amax({2, 3, 4});
+    x = x * torch::sigmoid(mlp(avg) + mlp(max)).view({x.size(0), x.size(1), 1, 1, 1});
+    const torch::Tensor maps = torch::cat({x.mean(1, true), x.amax(1, true)}, 1);
+    return x * torch::sigmoid(spatial(maps));
+  }
+  nn::Linear mlp1{nullptr}, mlp2{nullptr};
+  nn::Conv3d spatial{nullptr};
+};
+TORCH_MODULE(Cbam);
+
 class VideoResNet : public VideoModel {
  public:
   VideoResNet(const std::vector<ConvKind>& kinds, bool r2plus1d_stem, const ModelSpec& spec) {
@@ -116,6 +139,7 @@ class VideoResNet : public VideoModel {
       layer->add(BasicBlock(kinds[static_cast<size_t>(l)], planes[l], planes[l], 1));
       in = planes[l];
       layers_.push_back(register_module("layer" + std::to_string(l + 1), layer));
+      if (spec.cbam) cbams_.push_back(register_module("cbam" + std::to_string(l + 1), Cbam(planes[l])));
     }
     fc_ = register_module("fc", nn::Linear(512, spec.num_classes));
     // torchvision's initialisation.
@@ -134,7 +158,10 @@ class VideoResNet : public VideoModel {
 
   torch::Tensor features(torch::Tensor x) override {
     x = stem_->forward(x);
-    for (auto& layer : layers_) x = layer->forward(x);
+    for (size_t l = 0; l < layers_.size(); ++l) {
+      x = layers_[l]->forward(x);
+      if (!cbams_.empty()) x = cbams_[l]->forward(x);
+    }
     return torch::adaptive_avg_pool3d(x, {1, 1, 1}).flatten(1);
   }
   torch::Tensor forward(torch::Tensor x) override { return fc_->forward(features(x)); }
@@ -143,6 +170,7 @@ class VideoResNet : public VideoModel {
  private:
   Stack stem_{nullptr};
   std::vector<Stack> layers_;
+  std::vector<Cbam> cbams_;
   nn::Linear fc_{nullptr};
 };
 
@@ -156,6 +184,7 @@ class Small3D : public VideoModel {
       body->add(nn::Conv3d(nn::Conv3dOptions(in, out, 3).padding(1).bias(false)));
       body->add(nn::BatchNorm3d(out));
       body->add(relu());
+      if (spec.cbam) body->add(Cbam(out));
       // Keep time resolution in the first block: micro-movements are brief.
       body->add(nn::MaxPool3d(nn::MaxPool3dOptions({in == spec.in_channels ? 1 : 2, 2, 2})));
       in = out;
@@ -176,9 +205,47 @@ class Small3D : public VideoModel {
   nn::Linear fc_{nullptr};
 };
 
+/// STSTNet-style: three shallow streams (3, 5, 8 channels of 3x3 convs) on the
+/// 28x28 flow features, each ReLU, batch norm, 3x3 max pooling (stride 3);
+/// concatenated (16 channels), 2x2 average pooling, one linear layer.
+class StstNet : public VideoModel {
+ public:
+  explicit StstNet(const ModelSpec& spec) {
+    int index = 0;
+    for (int64_t channels : {3, 5, 8}) {
+      Stack stream;
+      stream->add(nn::Conv3d(nn::Conv3dOptions(spec.in_channels, channels, {1, 3, 3}).padding({0, 1, 1})));
+      stream->add(relu());
+      stream->add(nn::BatchNorm3d(channels));
+      stream->add(nn::MaxPool3d(nn::MaxPool3dOptions({1, 3, 3}).stride({1, 3, 3}).padding({0, 1, 1})));
+      streams_.push_back(register_module("stream" + std::to_string(++index), stream));
+    }
+    if (spec.cbam) cbam_ = register_module("cbam1", Cbam(16, 4));
+    dropout_ = register_module("dropout", nn::Dropout(0.5));
+    fc_ = register_module("fc", nn::Linear(16 * 5 * 5, spec.num_classes));
+  }
+  torch::Tensor features(torch::Tensor x) override {
+    std::vector<torch::Tensor> outs;
+    for (auto& s : streams_) outs.push_back(s->forward(x));
+    torch::Tensor y = torch::cat(outs, 1);
+    if (cbam_) y = cbam_->forward(y);
+    // 28x28 -> 10x10 after pooling -> 5x5 here; other sizes pool to 5x5 as well.
+    y = torch::adaptive_avg_pool3d(y, {1, 5, 5});
+    return y.flatten(1);
+  }
+  torch::Tensor forward(torch::Tensor x) override { return fc_->forward(dropout_->forward(features(x))); }
+  int64_t feature_dim() const override { return 16 * 5 * 5; }
+
+ private:
+  std::vector<Stack> streams_;
+  Cbam cbam_{nullptr};
+  nn::Dropout dropout_{nullptr};
+  nn::Linear fc_{nullptr};
+};
+
 }  // namespace
 
-std::vector<std::string> model_names() { return {"r3d_18", "mc3_18", "r2plus1d_18", "small3d"}; }
+std::vector<std::string> model_names() { return {"r3d_18", "mc3_18", "r2plus1d_18", "small3d", "ststnet"}; }
 
 std::shared_ptr<VideoModel> make_model(const std::string& name, const ModelSpec& spec) {
   using K = ConvKind;
@@ -188,7 +255,8 @@ std::shared_ptr<VideoModel> make_model(const std::string& name, const ModelSpec&
                                          spec);
   if (name == "r2plus1d_18") return std::make_shared<VideoResNet>(std::vector<K>(4, K::TwoPlusOne), true, spec);
   if (name == "small3d") return std::make_shared<Small3D>(spec);
-  throw std::invalid_argument("unknown model '" + name + "' (r3d_18, mc3_18, r2plus1d_18, small3d)");
+  if (name == "ststnet") return std::make_shared<StstNet>(spec);
+  throw std::invalid_argument("unknown model '" + name + "' (r3d_18, mc3_18, r2plus1d_18, small3d, ststnet)");
 }
 
 void load_state_dict(torch::nn::Module& model, const std::string& path) {

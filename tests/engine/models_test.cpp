@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 
 #include "mexa/engine/models.h"
 
@@ -45,15 +46,55 @@ TEST(Models, AnyClipShapeGivesLogitsAndFeatures) {
   torch::NoGradGuard no_grad;
   const std::vector<std::pair<std::string, std::vector<int64_t>>> cases{
       {"small3d", {2, 1, 16, 64, 64}}, {"small3d", {1, 1, 5, 40, 48}}, {"r3d_18", {1, 3, 4, 32, 32}},
-      {"mc3_18", {1, 3, 8, 48, 40}},   {"r2plus1d_18", {1, 3, 6, 32, 32}}};
-  for (const auto& [name, shape] : cases) {
-    auto model = make_model(name, {.num_classes = 7, .in_channels = static_cast<int>(shape[1])});
-    model->eval();
-    const torch::Tensor x = torch::randn(shape);
-    EXPECT_EQ(model->forward(x).sizes(), (std::vector<int64_t>{shape[0], 7})) << name;
-    EXPECT_EQ(model->features(x).size(1), model->feature_dim()) << name;
-  }
+      {"mc3_18", {1, 3, 8, 48, 40}},   {"r2plus1d_18", {1, 3, 6, 32, 32}}, {"ststnet", {4, 3, 1, 28, 28}},
+      {"ststnet", {1, 3, 1, 42, 42}}};
+  for (const bool cbam : {false, true})
+    for (const auto& [name, shape] : cases) {
+      auto model = make_model(name, {.num_classes = 7, .in_channels = static_cast<int>(shape[1]), .cbam = cbam});
+      model->eval();
+      const torch::Tensor x = torch::randn(shape);
+      EXPECT_EQ(model->forward(x).sizes(), (std::vector<int64_t>{shape[0], 7})) << name << " cbam " << cbam;
+      EXPECT_EQ(model->features(x).size(1), model->feature_dim()) << name;
+    }
   EXPECT_THROW(make_model("resnet50", {}), std::invalid_argument);
+}
+
+TEST(Models, CbamAddsItsOwnParametersOnly) {
+  auto plain = make_model("r3d_18", {});
+  auto with = make_model("r3d_18", {.cbam = true});
+  const auto names = [](const std::shared_ptr<VideoModel>& m) {
+    std::set<std::string> out;
+    for (const auto& p : m->named_parameters()) out.insert(p.key());
+    return out;
+  };
+  const auto a = names(plain), b = names(with);
+  for (const auto& n : a) EXPECT_TRUE(b.count(n)) << n;  // torchvision's names unchanged
+  int extra = 0;
+  for (const auto& n : b) extra += !a.count(n) && n.rfind("cbam", 0) == 0;
+  EXPECT_EQ(extra + a.size(), b.size());
+  EXPECT_GT(extra, 0);
+}
+
+TEST(Models, SmallModelsTrainOnATinyProblem) {
+  // Two classes told apart by the sign of a blob: a few steps of SGD must cut the loss.
+  torch::manual_seed(3);
+  auto model = make_model("small3d", {.num_classes = 2, .in_channels = 1});
+  torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9));
+  const torch::Tensor x = torch::randn({8, 1, 4, 16, 16});
+  torch::Tensor y = torch::tensor({0, 1, 0, 1, 0, 1, 0, 1}, torch::kLong);
+  torch::Tensor inputs = x.clone();
+  inputs.index_put_({torch::indexing::Slice(1, torch::indexing::None, 2)}, x.index({torch::indexing::Slice(1, torch::indexing::None, 2)}) + 2.0);
+  model->train();
+  float first = 0, last = 0;
+  for (int step = 0; step < 30; ++step) {
+    optimizer.zero_grad();
+    const torch::Tensor loss = torch::nn::functional::cross_entropy(model->forward(inputs), y);
+    loss.backward();
+    optimizer.step();
+    if (step == 0) first = loss.item<float>();
+    last = loss.item<float>();
+  }
+  EXPECT_LT(last, 0.5f * first);
 }
 
 TEST(Models, LoadingNamesTheFileAndTheMismatch) {

@@ -3,6 +3,13 @@
 //                                torchvision's parameter names, so a torchvision
 //                                state_dict (.pth from torch.save) loads as is
 //   small3d                      a small 3D CNN sized for CPU work (1x16x64x64 grey)
+//   ststnet                      STSTNet-style three-stream shallow net on onset->apex
+//                                flow features: input [B, 3, 1, 28, 28] (u, v, strain);
+//                                streams of 3, 5 and 8 3x3 conv channels, max pooling,
+//                                average pooling, one linear layer
+// ModelSpec::cbam adds a CBAM block (channel then spatial attention, Woo et al.
+// 2018) after every stage; its parameters are named cbamN..., so torchvision
+// weights still load with strict names only when cbam is off.
 // Every model returns logits from forward() and the penultimate embedding
 // from features() (the apex feature stored in results files).
 //
@@ -24,6 +31,7 @@ namespace mexa::engine {
 struct ModelSpec {
   int num_classes = 7;
   int in_channels = 3;  ///< r3d/mc3/r2plus1d need 3 to load torchvision weights
+  bool cbam = false;     ///< add CBAM attention after every stage
 };
 
 class VideoModel : public torch::nn::Module {
