@@ -1,0 +1,77 @@
+// Training-step time and inference throughput of each engine model on the CPU
+// (LibTorch), printed as JSON lines for bench/model_speed.py to compare with
+// the same models in Python PyTorch.
+//
+//   build/bench/model_speed [--threads 2] [--quick]
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "mexa/engine/models.h"
+
+namespace {
+
+struct Case {
+  std::string model;
+  std::vector<int64_t> shape;  // one clip [C, T, H, W]
+  int batch;
+  int repeats;
+};
+
+double median_seconds(int repeats, const std::function<void()>& step) {
+  step();  // warm-up (allocator, kernels)
+  std::vector<double> s;
+  for (int i = 0; i < repeats; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    step();
+    s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(s.begin(), s.end());
+  return s[s.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = 2;
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--threads" && i + 1 < argc) threads = std::stoi(argv[++i]);
+    if (std::string(argv[i]) == "--quick") quick = true;
+  }
+  torch::set_num_threads(threads);
+  torch::manual_seed(0);
+  std::vector<Case> cases{{"small3d", {1, 16, 64, 64}, 16, 7},
+                          {"ststnet", {3, 1, 28, 28}, 64, 15},
+                          {"r3d_18", {3, 8, 112, 112}, 2, 3},
+                          {"mc3_18", {3, 8, 112, 112}, 2, 3},
+                          {"r2plus1d_18", {3, 8, 112, 112}, 2, 3}};
+  if (quick) cases.resize(2);
+  for (const Case& c : cases) {
+    auto model = mexa::engine::make_model(c.model, {.num_classes = 7, .in_channels = static_cast<int>(c.shape[0])});
+    std::vector<int64_t> shape{c.batch};
+    shape.insert(shape.end(), c.shape.begin(), c.shape.end());
+    const torch::Tensor x = torch::randn(shape);
+    const torch::Tensor y = torch::randint(0, 7, {c.batch}, torch::kLong);
+    torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
+    model->train();
+    const double train = median_seconds(c.repeats, [&] {
+      optimizer.zero_grad();
+      torch::nn::functional::cross_entropy(model->forward(x), y).backward();
+      optimizer.step();
+    });
+    model->eval();
+    const double infer = median_seconds(c.repeats, [&] {
+      c10::InferenceMode guard;
+      model->forward(x);
+    });
+    std::printf("{\"impl\": \"cpp\", \"model\": \"%s\", \"batch\": %d, \"train_step_s\": %.6f, \"infer_clips_per_s\": %.3f}\n",
+                c.model.c_str(), c.batch, train, c.batch / infer);
+    std::fflush(stdout);
+  }
+  return 0;
+}
