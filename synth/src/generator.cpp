@@ -140,8 +140,8 @@ class FrameSink {
 
 std::string extension(OutputFormat format) {
   switch (format) {
-    case OutputFormat::H264: return ".mp4";
-    case OutputFormat::Ffv1: return ".mkv";
+    case OutputFormat::H264: return io::container_extension(io::VideoCodec::H264);
+    case OutputFormat::Ffv1: return io::container_extension(io::VideoCodec::Ffv1);
     default: return "";  // a folder
   }
 }
