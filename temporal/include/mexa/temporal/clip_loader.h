@@ -1,0 +1,62 @@
+// temporal::ClipLoader: one annotated clip -> the float array a model reads.
+// Decodes the frames the key-frame sampler picks (VideoReader), aligns the face
+// once on the onset frame (FaceTracker; or takes the frame as the face with
+// FaceDetector::None), resizes to H x W and normalises: grey or RGB in [0, 1],
+// then (x - mean) / std per channel. Output layout [C, T, H, W], row-major,
+// ready to become a tensor in the engine (which sees no OpenCV or FFmpeg).
+//
+// Not thread-safe (holds a FaceTracker): one loader per worker thread.
+//
+//   mexa::temporal::ClipLoader loader({.frames = 16, .height = 64, .width = 64});
+//   mexa::temporal::ClipSample s = loader.load(row.path, {row.onset, row.apex, row.offset}, /*seed=*/epoch);
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mexa/temporal/face_tracker.h"
+#include "mexa/temporal/keyframe_sampler.h"
+
+namespace mexa::temporal {
+
+struct ClipSpec {
+  Sampling sampling = Sampling::Uniform;
+  int frames = 16;          ///< T
+  int height = 64;
+  int width = 64;
+  int channels = 1;         ///< 1 grey, 3 RGB
+  float mean = 0.5f;        ///< normalisation after scaling to [0, 1]
+  float std = 0.25f;
+  FaceDetector face = FaceDetector::None;
+  int jitter = 0;           ///< training-time temporal jitter (frames)
+  double folder_fps = 0;    ///< frame rate for frame folders (0: FFmpeg's default)
+};
+
+struct ClipSample {
+  std::vector<float> data;          ///< C * T * H * W values
+  std::vector<int64_t> shape;       ///< {C, T, H, W}
+  std::vector<int64_t> indices;     ///< the clip frames used
+  bool face_found = true;           ///< false: no face on the onset frame (whole frame used)
+};
+
+class ClipLoader {
+ public:
+  explicit ClipLoader(ClipSpec spec);
+  ~ClipLoader();
+  ClipLoader(ClipLoader&&) noexcept;
+  ClipLoader& operator=(ClipLoader&&) noexcept;
+
+  /// Throws DecodeError (naming the file) when the clip cannot be read or is
+  /// shorter than its annotation.
+  ClipSample load(const std::string& path, const ClipSpan& span, uint64_t seed = 0);
+
+  const ClipSpec& spec() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mexa::temporal

@@ -1,0 +1,101 @@
+#include "mexa/temporal/clip_loader.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <map>
+
+#include "mexa/io/errors.h"
+#include "mexa/io/video_reader.h"
+#include "mexa/temporal/frame_image.h"
+
+namespace mexa::temporal {
+
+struct ClipLoader::Impl {
+  ClipSpec spec;
+  std::unique_ptr<FaceTracker> tracker;  // null with FaceDetector::None
+};
+
+ClipLoader::ClipLoader(ClipSpec spec) : impl_(std::make_unique<Impl>()) {
+  if (spec.channels != 1 && spec.channels != 3) throw std::invalid_argument("channels must be 1 or 3");
+  if (spec.frames < 1 || spec.height < 8 || spec.width < 8) throw std::invalid_argument("clip spec too small");
+  if (!(spec.std > 0)) throw std::invalid_argument("normalisation std must be positive");
+  impl_->spec = spec;
+  if (spec.face != FaceDetector::None) {
+    FaceTrackerOptions options;
+    options.detector = spec.face;
+    options.crop_size = {spec.width, spec.height};
+    impl_->tracker = std::make_unique<FaceTracker>(options);
+  }
+}
+
+ClipLoader::~ClipLoader() = default;
+ClipLoader::ClipLoader(ClipLoader&&) noexcept = default;
+ClipLoader& ClipLoader::operator=(ClipLoader&&) noexcept = default;
+const ClipSpec& ClipLoader::spec() const { return impl_->spec; }
+
+ClipSample ClipLoader::load(const std::string& path, const ClipSpan& span, uint64_t seed) {
+  const ClipSpec& spec = impl_->spec;
+  SampleSpec sampling;
+  sampling.strategy = spec.sampling;
+  sampling.frames = spec.frames;
+  sampling.jitter = spec.jitter;
+  sampling.seed = seed;
+  ClipSample sample;
+  sample.indices = sample_keyframes(sampling, span);
+
+  // Decode only [first needed, offset]: the onset (alignment) and the picked frames.
+  io::VideoReaderOptions options;
+  options.pixel_format = spec.channels == 3 || impl_->tracker ? io::PixelFormat::Rgb24 : io::PixelFormat::Gray8;
+  options.first_frame = std::min(span.onset, sample.indices.front());
+  options.last_frame = std::max(span.offset, sample.indices.back());
+  options.frame_folder_fps = spec.folder_fps;
+  io::VideoReader reader(path, options);
+  std::map<int64_t, cv::Mat> wanted;
+  for (int64_t i : sample.indices) wanted[i] = cv::Mat();
+  wanted[span.onset];
+  io::Frame frame;
+  while (reader.next(frame))
+    if (auto it = wanted.find(frame.index()); it != wanted.end()) it->second = to_mat(frame).clone();
+  for (const auto& [index, image] : wanted)
+    if (image.empty())
+      throw DecodeError(path, "frame " + std::to_string(index) + " is beyond the end of the clip (" +
+                                  std::to_string(reader.frames_returned() + options.first_frame) + " frames)");
+
+  // One transform for the whole clip, from the onset frame.
+  cv::Mat transform;
+  if (impl_->tracker) {
+    cv::Mat onset_bgr;
+    cv::cvtColor(wanted[span.onset], onset_bgr, cv::COLOR_RGB2BGR);
+    const auto faces = impl_->tracker->detect(onset_bgr);
+    sample.face_found = !faces.empty();
+    if (sample.face_found) transform = impl_->tracker->alignment(faces[0]);
+  }
+
+  const int c = spec.channels, t = spec.frames, h = spec.height, w = spec.width;
+  sample.shape = {c, t, h, w};
+  sample.data.resize(static_cast<size_t>(c) * t * h * w);
+  for (int k = 0; k < t; ++k) {
+    cv::Mat image = wanted[sample.indices[static_cast<size_t>(k)]];
+    if (image.channels() == 3 && c == 1) cv::cvtColor(image, image, cv::COLOR_RGB2GRAY);
+    cv::Mat sized;
+    if (!transform.empty())
+      cv::warpAffine(image, sized, transform, cv::Size(w, h), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    else
+      cv::resize(image, sized, cv::Size(w, h), 0, 0, cv::INTER_AREA);
+    cv::Mat values;
+    sized.convertTo(values, CV_32F, 1.0 / 255.0);
+    values = (values - spec.mean) / spec.std;
+    std::vector<cv::Mat> planes;
+    cv::split(values, planes);
+    for (int ch = 0; ch < c; ++ch) {
+      float* out = sample.data.data() + (static_cast<size_t>(ch) * t + k) * h * w;
+      const cv::Mat plane = planes[static_cast<size_t>(ch)].isContinuous() ? planes[static_cast<size_t>(ch)]
+                                                                             : planes[static_cast<size_t>(ch)].clone();
+      std::copy(plane.ptr<float>(), plane.ptr<float>() + static_cast<size_t>(h) * w, out);
+    }
+  }
+  return sample;
+}
+
+}  // namespace mexa::temporal

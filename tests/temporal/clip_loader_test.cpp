@@ -1,0 +1,88 @@
+// temporal::ClipLoader on the built-in sample (synthetic clips with annotations).
+#include <gtest/gtest.h>
+
+#include <opencv2/imgproc.hpp>
+
+#include <fstream>
+
+#include "mexa/io/errors.h"
+#include "mexa/io/manifest.h"
+#include "mexa/io/video_reader.h"
+#include "mexa/temporal/clip_loader.h"
+#include "mexa/temporal/frame_image.h"
+
+namespace mexa::temporal {
+namespace {
+
+io::ManifestRow first_sample_row() {
+  return io::read_manifest(std::string(MEXA_SOURCE_DIR) + "/data/sample/annotations.csv").rows.front();
+}
+
+TEST(ClipLoader, TripletHoldsTheAnnotatedFramesResizedAndNormalised) {
+  const io::ManifestRow row = first_sample_row();
+  ClipLoader loader({.sampling = Sampling::Triplet, .frames = 3, .height = 64, .width = 64});
+  const ClipSample s = loader.load(row.path, {row.onset, row.apex, row.offset});
+  ASSERT_EQ(s.shape, (std::vector<int64_t>{1, 3, 64, 64}));
+  ASSERT_EQ(s.indices, (std::vector<int64_t>{row.onset, row.apex, row.offset}));
+  ASSERT_EQ(s.data.size(), 3u * 64 * 64);
+
+  // The apex slice equals the apex frame decoded independently, resized, normalised.
+  io::VideoReaderOptions gray;
+  gray.pixel_format = io::PixelFormat::Gray8;
+  io::VideoReader reader(row.path, gray);
+  io::Frame frame;
+  cv::Mat apex;
+  while (reader.next(frame))
+    if (frame.index() == row.apex) apex = to_mat(frame).clone();
+  ASSERT_FALSE(apex.empty());
+  cv::Mat expected;
+  cv::resize(apex, expected, cv::Size(64, 64), 0, 0, cv::INTER_AREA);
+  expected.convertTo(expected, CV_32F, 1.0 / 255.0);
+  expected = (expected - 0.5f) / 0.25f;
+  float worst = 0;
+  for (int y = 0; y < 64; ++y)
+    for (int x = 0; x < 64; ++x)
+      worst = std::max(worst, std::abs(expected.at<float>(y, x) - s.data[static_cast<size_t>(64 * 64 + y * 64 + x)]));
+  EXPECT_LT(worst, 1e-5f);
+}
+
+TEST(ClipLoader, UniformWithJitterIsSeededAndRgbHasThreePlanes) {
+  const io::ManifestRow row = first_sample_row();
+  ClipLoader loader({.frames = 8, .height = 32, .width = 32, .channels = 3, .jitter = 2});
+  const ClipSpan span{row.onset, row.apex, row.offset};
+  const ClipSample a = loader.load(row.path, span, 1), b = loader.load(row.path, span, 1);
+  EXPECT_EQ(a.data, b.data);
+  EXPECT_EQ(a.shape, (std::vector<int64_t>{3, 8, 32, 32}));
+  bool moved = false;
+  for (uint64_t seed = 2; seed < 10 && !moved; ++seed) moved = loader.load(row.path, span, seed).indices != a.indices;
+  EXPECT_TRUE(moved);
+  // A skin-coloured face: red and blue planes differ.
+  const size_t plane = 8 * 32 * 32;
+  double diff = 0;
+  for (size_t i = 0; i < plane; ++i) diff += std::abs(a.data[i] - a.data[2 * plane + i]);
+  EXPECT_GT(diff / plane, 0.05);
+}
+
+TEST(ClipLoader, SpanBeyondTheClipNamesTheFile) {
+  const io::ManifestRow row = first_sample_row();
+  ClipLoader loader({.frames = 4});
+  try {
+    loader.load(row.path, {row.onset, -1, row.offset + 10000});
+    FAIL();
+  } catch (const DecodeError& e) {
+    EXPECT_EQ(e.file(), row.path);
+    EXPECT_NE(e.reason().find("beyond the end"), std::string::npos) << e.reason();
+  }
+}
+
+TEST(ClipLoader, AlignsARealFaceOnTheOnsetFrame) {
+  const std::string megamind = "/usr/share/doc/opencv-doc/examples/data/Megamind.avi";
+  if (!std::ifstream(megamind)) GTEST_SKIP() << "opencv-doc's Megamind.avi is not installed";
+  ClipLoader loader({.frames = 4, .height = 64, .width = 64, .face = FaceDetector::DlibHog});
+  const ClipSample s = loader.load(megamind, {20, 25, 30});
+  EXPECT_TRUE(s.face_found);
+  EXPECT_EQ(s.shape, (std::vector<int64_t>{1, 4, 64, 64}));
+}
+
+}  // namespace
+}  // namespace mexa::temporal
