@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
 
 #include "mexa/io/errors.h"
 #include "mexa/io/video_reader.h"
@@ -73,6 +74,17 @@ ClipSample ClipLoader::load(const std::string& path, const ClipSpan& span, uint6
   }
 
   const int c = spec.channels, t = spec.frames, h = spec.height, w = spec.width;
+  // Augmentation: one similarity transform (and maybe a mirror) for all frames, after sizing.
+  const Augmentation& a = spec.augment;
+  std::mt19937_64 rng(seed ^ 0xA5A5A5A5ull);
+  std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
+  const bool flip = a.flip_probability > 0 && (unit(rng) + 1) / 2 < a.flip_probability;
+  cv::Mat augment;
+  if (a.max_shift > 0 || a.max_rotation > 0 || a.max_scale > 0) {
+    augment = cv::getRotationMatrix2D(cv::Point2f(w / 2.0f, h / 2.0f), a.max_rotation * unit(rng), 1 + a.max_scale * unit(rng));
+    augment.at<double>(0, 2) += a.max_shift * w * unit(rng);
+    augment.at<double>(1, 2) += a.max_shift * h * unit(rng);
+  }
   sample.shape = {c, t, h, w};
   sample.data.resize(static_cast<size_t>(c) * t * h * w);
   for (int k = 0; k < t; ++k) {
@@ -83,6 +95,12 @@ ClipSample ClipLoader::load(const std::string& path, const ClipSpan& span, uint6
       cv::warpAffine(image, sized, transform, cv::Size(w, h), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     else
       cv::resize(image, sized, cv::Size(w, h), 0, 0, cv::INTER_AREA);
+    if (!augment.empty()) {
+      cv::Mat moved;  // warpAffine cannot work in place
+      cv::warpAffine(sized, moved, augment, sized.size(), cv::INTER_LINEAR, cv::BORDER_REFLECT);
+      sized = moved;
+    }
+    if (flip) cv::flip(sized, sized, 1);
     cv::Mat values;
     sized.convertTo(values, CV_32F, 1.0 / 255.0);
     values = (values - spec.mean) / spec.std;

@@ -63,6 +63,26 @@ TEST(ClipLoader, UniformWithJitterIsSeededAndRgbHasThreePlanes) {
   EXPECT_GT(diff / plane, 0.05);
 }
 
+TEST(ClipLoader, AugmentationIsSeededAndAFlipMirrorsEveryFrame) {
+  const io::ManifestRow row = first_sample_row();
+  const ClipSpan span{row.onset, row.apex, row.offset};
+  ClipSpec plain_spec{.sampling = Sampling::Triplet, .frames = 3, .height = 32, .width = 32};
+  ClipSpec flip_spec = plain_spec;
+  flip_spec.augment.flip_probability = 1.0f;
+  const ClipSample plain = ClipLoader(plain_spec).load(row.path, span, 5);
+  const ClipSample flipped = ClipLoader(flip_spec).load(row.path, span, 5);
+  for (int k = 0; k < 3; ++k)
+    for (int y = 0; y < 32; ++y)
+      for (int x = 0; x < 32; ++x)
+        ASSERT_EQ(flipped.data[static_cast<size_t>((k * 32 + y) * 32 + x)],
+                  plain.data[static_cast<size_t>((k * 32 + y) * 32 + (31 - x))]);
+  ClipSpec moving = plain_spec;
+  moving.augment = {.flip_probability = 0.5f, .max_shift = 0.05f, .max_rotation = 5.0f, .max_scale = 0.05f};
+  ClipLoader loader(moving);
+  EXPECT_EQ(loader.load(row.path, span, 11).data, loader.load(row.path, span, 11).data);
+  EXPECT_NE(loader.load(row.path, span, 11).data, loader.load(row.path, span, 12).data);
+}
+
 TEST(ClipLoader, SpanBeyondTheClipNamesTheFile) {
   const io::ManifestRow row = first_sample_row();
   ClipLoader loader({.frames = 4});

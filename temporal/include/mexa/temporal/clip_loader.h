@@ -21,6 +21,15 @@
 
 namespace mexa::temporal {
 
+/// Training-time augmentation, one random draw per clip (every frame gets the
+/// same transform, so the motion between frames is untouched).
+struct Augmentation {
+  float flip_probability = 0;  ///< horizontal mirror
+  float max_shift = 0;         ///< random translation, fraction of the size (e.g. 0.05)
+  float max_rotation = 0;      ///< random rotation, degrees
+  float max_scale = 0;         ///< random zoom in [1 - s, 1 + s]
+};
+
 struct ClipSpec {
   Sampling sampling = Sampling::Uniform;
   int frames = 16;          ///< T
@@ -31,6 +40,7 @@ struct ClipSpec {
   float std = 0.25f;
   FaceDetector face = FaceDetector::None;
   int jitter = 0;           ///< training-time temporal jitter (frames)
+  Augmentation augment;     ///< training-time spatial augmentation (off by default)
   double folder_fps = 0;    ///< frame rate for frame folders (0: FFmpeg's default)
 };
 
