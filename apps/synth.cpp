@@ -67,9 +67,9 @@ int run_synth(const std::vector<std::string>& args) {
       "size", po::value(&size)->default_value(size), "WxH; 128x128 is face-cropped, larger places the face anywhere")(
       "format", po::value(&format)->default_value(format), "h264 (mp4), ffv1 (lossless mkv), jpg or png (frame folders)")(
       "amplitude", po::value(&amplitude)->default_value(amplitude), "peak displacement in pixels: MIN,MAX or VALUE")(
-      "noise", po::value(&o.noise)->default_value(o.noise), "sensor noise standard deviation (grey levels)")(
-      "flicker", po::value(&o.flicker)->default_value(o.flicker), "illumination flicker (relative amplitude)")(
-      "drift", po::value(&o.drift)->default_value(o.drift), "head drift in short clips (peak pixels)")(
+      "noise", po::value(&o.noise)->default_value(o.noise, "1.0"), "sensor noise standard deviation (grey levels)")(
+      "flicker", po::value(&o.flicker)->default_value(o.flicker, "0.0005"), "illumination flicker (relative amplitude)")(
+      "drift", po::value(&o.drift)->default_value(o.drift, "0.02"), "head drift in short clips (peak pixels)")(
       "blink-rate", po::value(&o.blink_rate)->default_value(o.blink_rate), "blinks per second in short clips")(
       "label-noise", po::value(&o.label_noise)->default_value(o.label_noise), "share of clips with a wrong label")(
       "balanced", po::bool_switch(&o.balanced), "equal class counts (default: DFME-like imbalance)")(
