@@ -153,6 +153,9 @@ struct BadCase {
   std::string message;  // part of the message
 };
 
+// Readable parameter in test output and ctest names (not a byte dump).
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
+
 class BadManifest : public ManifestTest, public ::testing::WithParamInterface<BadCase> {};
 
 TEST_P(BadManifest, RowIsSkippedAndCountedOrFatalWithStrict) {
