@@ -24,13 +24,6 @@ std::string dataset_name(const std::string& key) {
   return name;
 }
 
-Handle string_type() {
-  Handle type(H5Tcopy(H5T_C_S1));
-  H5Tset_size(type.get(), H5T_VARIABLE);
-  H5Tset_cset(type.get(), H5T_CSET_UTF8);
-  return type;
-}
-
 }  // namespace
 
 struct ArrayCache::Impl {
@@ -60,7 +53,7 @@ std::optional<CachedArray> ArrayCache::get(const std::string& key) const {
   Handle dataset(check(H5Dopen2(file, name.c_str(), H5P_DEFAULT), impl_->path, "open " + name));
   // The key itself, to rule out hash collisions.
   Handle attr(check(H5Aopen(dataset.get(), "key", H5P_DEFAULT), impl_->path, "key of " + name));
-  Handle type = string_type();
+  Handle type = h5::vlen_string_type();
   char* stored = nullptr;
   check_status(H5Aread(attr.get(), type.get(), &stored), impl_->path, "read key");
   const bool same = stored && key == stored;
@@ -106,7 +99,7 @@ void ArrayCache::put(const std::string& key, const std::vector<int64_t>& shape, 
                        impl_->path, "create " + name));
   check_status(H5Dwrite(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), impl_->path,
                "write " + name);
-  Handle type = string_type();
+  Handle type = h5::vlen_string_type();
   Handle scalar(H5Screate(H5S_SCALAR));
   Handle attr(check(H5Acreate2(dataset.get(), "key", type.get(), scalar.get(), H5P_DEFAULT, H5P_DEFAULT), impl_->path,
                     "key attribute"));

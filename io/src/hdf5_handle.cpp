@@ -34,6 +34,13 @@ void Handle::reset() {
   id_ = H5I_INVALID_HID;
 }
 
+Handle vlen_string_type() {
+  Handle type(H5Tcopy(H5T_C_S1));
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  return type;
+}
+
 hid_t check(hid_t id, const std::string& file, const std::string& what) {
   if (id < 0) throw StorageError(file, what + ": " + hdf5_error_text());
   return id;

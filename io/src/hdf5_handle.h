@@ -35,6 +35,9 @@ class Handle {
   hid_t id_ = H5I_INVALID_HID;
 };
 
+/// Variable-length UTF-8 string type (attributes, keys).
+Handle vlen_string_type();
+
 /// Throws StorageError(file, what + HDF5's innermost error message) when id < 0.
 hid_t check(hid_t id, const std::string& file, const std::string& what);
 /// Same for herr_t results.

@@ -32,13 +32,6 @@ constexpr hsize_t kIntervalChunkRows = 256;
 constexpr int kGzipLevel = 4;
 constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
 
-Handle string_type() {
-  Handle type(H5Tcopy(H5T_C_S1));
-  H5Tset_size(type.get(), H5T_VARIABLE);
-  H5Tset_cset(type.get(), H5T_CSET_UTF8);
-  return type;
-}
-
 /// Fixed-length strings in the columns: SWMR writing (our crash safety) does
 /// not cover variable-length data, whose bytes live in the global heap.
 Handle fixed_string_type(size_t width) {
@@ -61,7 +54,7 @@ std::string utc_now() {
 // ---------------------------------------------------------------- attributes
 
 void write_string_attr(hid_t object, const std::string& file, const char* name, const std::string& value) {
-  Handle type = string_type();
+  Handle type = h5::vlen_string_type();
   Handle space(H5Screate(H5S_SCALAR));
   if (H5Aexists(object, name) > 0) H5Adelete(object, name);
   Handle attr(check(H5Acreate2(object, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), file, name));
@@ -70,7 +63,7 @@ void write_string_attr(hid_t object, const std::string& file, const char* name, 
 }
 
 void write_strings_attr(hid_t object, const std::string& file, const char* name, const std::vector<std::string>& values) {
-  Handle type = string_type();
+  Handle type = h5::vlen_string_type();
   const hsize_t n = values.size();
   Handle space(H5Screate_simple(1, &n, nullptr));
   if (H5Aexists(object, name) > 0) H5Adelete(object, name);
@@ -96,7 +89,7 @@ std::vector<std::string> read_strings_attr(hid_t object, const std::string& file
   Handle space(H5Aget_space(attr.get()));
   const hssize_t n = H5Sget_simple_extent_npoints(space.get());
   std::vector<char*> data(static_cast<size_t>(std::max<hssize_t>(n, 0)), nullptr);
-  Handle type = string_type();
+  Handle type = h5::vlen_string_type();
   check_status(H5Aread(attr.get(), type.get(), data.data()), file, std::string("read attribute ") + name);
   std::vector<std::string> values;
   for (char* s : data) values.emplace_back(s ? s : "");
@@ -363,6 +356,19 @@ void create_columns(hid_t group, const std::string& file, const std::vector<Colu
   }
 }
 
+/// Throws unless `root` carries schema = mexa-results.
+void require_results_schema(hid_t root, const std::string& file) {
+  if (H5Aexists(root, "schema") <= 0 || read_string_attr(root, file, "schema") != kResultsSchema)
+    throw StorageError(file, "not a mexa results file (no 'schema' attribute equal to mexa-results)");
+}
+
+/// Opens /clips, /frames and /intervals (the column datasets are opened by open_columns).
+void open_groups(hid_t root, const std::string& file, Tables& tables) {
+  tables.clips_group = Handle(check(H5Gopen2(root, "clips", H5P_DEFAULT), file, "/clips"));
+  tables.frames_group = Handle(check(H5Gopen2(root, "frames", H5P_DEFAULT), file, "/frames"));
+  tables.intervals_group = Handle(check(H5Gopen2(root, "intervals", H5P_DEFAULT), file, "/intervals"));
+}
+
 void open_columns(hid_t group, const std::string& file, const std::vector<ColumnSpec>& specs,
                   std::map<std::string, Column>& out) {
   for (const ColumnSpec& spec : specs) {
@@ -371,6 +377,12 @@ void open_columns(hid_t group, const std::string& file, const std::vector<Column
       throw StorageError(file, std::string("dataset '") + spec.name + "' has another shape than this run writes");
     out.emplace(spec.name, std::move(c));
   }
+}
+
+void open_columns(const Schema& schema, const std::string& file, Tables& tables) {
+  open_columns(tables.clips_group.get(), file, schema.clips, tables.clips);
+  open_columns(tables.frames_group.get(), file, schema.frames, tables.frames);
+  open_columns(tables.intervals_group.get(), file, schema.intervals, tables.intervals);
 }
 
 }  // namespace
@@ -498,8 +510,7 @@ struct ResultsWriter::Impl {
     // A killed SWMR writer may have placed chunks past the end-of-allocation
     // recorded in the superblock; take the real end of file (h5clear --increment).
     check_status(H5Fincrement_filesize(root, 0), path, "adopt the end of file");
-    if (H5Aexists(root, "schema") <= 0 || read_string_attr(root, path, "schema") != kResultsSchema)
-      throw StorageError(path, "not a mexa results file (attribute 'schema' differs)");
+    require_results_schema(root, path);
     const int64_t version = read_int64_attr(root, path, "schema_version");
     if (version != kResultsSchemaVersion)
       throw StorageError(path, "schema version " + std::to_string(version) + " cannot be resumed by this mexa (writes " +
@@ -508,13 +519,8 @@ struct ResultsWriter::Impl {
       throw StorageError(path, "exists with other class names than this run; use another output file");
     meta.created_utc = read_string_attr(root, path, "created_utc");
 
-    const Schema s = schema();
-    tables.clips_group = Handle(check(H5Gopen2(root, "clips", H5P_DEFAULT), path, "/clips"));
-    tables.frames_group = Handle(check(H5Gopen2(root, "frames", H5P_DEFAULT), path, "/frames"));
-    tables.intervals_group = Handle(check(H5Gopen2(root, "intervals", H5P_DEFAULT), path, "/intervals"));
-    open_columns(tables.clips_group.get(), path, s.clips, tables.clips);
-    open_columns(tables.frames_group.get(), path, s.frames, tables.frames);
-    open_columns(tables.intervals_group.get(), path, s.intervals, tables.intervals);
+    open_groups(root, path, tables);
+    open_columns(schema(), path, tables);
     committed_rows = Handle(check(H5Dopen2(root, kCommittedRows, H5P_DEFAULT), path, "open /committed_rows"));
     const auto rows = read_committed_rows(committed_rows.get(), path);
     clip_rows = rows[0];
@@ -722,8 +728,7 @@ struct ResultsReader::Impl {
     if (id < 0) id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT);
     file = Handle(check(id, path, "cannot open results file"));
     const hid_t root = file.get();
-    if (H5Aexists(root, "schema") <= 0 || read_string_attr(root, path, "schema") != kResultsSchema)
-      throw StorageError(path, "not a mexa results file (no 'schema' attribute equal to mexa-results)");
+    require_results_schema(root, path);
     meta.schema_version = static_cast<int>(read_int64_attr(root, path, "schema_version"));
     if (meta.schema_version != kResultsSchemaVersion)
       throw StorageError(path, "schema version " + std::to_string(meta.schema_version) + " is not supported");
@@ -734,19 +739,15 @@ struct ResultsReader::Impl {
     meta.checkpoint_sha256 = read_string_attr(root, path, "checkpoint_sha256");
     meta.config = read_string_attr(root, path, "config");
 
-    tables.clips_group = Handle(check(H5Gopen2(root, "clips", H5P_DEFAULT), path, "/clips"));
-    tables.frames_group = Handle(check(H5Gopen2(root, "frames", H5P_DEFAULT), path, "/frames"));
-    tables.intervals_group = Handle(check(H5Gopen2(root, "intervals", H5P_DEFAULT), path, "/intervals"));
+    open_groups(root, path, tables);
     meta.frame_landmarks = H5Lexists(tables.frames_group.get(), "landmarks", H5P_DEFAULT) > 0;
     meta.frame_probs = H5Lexists(tables.frames_group.get(), "probs", H5P_DEFAULT) > 0;
     const Column feature = Column::open(tables.clips_group.get(), path, "apex_feature");
     meta.feature_dim = feature.inner().empty() ? 0 : static_cast<int>(feature.inner()[0]);
 
-    const Schema s = schema_for(meta.class_names.size(), static_cast<hsize_t>(meta.feature_dim), meta.frame_landmarks,
-                                meta.frame_probs);
-    open_columns(tables.clips_group.get(), path, s.clips, tables.clips);
-    open_columns(tables.frames_group.get(), path, s.frames, tables.frames);
-    open_columns(tables.intervals_group.get(), path, s.intervals, tables.intervals);
+    open_columns(schema_for(meta.class_names.size(), static_cast<hsize_t>(meta.feature_dim), meta.frame_landmarks,
+                            meta.frame_probs),
+                 path, tables);
     Handle committed(check(H5Dopen2(root, kCommittedRows, H5P_DEFAULT), path, "open /committed_rows"));
     const auto rows = read_committed_rows(committed.get(), path);
     clip_rows = rows[0];
