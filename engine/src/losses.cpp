@@ -43,6 +43,21 @@ LossKind parse_loss(const std::string& name) {
                               "balanced-softmax, label-smoothing, coupling)");
 }
 
+std::string loss_name(LossKind kind) {
+  switch (kind) {
+    case LossKind::CrossEntropy: return "ce";
+    case LossKind::WeightedCE: return "weighted-ce";
+    case LossKind::Focal: return "focal";
+    case LossKind::ClassBalanced: return "class-balanced";
+    case LossKind::Ldam: return "ldam-drw";
+    case LossKind::LogitAdjusted: return "logit-adjusted";
+    case LossKind::BalancedSoftmax: return "balanced-softmax";
+    case LossKind::LabelSmoothing: return "label-smoothing";
+    case LossKind::Coupling: return "coupling";
+  }
+  throw std::logic_error("unhandled loss kind");
+}
+
 std::vector<double> effective_number_weights(const std::vector<int64_t>& counts, double beta) {
   check_counts(counts);
   std::vector<double> w;

@@ -37,6 +37,15 @@ TORCH_MODULE(Stack);
 
 nn::ReLU relu() { return nn::ReLU(nn::ReLUOptions(true)); }
 
+/// The classifier: fc's affine map, or with `cosine` the cosine of the angle
+/// between the embedding and each class weight (bias unused).
+torch::Tensor apply_head(nn::Linear& fc, const torch::Tensor& x, bool cosine) {
+  if (!cosine) return fc->forward(x);
+  namespace F = torch::nn::functional;
+  const auto unit = F::NormalizeFuncOptions().dim(1);
+  return F::linear(F::normalize(x, unit), F::normalize(fc->weight, unit));
+}
+
 enum class ConvKind { Simple, NoTemporal, TwoPlusOne };
 
 /// torchvision's conv builders (Conv3DSimple, Conv3DNoTemporal, Conv2Plus1D),
@@ -115,7 +124,7 @@ TORCH_MODULE(Cbam);
 
 class VideoResNet : public VideoModel {
  public:
-  VideoResNet(const std::vector<ConvKind>& kinds, bool r2plus1d_stem, const ModelSpec& spec) {
+  VideoResNet(const std::vector<ConvKind>& kinds, bool r2plus1d_stem, const ModelSpec& spec) : cosine_(spec.cosine_head) {
     Stack s;
     if (r2plus1d_stem) {
       s->add(conv(spec.in_channels, 45, {1, 7, 7}, {1, 2, 2}, {0, 3, 3}));
@@ -164,7 +173,8 @@ class VideoResNet : public VideoModel {
     }
     return torch::adaptive_avg_pool3d(x, {1, 1, 1}).flatten(1);
   }
-  torch::Tensor forward(torch::Tensor x) override { return fc_->forward(features(x)); }
+  torch::Tensor forward(torch::Tensor x) override { return apply_head(fc_, features(x), cosine_); }
+  torch::Tensor classify(torch::Tensor f) override { return apply_head(fc_, f, cosine_); }
   int64_t feature_dim() const override { return 512; }
 
  private:
@@ -172,12 +182,13 @@ class VideoResNet : public VideoModel {
   std::vector<Stack> layers_;
   std::vector<Cbam> cbams_;
   nn::Linear fc_{nullptr};
+  bool cosine_ = false;
 };
 
 /// Three conv blocks (16, 32, 64 channels), global pooling, a linear head.
 class Small3D : public VideoModel {
  public:
-  explicit Small3D(const ModelSpec& spec) {
+  explicit Small3D(const ModelSpec& spec) : cosine_(spec.cosine_head) {
     Stack body;
     int64_t in = spec.in_channels;
     for (int64_t out : {16, 32, 64}) {
@@ -196,13 +207,15 @@ class Small3D : public VideoModel {
   torch::Tensor features(torch::Tensor x) override {
     return torch::adaptive_avg_pool3d(body_->forward(x), {1, 1, 1}).flatten(1);
   }
-  torch::Tensor forward(torch::Tensor x) override { return fc_->forward(dropout_->forward(features(x))); }
+  torch::Tensor forward(torch::Tensor x) override { return apply_head(fc_, dropout_->forward(features(x)), cosine_); }
+  torch::Tensor classify(torch::Tensor f) override { return apply_head(fc_, f, cosine_); }
   int64_t feature_dim() const override { return 64; }
 
  private:
   Stack body_{nullptr};
   nn::Dropout dropout_{nullptr};
   nn::Linear fc_{nullptr};
+  bool cosine_ = false;
 };
 
 /// STSTNet-style: three shallow streams (3, 5, 8 channels of 3x3 convs) on the
@@ -210,7 +223,7 @@ class Small3D : public VideoModel {
 /// concatenated (16 channels), 2x2 average pooling, one linear layer.
 class StstNet : public VideoModel {
  public:
-  explicit StstNet(const ModelSpec& spec) {
+  explicit StstNet(const ModelSpec& spec) : cosine_(spec.cosine_head) {
     int index = 0;
     for (int64_t channels : {3, 5, 8}) {
       Stack stream;
@@ -233,7 +246,8 @@ class StstNet : public VideoModel {
     y = torch::adaptive_avg_pool3d(y, {1, 5, 5});
     return y.flatten(1);
   }
-  torch::Tensor forward(torch::Tensor x) override { return fc_->forward(dropout_->forward(features(x))); }
+  torch::Tensor forward(torch::Tensor x) override { return apply_head(fc_, dropout_->forward(features(x)), cosine_); }
+  torch::Tensor classify(torch::Tensor f) override { return apply_head(fc_, f, cosine_); }
   int64_t feature_dim() const override { return 16 * 5 * 5; }
 
  private:
@@ -241,6 +255,7 @@ class StstNet : public VideoModel {
   Cbam cbam_{nullptr};
   nn::Dropout dropout_{nullptr};
   nn::Linear fc_{nullptr};
+  bool cosine_ = false;
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 //                                flow features: input [B, 3, 1, 28, 28] (u, v, strain);
 //                                streams of 3, 5 and 8 3x3 conv channels, max pooling,
 //                                average pooling, one linear layer
+// ModelSpec::cosine_head turns the last linear layer into a cosine classifier.
 // ModelSpec::cbam adds a CBAM block (channel then spatial attention, Woo et al.
 // 2018) after every stage; its parameters are named cbamN..., so torchvision
 // weights still load with strict names only when cbam is off.
@@ -32,12 +33,19 @@ struct ModelSpec {
   int num_classes = 7;
   int in_channels = 3;  ///< r3d/mc3/r2plus1d need 3 to load torchvision weights
   bool cbam = false;     ///< add CBAM attention after every stage
+  /// Cosine classifier (LDAM's NormedLinear): logits = <x/|x|, w_c/|w_c|> in
+  /// [-1, 1], no bias term used; the margin losses scale them by s. Same
+  /// parameter names as the linear head.
+  bool cosine_head = false;
 };
 
 class VideoModel : public torch::nn::Module {
  public:
   virtual torch::Tensor features(torch::Tensor x) = 0;  ///< [B, D]
   virtual torch::Tensor forward(torch::Tensor x) = 0;   ///< [B, num_classes]
+  /// Logits from features() output, as forward() computes them in eval mode
+  /// (dropout off): scoring gets embedding and logits from one pass.
+  virtual torch::Tensor classify(torch::Tensor features) = 0;
   virtual int64_t feature_dim() const = 0;
 };
 

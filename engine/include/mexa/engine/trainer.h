@@ -1,0 +1,170 @@
+// Training and prediction for one fold, on CPU or CUDA. No LibTorch types in
+// this header: the CLI and other modules include it.
+//
+// Data comes from a ClipSource, implemented outside the engine (apps: decode,
+// face alignment, key-frame sampling and the HDF5 clip cache). Worker threads
+// prefetch and augment the next batches while the model runs on the current
+// one; batches are assembled in a fixed order whatever the thread timing, so a
+// run is reproducible on the CPU.
+//
+// Checkpoints (LibTorch archives) are written atomically (temp file + rename)
+// after every epoch to DIR/last.pt and, when the validation UF1 improves, to
+// DIR/best.pt. One holds the weights, the optimiser state, the CPU random
+// generator, the epoch history and the metadata scoring needs (model name and
+// hyper-parameters, class names, the caller's input spec). fit() with resume
+// continues from DIR/last.pt: on the CPU, 2 epochs + resume + 2 epochs give
+// the same weights and metrics as 4 epochs.
+//
+//   mexa::engine::TrainConfig config;  config.classes = {...};  config.epochs = 30;
+//   auto result = mexa::engine::fit(config, source, labels, fold.train, fold.val, "run/fold-1", false, {});
+//   mexa::engine::Predictor predictor(result.selected_checkpoint, "auto");
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mexa/engine/loss_config.h"
+#include "mexa/engine/lr_schedule.h"
+#include "mexa/engine/samplers.h"
+
+namespace mexa::engine {
+
+/// A preprocessed clip, [C, T, H, W] floats. Empty data: the clip failed to load.
+struct ClipArray {
+  std::vector<int64_t> shape;
+  std::vector<float> data;
+};
+
+/// Where the trainer gets clips. load() is called concurrently from worker
+/// threads; `worker` (0 .. workers-1) names the caller, so an implementation
+/// can keep one decoder per worker. `seed` is 0 for evaluation (the canonical
+/// clip) and a per-sample, per-epoch value for training (temporal jitter).
+/// Errors are thrown (training stops) unless the source records them and
+/// returns an empty ClipArray (prediction marks the clip failed).
+class ClipSource {
+ public:
+  virtual ~ClipSource() = default;
+  virtual ClipArray load(int64_t index, uint64_t seed, int worker) = 0;
+};
+
+/// Spatial augmentation applied by the trainer to each training clip (one
+/// random draw per clip, the same transform for every frame).
+struct Augment {
+  double flip = 0.5;      ///< probability of a horizontal mirror
+  double shift = 0.05;    ///< largest translation, fraction of the size
+  double rotation = 5.0;  ///< largest rotation, degrees
+  double scale = 0.05;    ///< zoom in [1 - scale, 1 + scale]
+};
+
+struct TrainConfig {
+  std::string model = "small3d";
+  bool cbam = false;
+  /// "linear", "cosine" or "auto" (cosine for ldam-drw and coupling, whose
+  /// margins assume logits in [-1, 1]; linear otherwise).
+  std::string head = "auto";
+  std::vector<std::string> classes;  ///< label i is classes[i]
+  LossConfig loss;
+  ClassSampling sampling = ClassSampling::Instance;
+  int representation_epochs = 0;  ///< staged: instance sampling for these first epochs, then `sampling`
+  std::string optimizer = "sgd";  ///< "sgd" (Nesterov-free momentum) or "adamw"
+  double momentum = 0.9;
+  double weight_decay = 5e-4;
+  LrSchedule schedule;  ///< schedule.epochs is the number of epochs
+  int batch_size = 16;
+  uint64_t seed = 0;
+  std::string device = "auto";
+  bool amp = false;   ///< CUDA only: bfloat16 autocast (no loss scaling needed)
+  int workers = 2;    ///< prefetch threads (0: load in the training thread)
+  int prefetch = 4;   ///< batches loaded ahead
+  bool augment_enabled = true;
+  Augment augment;
+  /// Stop after this epoch (0: train all epochs). Not part of the run's
+  /// identity: a run stopped early continues with resume as if uninterrupted.
+  int stop_after_epoch = 0;
+  /// Free-form key/value pairs stored in every checkpoint (input spec,
+  /// preprocessing, sampler...): what scoring needs to rebuild the input.
+  std::map<std::string, std::string> metadata;
+};
+
+struct EpochRecord {
+  int epoch = 0;  ///< 1-based
+  double lr = 0;  ///< at the epoch's last step
+  double train_loss = 0, train_acc = 0;
+  double val_acc = -1, val_uf1 = -1, val_uar = -1;  ///< -1 without a validation set
+  double seconds = 0;            ///< wall time of the epoch (training + validation)
+  double clips_per_second = 0;   ///< training clips per second
+  double busy_fraction = 0;      ///< share of the training wall time spent in the model (not waiting for data)
+};
+
+struct FitResult {
+  std::vector<EpochRecord> history;
+  int best_epoch = 0;                ///< by validation UF1; the last epoch without validation
+  std::string selected_checkpoint;   ///< best.pt with validation, else last.pt
+  int resumed_from = 0;              ///< epochs already done when the run started (0: fresh)
+};
+
+/// Called after every training step: epoch (1-based), step, steps per epoch, running mean loss.
+using StepCallback = std::function<void(int epoch, int step, int steps, double loss)>;
+
+/// Trains on `train` (indices into `labels` and the source), validating on
+/// `val` when it is not empty. Writes DIR/last.pt, DIR/best.pt,
+/// DIR/metrics.csv and DIR/metrics.json. With `resume`, continues from
+/// DIR/last.pt when it exists (throws std::runtime_error when that checkpoint
+/// belongs to another model or class set). Throws std::invalid_argument for a
+/// bad configuration.
+FitResult fit(const TrainConfig& config, ClipSource& source, const std::vector<int>& labels,
+              const std::vector<int64_t>& train, const std::vector<int64_t>& val, const std::string& dir, bool resume,
+              const StepCallback& on_step);
+
+struct CheckpointInfo {
+  std::string path;
+  std::string model;
+  std::string head;  ///< "linear" or "cosine"
+  bool cbam = false;
+  int in_channels = 1;
+  int epoch = 0;
+  int64_t feature_dim = 0;
+  std::vector<std::string> classes;
+  std::map<std::string, std::string> metadata;
+};
+
+/// Batch inference from a checkpoint written by fit(). Thread-compatible (one
+/// predict() at a time).
+class Predictor {
+ public:
+  /// Throws std::runtime_error naming the file when it is not a mexa checkpoint.
+  Predictor(const std::string& checkpoint, const std::string& device);
+  ~Predictor();
+  Predictor(Predictor&&) noexcept;
+  Predictor& operator=(Predictor&&) noexcept;
+
+  const CheckpointInfo& info() const;
+  std::string device_name() const;
+
+  struct Output {
+    bool ok = false;              ///< false: the clip failed to load
+    std::vector<float> probs;     ///< softmax, one per class
+    std::vector<float> features;  ///< the model's embedding (apex feature)
+  };
+  /// All clips of one batch must share a shape; empty clips come back !ok.
+  std::vector<Output> predict(const std::vector<ClipArray>& clips);
+
+  /// Predicts source clips `indices` in batches, prefetched by `workers`
+  /// threads; `on_batch(done, total)` after each batch.
+  std::vector<Output> predict_all(ClipSource& source, const std::vector<int64_t>& indices, int batch_size, int workers,
+                                  const std::function<void(int64_t, int64_t)>& on_batch = {});
+
+ struct Impl;  // public so that the implementation's helpers can use it
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Reads a checkpoint's description without building the model.
+CheckpointInfo read_checkpoint_info(const std::string& checkpoint);
+
+}  // namespace mexa::engine

@@ -1,0 +1,188 @@
+// engine trainer: learning, exact resume, order independence of prefetching,
+// checkpoint contents and errors.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <random>
+
+#include "../common/temp_dir_test.h"
+#include "mexa/engine/trainer.h"
+
+namespace mexa::engine {
+namespace {
+
+constexpr int kClasses = 3;
+
+/// 1x4x16x16 clips: noise plus a bright 4x4 patch whose place depends on the
+/// label (clip i has label i % 3), moving over time. Deterministic per index.
+class PatternSource : public ClipSource {
+ public:
+  explicit PatternSource(int clips) : clips_(clips) {}
+  ClipArray load(int64_t index, uint64_t, int) override {
+    ++loads;
+    if (index == fail_index) throw std::runtime_error("clip " + std::to_string(index) + " is broken");
+    ClipArray clip{{1, 4, 16, 16}, std::vector<float>(4 * 16 * 16)};
+    std::mt19937 rng(static_cast<uint32_t>(index));
+    std::normal_distribution<float> noise(0.f, 0.3f);
+    for (float& v : clip.data) v = noise(rng);
+    const int label = static_cast<int>(index % kClasses);
+    for (int t = 0; t < 4; ++t)
+      for (int y = 0; y < 4; ++y)
+        for (int x = 0; x < 4; ++x) clip.data[static_cast<size_t>(t * 256 + (2 + 4 * label + y) * 16 + 2 + t + x)] += 2.f;
+    return clip;
+  }
+  std::vector<int> labels() const {
+    std::vector<int> out;
+    for (int i = 0; i < clips_; ++i) out.push_back(i % kClasses);
+    return out;
+  }
+  std::atomic<int> loads{0};
+  int64_t fail_index = -1;
+
+ private:
+  int clips_;
+};
+
+TrainConfig small_config(int epochs) {
+  TrainConfig c;
+  c.model = "small3d";
+  c.classes = {"a", "b", "c"};
+  c.schedule.base = 0.05;
+  c.schedule.epochs = epochs;
+  c.schedule.warmup_epochs = 1;
+  c.batch_size = 8;
+  c.seed = 11;
+  c.device = "cpu";
+  c.workers = 2;
+  c.metadata = {{"input.frames", "4"}, {"input.size", "16x16"}};
+  return c;
+}
+
+std::vector<int64_t> range(int64_t from, int64_t to) {
+  std::vector<int64_t> out;
+  for (int64_t i = from; i < to; ++i) out.push_back(i);
+  return out;
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// Probabilities of a checkpoint on a few fixed clips: equal iff the weights are.
+std::vector<float> fingerprint(const std::string& checkpoint) {
+  PatternSource source(12);
+  Predictor predictor(checkpoint, "cpu");
+  std::vector<float> out;
+  for (const auto& o : predictor.predict_all(source, range(0, 12), 4, 0)) {
+    out.insert(out.end(), o.probs.begin(), o.probs.end());
+    out.insert(out.end(), o.features.begin(), o.features.end());
+  }
+  return out;
+}
+
+class Trainer : public test::TempDirTest {};
+
+TEST_F(Trainer, LearnsASeparableTaskAndWritesMetrics) {
+  PatternSource source(96);
+  auto config = small_config(6);
+  config.loss.kind = LossKind::Focal;
+  int steps_seen = 0;
+  const auto result = fit(config, source, source.labels(), range(0, 72), range(72, 96), (dir_ / "fold").string(), false,
+                          [&](int, int, int, double) { ++steps_seen; });
+  ASSERT_EQ(result.history.size(), 6u);
+  EXPECT_EQ(steps_seen, 6 * 9);
+  EXPECT_GT(result.history.back().val_uf1, 0.9);
+  EXPECT_LT(result.history.back().train_loss, result.history.front().train_loss);
+  for (const auto& r : result.history) {
+    EXPECT_GT(r.busy_fraction, 0.0);
+    EXPECT_LE(r.busy_fraction, 1.0);
+  }
+  EXPECT_EQ(result.selected_checkpoint, (dir_ / "fold" / "best.pt").string());
+  const auto csv = read_text(dir_ / "fold" / "metrics.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "epoch,lr,train_loss,train_acc,val_acc,val_uf1,val_uar,seconds,clips_per_second,busy_fraction");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 7);
+  EXPECT_NE(read_text(dir_ / "fold" / "metrics.json").find("\"val_uf1\": "), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "fold" / "last.pt.tmp"));
+
+  const auto info = read_checkpoint_info(result.selected_checkpoint);
+  EXPECT_EQ(info.model, "small3d");
+  EXPECT_EQ(info.classes, config.classes);
+  EXPECT_EQ(info.in_channels, 1);
+  EXPECT_EQ(info.epoch, result.best_epoch);
+  EXPECT_EQ(info.metadata.at("input.frames"), "4");
+  EXPECT_EQ(info.metadata.at("train.loss"), "focal");
+  EXPECT_EQ(info.head, "linear");
+}
+
+TEST_F(Trainer, TwoEpochsResumedTwiceEqualFourEpochs) {
+  PatternSource source(48);
+  const auto labels = source.labels();
+  auto config = small_config(4);
+  config.loss.kind = LossKind::Ldam;  // cosine head, margins, DRW from epoch 3
+  config.loss.drw_epoch = 2;
+  config.sampling = ClassSampling::Progressive;
+  const auto straight = fit(config, source, labels, range(0, 36), range(36, 48), (dir_ / "straight").string(), false, {});
+
+  config.stop_after_epoch = 2;
+  const auto first = fit(config, source, labels, range(0, 36), range(36, 48), (dir_ / "resumed").string(), false, {});
+  ASSERT_EQ(first.history.size(), 2u);
+  config.stop_after_epoch = 0;
+  config.workers = 3;  // prefetching threads do not change the result
+  const auto second = fit(config, source, labels, range(0, 36), range(36, 48), (dir_ / "resumed").string(), true, {});
+  EXPECT_EQ(second.resumed_from, 2);
+  ASSERT_EQ(second.history.size(), 4u);
+  for (size_t e = 0; e < 4; ++e) {
+    EXPECT_EQ(second.history[e].train_loss, straight.history[e].train_loss) << "epoch " << e + 1;
+    EXPECT_EQ(second.history[e].train_acc, straight.history[e].train_acc) << "epoch " << e + 1;
+    EXPECT_EQ(second.history[e].val_uf1, straight.history[e].val_uf1) << "epoch " << e + 1;
+    EXPECT_EQ(second.history[e].lr, straight.history[e].lr) << "epoch " << e + 1;
+  }
+  EXPECT_EQ(second.best_epoch, straight.best_epoch);
+  EXPECT_EQ(fingerprint((dir_ / "resumed" / "last.pt").string()), fingerprint((dir_ / "straight" / "last.pt").string()));
+  EXPECT_EQ(read_checkpoint_info((dir_ / "resumed" / "last.pt").string()).head, "cosine");
+}
+
+TEST_F(Trainer, ResumeRefusesOtherSettings) {
+  PatternSource source(24);
+  auto config = small_config(2);
+  config.stop_after_epoch = 1;
+  fit(config, source, source.labels(), range(0, 24), {}, dir_.string(), false, {});
+  config.schedule.base = 0.1;
+  try {
+    fit(config, source, source.labels(), range(0, 24), {}, dir_.string(), true, {});
+    FAIL() << "resumed with another learning rate";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("last.pt"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("lr = "), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(Trainer, AFailingClipStopsTrainingWithItsIndex) {
+  PatternSource source(24);
+  source.fail_index = 5;
+  try {
+    fit(small_config(1), source, source.labels(), range(0, 24), {}, dir_.string(), false, {});
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("clip 5"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(Trainer, PredictorRejectsFilesThatAreNotCheckpoints) {
+  const auto bogus = dir_ / "bogus.pt";
+  std::ofstream(bogus) << "not a checkpoint";
+  for (const std::string path : {bogus.string(), (dir_ / "missing.pt").string()}) {
+    try {
+      Predictor predictor(path, "cpu");
+      FAIL() << path;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mexa::engine
