@@ -59,7 +59,9 @@ Progress::Progress(std::string what, int64_t total, std::string unit)
       start_(std::chrono::steady_clock::now()),
       last_(start_) {}
 
-void Progress::update(int64_t done) {
+void Progress::update(int64_t done) { update(done, ""); }
+
+void Progress::update(int64_t done, const std::string& note) {
   using namespace std::chrono;
   if (spdlog::get_level() > spdlog::level::info) return;  // --log-level warn and above: quiet
   const auto now = steady_clock::now();
@@ -79,6 +81,7 @@ void Progress::update(int64_t done) {
     std::snprintf(tail, sizeof tail, " %s, %.0f %s/s", unit_.c_str(), rate, unit_.c_str());
     line += tail;
   }
+  if (!note.empty()) line += ", " + note;
   if (tty_)
     std::fprintf(stderr, "\r%s\033[K", line.c_str());
   else

@@ -50,6 +50,8 @@ class Progress {
  public:
   Progress(std::string what, int64_t total, std::string unit);
   void update(int64_t done);
+  /// Same, with a note at the end of the line ("loss 0.83").
+  void update(int64_t done, const std::string& note);
   void finish();
 
  private:

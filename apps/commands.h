@@ -10,5 +10,7 @@ int run_probe(const std::vector<std::string>& args);
 int run_synth(const std::vector<std::string>& args);
 int run_manifest(const std::vector<std::string>& args);
 int run_version(const std::vector<std::string>& args);
+int run_train(const std::vector<std::string>& args);
+int run_eval(const std::vector<std::string>& args);
 
 }  // namespace mexa::cli

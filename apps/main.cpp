@@ -40,10 +40,20 @@ const std::vector<Entry>& commands() {
         "mexa manifest FILE", mexa::cli::run_manifest},
        false},
 #ifdef MEXA_WITH_ENGINE
-      {{"version", "print library versions and the compute device", "mexa version", mexa::cli::run_version}, true},
+#define MEXA_ENGINE_COMMAND(f) f
 #else
-      {{"version", "print library versions and the compute device", "mexa version", nullptr}, true},
+#define MEXA_ENGINE_COMMAND(f) nullptr
 #endif
+      {{"train", "train a model under a subject-independent protocol (split, kfold, loso)", "mexa train",
+        MEXA_ENGINE_COMMAND(mexa::cli::run_train)},
+       true},
+      {{"eval", "score a checkpoint on a manifest (ACC, UF1, UAR, per class, confusion)", "mexa eval",
+        MEXA_ENGINE_COMMAND(mexa::cli::run_eval)},
+       true},
+      {{"version", "print library versions and the compute device", "mexa version",
+        MEXA_ENGINE_COMMAND(mexa::cli::run_version)},
+       true},
+#undef MEXA_ENGINE_COMMAND
   };
   return all;
 }

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "manifest_flags.h"
 #include "mexa/io/errors.h"
 #include "mexa/io/manifest.h"
 
@@ -20,37 +21,20 @@ int run_manifest(const std::vector<std::string>& args) {
       "Validate an annotation file and summarise it: rows per class and subject, and every bad row as file:line. "
       "Reads mexa's manifest and the annotation files of CASME II, SAMM, CAS(ME)^3 and SMIC.",
       "mexa manifest [options] FILE", run_manifest};
-  std::string file, style = "mexa", classes = "dfme", index_base, path_template;
-  bool strict = false, no_path_check = false, json = false;
+  std::string file;
+  ManifestFlags flags;
+  bool no_path_check = false, json = false;
   po::options_description options("Manifest options");
-  options.add_options()("file", po::value(&file)->required(), "annotation CSV")(
-      "style", po::value(&style)->default_value(style), "mexa, casme2, samm, casme3 or smic")(
-      "classes", po::value(&classes)->default_value(classes), "dfme (7 classes) or megc3 (negative/positive/surprise)")(
-      "index-base", po::value(&index_base), "frame number of index 0: a number, 'folder' or 'first_frame'")(
-      "path-template", po::value(&path_template), "clip path from {subject}, {subject:02}, {clip}, {emotion}")(
-      "strict", po::bool_switch(&strict), "a bad row is fatal (exit 3)")(
-      "no-path-check", po::bool_switch(&no_path_check), "do not require the clips to exist")(
+  options.add_options()("file", po::value(&file)->required(), "annotation CSV");
+  add_manifest_flags(options, flags);
+  options.add_options()("no-path-check", po::bool_switch(&no_path_check), "do not require the clips to exist")(
       "json", po::bool_switch(&json), "print the summary as JSON");
   po::positional_options_description positional;
   positional.add("file", 1);
   po::variables_map vm;
   if (!parse(args, command, options, positional, vm)) return kOk;
 
-  io::ManifestOptions mo;
-  try {
-    mo.style = io::parse_annotation_style(style);
-  } catch (const Error& e) {
-    throw UsageError(e.reason());
-  }
-  if (classes == "megc3") {
-    mo.class_names = io::megc3_classes();
-    mo.class_aliases = io::megc3_aliases();
-  } else if (classes != "dfme") {
-    throw UsageError("--classes must be dfme or megc3");
-  }
-  mo.index_base = index_base;
-  mo.path_template = path_template;
-  mo.strict = strict;
+  io::ManifestOptions mo = manifest_options(flags);
   mo.check_paths = !no_path_check;
 
   const io::Manifest m = io::read_manifest(file, mo);

@@ -43,6 +43,12 @@ DeviceChoice resolve_device(const std::string& request) {
   throw std::invalid_argument("device '" + request + "': expected auto, cpu, cuda or cuda:N");
 }
 
+void set_compute_threads(int threads) {
+  if (threads < 0) throw std::invalid_argument("threads must be >= 0");
+  if (threads > 0) at::set_num_threads(threads);
+}
+int compute_threads() { return at::get_num_threads(); }
+
 std::string engine_version() { return MEXA_VERSION; }
 std::string torch_version() { return TORCH_VERSION; }
 

@@ -499,7 +499,7 @@ std::vector<int> predict_labels(VideoModel& model, ClipSource& source, const std
 
 FitResult fit(const TrainConfig& config, ClipSource& source, const std::vector<int>& labels,
               const std::vector<int64_t>& train, const std::vector<int64_t>& val, const std::string& dir, bool resume,
-              const StepCallback& on_step) {
+              const FitCallbacks& callbacks) {
   const int num_classes = static_cast<int>(config.classes.size());
   if (num_classes < 2) throw std::invalid_argument("training needs at least 2 classes");
   if (train.empty()) throw std::invalid_argument("the training set is empty");
@@ -620,7 +620,7 @@ FitResult fit(const TrainConfig& config, ClipSource& source, const std::vector<i
       model_seconds += seconds_since(step_start);
       loss_sum += batch_loss * static_cast<double>(clips.size());
       seen += static_cast<int64_t>(clips.size());
-      if (on_step) on_step(epoch + 1, step + 1, steps, loss_sum / static_cast<double>(seen));
+      if (callbacks.on_step) callbacks.on_step(epoch + 1, step + 1, steps, loss_sum / static_cast<double>(seen));
     }
     const double train_seconds = seconds_since(epoch_start);
 
@@ -652,6 +652,7 @@ FitResult fit(const TrainConfig& config, ClipSource& source, const std::vector<i
     if (improved) save_checkpoint(best_path, *model, *optimizer, config, head, in_channels, state);
     write_atomically(fs::path(dir) / "metrics.csv", history_csv(state.history));
     write_atomically(fs::path(dir) / "metrics.json", history_json(state.history));
+    if (callbacks.on_epoch) callbacks.on_epoch(record);
   }
 
   result.history = state.history;

@@ -87,8 +87,8 @@ ClipSample ClipLoader::load(const std::string& path, const ClipSpan& span, uint6
   }
   sample.shape = {c, t, h, w};
   sample.data.resize(static_cast<size_t>(c) * t * h * w);
-  for (int k = 0; k < t; ++k) {
-    cv::Mat image = wanted[sample.indices[static_cast<size_t>(k)]];
+  // Grey/RGB frame -> aligned, sized, augmented, normalised float image.
+  auto frame_values = [&](cv::Mat image) {
     if (image.channels() == 3 && c == 1) cv::cvtColor(image, image, cv::COLOR_RGB2GRAY);
     cv::Mat sized;
     if (!transform.empty())
@@ -103,7 +103,12 @@ ClipSample ClipLoader::load(const std::string& path, const ClipSpan& span, uint6
     if (flip) cv::flip(sized, sized, 1);
     cv::Mat values;
     sized.convertTo(values, CV_32F, 1.0 / 255.0);
-    values = (values - spec.mean) / spec.std;
+    return cv::Mat((values - spec.mean) / spec.std);
+  };
+  const cv::Mat onset_values = spec.onset_difference ? frame_values(wanted[span.onset]) : cv::Mat();
+  for (int k = 0; k < t; ++k) {
+    cv::Mat values = frame_values(wanted[sample.indices[static_cast<size_t>(k)]]);
+    if (spec.onset_difference) values -= onset_values;
     std::vector<cv::Mat> planes;
     cv::split(values, planes);
     for (int ch = 0; ch < c; ++ch) {

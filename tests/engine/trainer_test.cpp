@@ -90,7 +90,7 @@ TEST_F(Trainer, LearnsASeparableTaskAndWritesMetrics) {
   config.loss.kind = LossKind::Focal;
   int steps_seen = 0;
   const auto result = fit(config, source, source.labels(), range(0, 72), range(72, 96), (dir_ / "fold").string(), false,
-                          [&](int, int, int, double) { ++steps_seen; });
+                          {.on_step = [&](int, int, int, double) { ++steps_seen; }});
   ASSERT_EQ(result.history.size(), 6u);
   EXPECT_EQ(steps_seen, 6 * 9);
   EXPECT_GT(result.history.back().val_uf1, 0.9);
@@ -124,14 +124,14 @@ TEST_F(Trainer, TwoEpochsResumedTwiceEqualFourEpochs) {
   config.loss.kind = LossKind::Ldam;  // cosine head, margins, DRW from epoch 3
   config.loss.drw_epoch = 2;
   config.sampling = ClassSampling::Progressive;
-  const auto straight = fit(config, source, labels, range(0, 36), range(36, 48), (dir_ / "straight").string(), false, {});
+  const auto straight = fit(config, source, labels, range(0, 36), range(36, 48), (dir_ / "straight").string(), false);
 
   config.stop_after_epoch = 2;
-  const auto first = fit(config, source, labels, range(0, 36), range(36, 48), (dir_ / "resumed").string(), false, {});
+  const auto first = fit(config, source, labels, range(0, 36), range(36, 48), (dir_ / "resumed").string(), false);
   ASSERT_EQ(first.history.size(), 2u);
   config.stop_after_epoch = 0;
   config.workers = 3;  // prefetching threads do not change the result
-  const auto second = fit(config, source, labels, range(0, 36), range(36, 48), (dir_ / "resumed").string(), true, {});
+  const auto second = fit(config, source, labels, range(0, 36), range(36, 48), (dir_ / "resumed").string(), true);
   EXPECT_EQ(second.resumed_from, 2);
   ASSERT_EQ(second.history.size(), 4u);
   for (size_t e = 0; e < 4; ++e) {
@@ -149,10 +149,10 @@ TEST_F(Trainer, ResumeRefusesOtherSettings) {
   PatternSource source(24);
   auto config = small_config(2);
   config.stop_after_epoch = 1;
-  fit(config, source, source.labels(), range(0, 24), {}, dir_.string(), false, {});
+  fit(config, source, source.labels(), range(0, 24), {}, dir_.string(), false);
   config.schedule.base = 0.1;
   try {
-    fit(config, source, source.labels(), range(0, 24), {}, dir_.string(), true, {});
+    fit(config, source, source.labels(), range(0, 24), {}, dir_.string(), true);
     FAIL() << "resumed with another learning rate";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("last.pt"), std::string::npos) << e.what();
@@ -164,7 +164,7 @@ TEST_F(Trainer, AFailingClipStopsTrainingWithItsIndex) {
   PatternSource source(24);
   source.fail_index = 5;
   try {
-    fit(small_config(1), source, source.labels(), range(0, 24), {}, dir_.string(), false, {});
+    fit(small_config(1), source, source.labels(), range(0, 24), {}, dir_.string(), false);
     FAIL() << "no error";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("clip 5"), std::string::npos) << e.what();

@@ -24,6 +24,10 @@ DeviceChoice resolve_device(const std::string& request);
 bool cuda_available();
 int cuda_device_count();
 
+/// LibTorch's intra-op CPU threads (0: leave LibTorch's default, the core count).
+void set_compute_threads(int threads);
+int compute_threads();
+
 std::string engine_version();
 std::string torch_version();
 

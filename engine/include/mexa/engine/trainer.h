@@ -107,8 +107,12 @@ struct FitResult {
   int resumed_from = 0;              ///< epochs already done when the run started (0: fresh)
 };
 
-/// Called after every training step: epoch (1-based), step, steps per epoch, running mean loss.
-using StepCallback = std::function<void(int epoch, int step, int steps, double loss)>;
+struct FitCallbacks {
+  /// After every training step: epoch (1-based), step (1-based), steps per epoch, running mean loss.
+  std::function<void(int epoch, int step, int steps, double loss)> on_step;
+  /// After every epoch, its checkpoint written.
+  std::function<void(const EpochRecord&)> on_epoch;
+};
 
 /// Trains on `train` (indices into `labels` and the source), validating on
 /// `val` when it is not empty. Writes DIR/last.pt, DIR/best.pt,
@@ -118,7 +122,7 @@ using StepCallback = std::function<void(int epoch, int step, int steps, double l
 /// bad configuration.
 FitResult fit(const TrainConfig& config, ClipSource& source, const std::vector<int>& labels,
               const std::vector<int64_t>& train, const std::vector<int64_t>& val, const std::string& dir, bool resume,
-              const StepCallback& on_step);
+              const FitCallbacks& callbacks = {});
 
 struct CheckpointInfo {
   std::string path;

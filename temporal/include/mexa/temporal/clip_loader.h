@@ -39,6 +39,9 @@ struct ClipSpec {
   float mean = 0.5f;        ///< normalisation after scaling to [0, 1]
   float std = 0.25f;
   FaceDetector face = FaceDetector::None;
+  /// Subtract the onset frame from every frame: the model sees the movement,
+  /// not the face (identity cancels; (x_t - x_onset) / std).
+  bool onset_difference = false;
   int jitter = 0;           ///< training-time temporal jitter (frames)
   Augmentation augment;     ///< training-time spatial augmentation (off by default)
   double folder_fps = 0;    ///< frame rate for frame folders (0: FFmpeg's default)

@@ -1,0 +1,165 @@
+#include "clip_source.h"
+
+#include <atomic>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+#include "mexa/io/errors.h"
+
+namespace mexa::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string sampling_name(temporal::Sampling s) {
+  for (const char* name : {"uniform", "triplet", "apex-window", "interpolate", "motion"})
+    if (temporal::parse_sampling(name) == s) return name;
+  throw std::logic_error("unnamed sampling strategy");
+}
+std::string face_name(temporal::FaceDetector f) {
+  for (const char* name : {"none", "hog", "haar"})
+    if (temporal::parse_face_detector(name) == f) return name;
+  throw std::logic_error("unnamed face detector");
+}
+std::string number(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.9g", v);
+  return buffer;
+}
+
+/// Size and modification time: a changed file is a cache miss.
+std::string file_stamp(const std::string& path) {
+  std::error_code ec;
+  const auto time = fs::last_write_time(path, ec).time_since_epoch().count();
+  const auto size = fs::is_regular_file(path, ec) ? fs::file_size(path, ec) : 0;
+  return std::to_string(size) + ":" + std::to_string(time);
+}
+
+}  // namespace
+
+std::map<std::string, std::string> input_metadata(const temporal::ClipSpec& s) {
+  return {{"input.sampling", sampling_name(s.sampling)},
+          {"input.frames", std::to_string(s.frames)},
+          {"input.height", std::to_string(s.height)},
+          {"input.width", std::to_string(s.width)},
+          {"input.channels", std::to_string(s.channels)},
+          {"input.mean", number(s.mean)},
+          {"input.std", number(s.std)},
+          {"input.face", face_name(s.face)},
+          {"input.folder_fps", number(s.folder_fps)},
+          {"input.onset_difference", s.onset_difference ? "1" : "0"}};
+}
+
+temporal::ClipSpec input_spec_from(const std::map<std::string, std::string>& m) {
+  auto get = [&](const std::string& key) -> const std::string& {
+    const auto it = m.find(key);
+    if (it == m.end()) throw std::runtime_error("the checkpoint has no '" + key + "' (not trained by mexa train?)");
+    return it->second;
+  };
+  temporal::ClipSpec s;
+  s.sampling = temporal::parse_sampling(get("input.sampling"));
+  s.frames = std::stoi(get("input.frames"));
+  s.height = std::stoi(get("input.height"));
+  s.width = std::stoi(get("input.width"));
+  s.channels = std::stoi(get("input.channels"));
+  s.mean = std::stof(get("input.mean"));
+  s.std = std::stof(get("input.std"));
+  s.face = temporal::parse_face_detector(get("input.face"));
+  s.folder_fps = std::stod(get("input.folder_fps"));
+  s.onset_difference = get("input.onset_difference") == "1";
+  return s;
+}
+
+ManifestClipSource::ManifestClipSource(std::vector<io::ManifestRow> rows, temporal::ClipSpec spec,
+                                       const std::string& cache_path, int workers, bool record_failures)
+    : rows_(std::move(rows)), spec_(spec), record_failures_(record_failures) {
+  spec_.augment = {};  // the trainer augments; cached arrays are the canonical clips
+  for (const auto& [key, value] : input_metadata(spec_)) spec_text_ += key + "=" + value + ";";
+  loaders_.resize(static_cast<size_t>(std::max(1, workers)));
+  jitter_loaders_.resize(loaders_.size());
+  if (!cache_path.empty()) {
+    if (fs::path(cache_path).has_parent_path()) fs::create_directories(fs::path(cache_path).parent_path());
+    cache_ = std::make_unique<io::ArrayCache>(cache_path);
+  }
+}
+
+ManifestClipSource::~ManifestClipSource() = default;
+
+std::string ManifestClipSource::cache_key(const io::ManifestRow& row) const {
+  return spec_text_ + "|" + row.path + "|" + file_stamp(row.path) + "|" + std::to_string(row.onset) + "," +
+         std::to_string(row.apex) + "," + std::to_string(row.offset);
+}
+
+engine::ClipArray ManifestClipSource::load_uncached(int64_t index, uint64_t seed, int worker) {
+  const auto& row = rows_.at(static_cast<size_t>(index));
+  const bool jittered = spec_.jitter > 0 && seed != 0;
+  auto& slot = (jittered ? jitter_loaders_ : loaders_).at(static_cast<size_t>(worker));
+  if (!slot) {
+    auto spec = spec_;
+    if (!jittered) spec.jitter = 0;
+    slot = std::make_unique<temporal::ClipLoader>(spec);
+  }
+  auto sample = slot->load(row.path, {row.onset, row.apex, row.offset}, jittered ? seed : 0);
+  return {sample.shape, std::move(sample.data)};
+}
+
+engine::ClipArray ManifestClipSource::fetch(int64_t index, uint64_t seed, int worker) {
+  const auto& row = rows_.at(static_cast<size_t>(index));
+  // Temporally jittered clips differ per epoch: decoded each time, never cached.
+  if (!cache_ || (spec_.jitter > 0 && seed != 0)) return load_uncached(index, seed, worker);
+  const std::string key = cache_key(row);
+  {
+    std::lock_guard lock(cache_mutex_);  // HDF5 is not thread-safe
+    if (auto hit = cache_->get(key)) {
+      ++cache_hits_;
+      return {std::move(hit->shape), std::move(hit->data)};
+    }
+  }
+  auto clip = load_uncached(index, seed, worker);
+  std::lock_guard lock(cache_mutex_);
+  cache_->put(key, clip.shape, clip.data);
+  return clip;
+}
+
+engine::ClipArray ManifestClipSource::fetch_or_record(int64_t index, uint64_t seed, int worker) {
+  try {
+    return fetch(index, seed, worker);
+  } catch (const Error& e) {
+    std::lock_guard lock(failures_mutex_);
+    failures_[index] = e.what();
+  } catch (const std::exception& e) {  // e.g. an OpenCV error on a strange frame: still this clip's failure
+    std::lock_guard lock(failures_mutex_);
+    failures_[index] = rows_.at(static_cast<size_t>(index)).path + ": " + e.what();
+  }
+  return {};
+}
+
+engine::ClipArray ManifestClipSource::load(int64_t index, uint64_t seed, int worker) {
+  return record_failures_ ? fetch_or_record(index, seed, worker) : fetch(index, seed, worker);
+}
+
+void ManifestClipSource::prepare(const std::function<void(int64_t, int64_t)>& on_done) {
+  const auto total = static_cast<int64_t>(rows_.size());
+  std::atomic<int64_t> next{0}, done{0};
+  std::mutex report_mutex;
+  auto work = [&](int worker) {
+    for (int64_t i = next++; i < total; i = next++) {
+      fetch_or_record(i, 0, worker);
+      const int64_t n = ++done;
+      std::lock_guard lock(report_mutex);
+      if (on_done) on_done(n, total);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t w = 1; w < loaders_.size(); ++w) threads.emplace_back(work, static_cast<int>(w));
+  work(0);
+  for (auto& t : threads) t.join();
+}
+
+std::map<int64_t, std::string> ManifestClipSource::failures() const {
+  std::lock_guard lock(failures_mutex_);
+  return failures_;
+}
+
+}  // namespace mexa::cli

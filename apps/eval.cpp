@@ -1,0 +1,120 @@
+// `mexa eval --model CKPT --data annotations.csv [--json FILE]`: scores a
+// checkpoint on the clips of a manifest with MEGC's metrics. The input is
+// rebuilt from the checkpoint (frames, size, sampling, face, normalisation),
+// so nothing about preprocessing has to be repeated on the command line.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+#include "clip_source.h"
+#include "commands.h"
+#include "manifest_flags.h"
+#include "mexa/engine/device.h"
+#include "mexa/engine/metrics.h"
+#include "mexa/engine/trainer.h"
+#include "mexa/io/csv.h"
+#include "mexa/io/errors.h"
+#include "report.h"
+
+namespace mexa::cli {
+
+int run_eval(const std::vector<std::string>& args) {
+  static const Command command{
+      "eval",
+      "Score a checkpoint from `mexa train` on a manifest: ACC, UF1 (macro F1), UAR (macro recall), per-class "
+      "precision / recall / F1 and the confusion matrix. Unreadable clips are listed and left out (exit 1).",
+      "mexa eval --model CKPT --data annotations.csv [--json FILE] [options]", run_eval};
+  std::string model, data, json_path, predictions_path, device = "auto", cache = "none";
+  int batch = 16, workers = 2, threads = 0;
+  ManifestFlags manifest_flags;
+  po::options_description options("Eval options");
+  options.add_options()("model", po::value(&model)->required(), "checkpoint (best.pt / last.pt of a run)")(
+      "data", po::value(&data)->required(), "annotation CSV (manifest)")(
+      "json", po::value(&json_path), "also write the metrics as JSON to this file ('-': stdout)")(
+      "predictions", po::value(&predictions_path), "write per-clip predictions (CSV) to this file")(
+      "device", po::value(&device)->default_value(device), "auto, cpu, cuda or cuda:N")(
+      "batch", po::value(&batch)->default_value(batch), "clips per forward pass")(
+      "workers", po::value(&workers)->default_value(workers), "data loading threads")(
+      "threads", po::value(&threads)->default_value(threads), "LibTorch CPU threads (0: all cores)")(
+      "cache", po::value(&cache)->default_value(cache), "HDF5 clip cache path, or 'none'");
+  add_manifest_flags(options, manifest_flags);
+  po::variables_map vm;
+  if (!parse(args, command, options, {}, vm)) return kOk;
+  if (batch < 1 || workers < 0) throw UsageError("--batch must be >= 1 and --workers >= 0");
+  try {
+    engine::set_compute_threads(threads);
+    (void)engine::resolve_device(device);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+
+  std::unique_ptr<engine::Predictor> predictor;
+  try {
+    predictor = std::make_unique<engine::Predictor>(model, device);
+  } catch (const std::runtime_error& e) {
+    throw DataError("", e.what());  // the message names the file
+  }
+  const auto& info = predictor->info();
+  temporal::ClipSpec spec;
+  try {
+    spec = input_spec_from(info.metadata);
+  } catch (const std::exception& e) {
+    throw DataError(model, e.what());
+  }
+  const auto manifest = io::read_manifest(data, manifest_options_for(manifest_flags, info.classes));
+  for (const auto& problem : manifest.skipped) spdlog::warn("{}", problem.message);
+  if (manifest.rows.empty()) throw DataError(data, "no usable rows for the model's classes");
+  spdlog::info("{}: {} (epoch {}), {} classes, input {}x{}x{}x{}, on {}", model, info.model, info.epoch,
+               info.classes.size(), spec.channels, spec.frames, spec.height, spec.width, predictor->device_name());
+
+  ManifestClipSource source(manifest.rows, spec, cache == "none" ? "" : cache, std::max(1, workers),
+                            /*record_failures=*/true);
+  std::vector<int64_t> indices(manifest.rows.size());
+  for (size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<int64_t>(i);
+  Progress progress("eval", static_cast<int64_t>(indices.size()), "clips");
+  const auto outputs =
+      predictor->predict_all(source, indices, batch, workers, [&](int64_t done, int64_t) { progress.update(done); });
+  progress.finish();
+
+  std::vector<int> labels, predictions;
+  std::string csv = "id,subject,label,pred";
+  for (const auto& c : info.classes) csv += ",p_" + c;
+  csv += "\n";
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (!outputs[i].ok) continue;
+    const auto& probs = outputs[i].probs;
+    const int pred = static_cast<int>(std::max_element(probs.begin(), probs.end()) - probs.begin());
+    labels.push_back(manifest.rows[i].label);
+    predictions.push_back(pred);
+    csv += io::csv_escape(manifest.rows[i].id) + "," + io::csv_escape(manifest.rows[i].subject) + "," +
+           info.classes[static_cast<size_t>(manifest.rows[i].label)] + "," + info.classes[static_cast<size_t>(pred)];
+    for (float p : probs) csv += fmt::format(",{:.6f}", p);
+    csv += "\n";
+  }
+  const auto failures = source.failures();
+  for (const auto& [index, message] : failures) spdlog::error("{}", message);
+  if (labels.empty()) throw DataError(data, "no clip could be read");
+
+  const auto report = engine::classification_report(labels, predictions, static_cast<int>(info.classes.size()));
+  auto json = report_json(report, info.classes);
+  json["model"] = model;
+  json["data"] = data;
+  json["failed"] = nlohmann::json::array();
+  for (const auto& [index, message] : failures)
+    json["failed"].push_back({{"id", manifest.rows[static_cast<size_t>(index)].id}, {"error", message}});
+  if (json_path == "-") {
+    std::cout << json.dump(2) << "\n";
+  } else {
+    print_report(report, info.classes);
+    if (!json_path.empty()) write_file_atomically(json_path, json.dump(2) + "\n");
+  }
+  if (!predictions_path.empty()) write_file_atomically(predictions_path, csv);
+  if (!failures.empty())
+    std::fprintf(stderr, "%zu of %zu clips could not be read (listed above)\n", failures.size(), manifest.rows.size());
+  return failures.empty() ? kOk : kInputsFailed;
+}
+
+}  // namespace mexa::cli

@@ -1,0 +1,41 @@
+#include "manifest_flags.h"
+
+#include "mexa/io/errors.h"
+
+namespace mexa::cli {
+
+void add_manifest_flags(po::options_description& options, ManifestFlags& f) {
+  options.add_options()("style", po::value(&f.style)->default_value(f.style), "annotation file layout: mexa, casme2, samm, casme3 or smic")(
+      "classes", po::value(&f.classes)->default_value(f.classes), "dfme (7 classes) or megc3 (negative/positive/surprise)")(
+      "index-base", po::value(&f.index_base), "frame number of index 0: a number, 'folder' or 'first_frame'")(
+      "path-template", po::value(&f.path_template), "clip path from {subject}, {subject:02}, {clip}, {emotion}")(
+      "strict", po::bool_switch(&f.strict), "a bad manifest row is fatal (exit 3)");
+}
+
+io::ManifestOptions manifest_options(const ManifestFlags& f) {
+  io::ManifestOptions mo;
+  try {
+    mo.style = io::parse_annotation_style(f.style);
+  } catch (const Error& e) {
+    throw UsageError(e.reason());
+  }
+  if (f.classes == "megc3") {
+    mo.class_names = io::megc3_classes();
+    mo.class_aliases = io::megc3_aliases();
+  } else if (f.classes != "dfme") {
+    throw UsageError("--classes must be dfme or megc3 (got '" + f.classes + "')");
+  }
+  mo.index_base = f.index_base;
+  mo.path_template = f.path_template;
+  mo.strict = f.strict;
+  return mo;
+}
+
+io::ManifestOptions manifest_options_for(const ManifestFlags& f, const std::vector<std::string>& classes) {
+  auto mo = manifest_options(f);
+  mo.class_names = classes;
+  mo.class_aliases = classes == io::megc3_classes() ? io::megc3_aliases() : std::map<std::string, std::string>{};
+  return mo;
+}
+
+}  // namespace mexa::cli

@@ -1,0 +1,26 @@
+// The manifest flags shared by `mexa manifest`, `train`, `eval` and `score`.
+#pragma once
+
+#include <string>
+
+#include "cli.h"
+#include "mexa/io/manifest.h"
+
+namespace mexa::cli {
+
+struct ManifestFlags {
+  std::string style = "mexa";
+  std::string classes = "dfme";
+  std::string index_base;
+  std::string path_template;
+  bool strict = false;
+};
+
+/// Adds --style, --classes, --index-base, --path-template, --strict.
+void add_manifest_flags(po::options_description& options, ManifestFlags& flags);
+/// Throws UsageError for a bad style or class set.
+io::ManifestOptions manifest_options(const ManifestFlags& flags);
+/// Manifest options whose classes are `classes` (a model's), with MEGC aliases when they are MEGC's 3.
+io::ManifestOptions manifest_options_for(const ManifestFlags& flags, const std::vector<std::string>& classes);
+
+}  // namespace mexa::cli

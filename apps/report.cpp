@@ -1,0 +1,47 @@
+#include "report.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+#include "mexa/io/errors.h"
+
+namespace mexa::cli {
+
+nlohmann::json report_json(const engine::ClassificationReport& r, const std::vector<std::string>& classes) {
+  nlohmann::json per_class = nlohmann::json::object();
+  for (size_t c = 0; c < classes.size(); ++c)
+    per_class[classes[c]] = {{"precision", r.precision[c]}, {"recall", r.recall[c]}, {"f1", r.f1[c]}, {"support", r.support[c]}};
+  return {{"acc", r.acc},
+          {"uf1", r.uf1},
+          {"uar", r.uar},
+          {"n", std::accumulate(r.support.begin(), r.support.end(), int64_t{0})},
+          {"classes", classes},
+          {"per_class", per_class},
+          {"confusion", r.confusion}};
+}
+
+void print_report(const engine::ClassificationReport& r, const std::vector<std::string>& classes) {
+  const auto n = std::accumulate(r.support.begin(), r.support.end(), int64_t{0});
+  std::printf("clips %lld  ACC %.4f  UF1 %.4f  UAR %.4f\n", static_cast<long long>(n), r.acc, r.uf1, r.uar);
+  std::printf("  %-12s %9s %9s %9s %8s\n", "class", "precision", "recall", "f1", "support");
+  for (size_t c = 0; c < classes.size(); ++c)
+    std::printf("  %-12s %9.4f %9.4f %9.4f %8lld\n", classes[c].c_str(), r.precision[c], r.recall[c], r.f1[c],
+                static_cast<long long>(r.support[c]));
+}
+
+void write_file_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw StorageError(tmp, "cannot write");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw StorageError(path, "cannot replace: " + ec.message());
+}
+
+}  // namespace mexa::cli

@@ -1,0 +1,412 @@
+// `mexa train --config X.ini --data annotations.csv --out RUN`: trains a model
+// under a subject-independent protocol (split, k-fold, LOSO) and scores the
+// test folds with the checkpoint chosen without looking at them.
+//
+// RUN/
+//   config.ini                 every effective option (re-read by --resume)
+//   folds/NAME/last.pt         checkpoint after every epoch (atomic)
+//   folds/NAME/best.pt         best validation UF1 (when --val-fraction > 0)
+//   folds/NAME/metrics.csv|json  per-epoch loss, accuracy, validation metrics, speed
+//   folds/NAME/test_predictions.csv  the fold's test clips (marks the fold done)
+//   predictions.csv            test predictions pooled over folds
+//   summary.json               pooled ACC / UF1 / UAR, per class, confusion, per fold, failures
+//   failed.csv                 clips that could not be read (left out of every fold)
+#include <spdlog/spdlog.h>
+
+#include <boost/any.hpp>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "cli.h"
+#include "clip_source.h"
+#include "commands.h"
+#include "manifest_flags.h"
+#include "mexa/engine/device.h"
+#include "mexa/engine/metrics.h"
+#include "mexa/engine/protocols.h"
+#include "mexa/engine/trainer.h"
+#include "mexa/io/csv.h"
+#include "mexa/io/errors.h"
+#include "mexa/version.h"
+#include "report.h"
+
+namespace mexa::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// Options that describe the run (written to config.ini); not --config, --resume...
+const std::set<std::string> kNotSaved{"help", "config", "log-level", "resume", "stop-after-epoch", "out"};
+
+std::string any_text(const boost::any& value) {
+  if (const auto* s = boost::any_cast<std::string>(&value)) return *s;
+  if (const auto* i = boost::any_cast<int>(&value)) return std::to_string(*i);
+  if (const auto* u = boost::any_cast<uint64_t>(&value)) return std::to_string(*u);
+  if (const auto* b = boost::any_cast<bool>(&value)) return *b ? "true" : "false";
+  if (const auto* d = boost::any_cast<double>(&value)) return fmt::format("{}", *d);  // shortest exact form
+  if (const auto* f = boost::any_cast<float>(&value)) return fmt::format("{}", *f);
+  throw std::logic_error("option of an unexpected type");
+}
+
+/// The effective options as an INI file `mexa train --config` reads back.
+std::string effective_config(const po::variables_map& vm) {
+  std::string text = "# mexa " + std::string(MEXA_VERSION) + " train: effective options of this run\n";
+  for (const auto& [name, value] : vm)
+    if (!kNotSaved.count(name) && !value.empty()) text += name + " = " + any_text(value.value()) + "\n";
+  return text;
+}
+
+std::vector<int> parse_int_list(const std::string& text, const std::string& flag) {
+  std::vector<int> out;
+  std::istringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ','))
+    if (!item.empty()) try {
+        out.push_back(std::stoi(item));
+      } catch (const std::exception&) {
+        throw UsageError(flag + ": '" + item + "' is not a number");
+      }
+  return out;
+}
+
+void parse_size(const std::string& text, int& width, int& height) {
+  char x = 0;
+  std::istringstream in(text);
+  if (!(in >> width >> x >> height) || (x != 'x' && x != 'X') || !in.eof())
+    throw UsageError("--size must look like 64x64 (got '" + text + "')");
+}
+
+std::string csv_field(const std::string& text) { return io::csv_escape(text); }
+
+struct Prediction {
+  std::string fold;
+  int label = -1, pred = -1;
+  std::vector<float> probs;
+};
+
+std::string predictions_csv(const std::vector<std::pair<int64_t, Prediction>>& predictions,
+                            const std::vector<io::ManifestRow>& rows, const std::vector<std::string>& classes) {
+  std::string text = "id,subject,fold,label,pred";
+  for (const auto& c : classes) text += ",p_" + c;
+  text += "\n";
+  char number[32];
+  for (const auto& [index, p] : predictions) {
+    const auto& row = rows[static_cast<size_t>(index)];
+    text += csv_field(row.id) + "," + csv_field(row.subject) + "," + p.fold + "," + classes[static_cast<size_t>(p.label)] +
+            "," + classes[static_cast<size_t>(p.pred)];
+    for (float v : p.probs) {
+      std::snprintf(number, sizeof number, ",%.6f", v);
+      text += number;
+    }
+    text += "\n";
+  }
+  return text;
+}
+
+/// Reads a finished fold's test_predictions.csv back (resume).
+std::vector<std::pair<int64_t, Prediction>> read_fold_predictions(const std::string& path,
+                                                                  const std::map<std::string, int64_t>& index_of_id,
+                                                                  const std::vector<std::string>& classes) {
+  const auto table = io::read_csv_file(path);
+  std::vector<std::pair<int64_t, Prediction>> out;
+  auto class_index = [&](const std::string& name) {
+    const auto it = std::find(classes.begin(), classes.end(), name);
+    if (it == classes.end()) throw DataError(path, "unknown class '" + name + "'");
+    return static_cast<int>(it - classes.begin());
+  };
+  for (size_t r = 1; r < table.size(); ++r) {
+    const auto& f = table[r].fields;
+    if (f.size() != 5 + classes.size()) throw DataError(path, "line " + std::to_string(table[r].line) + " has the wrong width");
+    const auto it = index_of_id.find(f[0]);
+    if (it == index_of_id.end()) throw DataError(path, "clip '" + f[0] + "' is not in the manifest any more");
+    Prediction p{f[2], class_index(f[3]), class_index(f[4]), {}};
+    for (size_t c = 0; c < classes.size(); ++c) p.probs.push_back(std::stof(f[5 + c]));
+    out.emplace_back(it->second, std::move(p));
+  }
+  return out;
+}
+
+}  // namespace
+
+int run_train(const std::vector<std::string>& args) {
+  static const Command command{
+      "train",
+      "Train a spatiotemporal model on a manifest under a subject-independent protocol (split, kfold, loso). "
+      "Every option can come from an INI file (--config; same names, flags win). Writes per-fold checkpoints "
+      "(atomic, every epoch), per-epoch metrics, test predictions pooled over folds and summary.json (MEGC ACC, "
+      "UF1, UAR). --resume continues an interrupted run exactly.",
+      "mexa train --data annotations.csv --out RUN [--config configs/small3d.ini] [options]", run_train};
+  std::string data, out, size = "64x64", sampling = "uniform", face = "none", cache = "auto";
+  std::string model = "small3d", head = "auto", loss = "ce", sampler = "instance", optimizer = "sgd",
+              schedule = "cosine", milestones, device = "auto", protocol = "loso";
+  ManifestFlags manifest_flags;
+  temporal::ClipSpec spec;
+  engine::TrainConfig tc;
+  engine::ProtocolOptions po_;
+  int epochs = 30, warmup = 1, threads = 0, stop_after = 0;
+  double lr = 0.01, min_lr = 0, lr_gamma = 0.1;
+  bool resume = false, no_augment = false, cbam = false, amp = false;
+  uint64_t seed = 0;
+
+  po::options_description run_options("Run");
+  run_options.add_options()("data", po::value(&data)->required(), "annotation CSV (manifest)")(
+      "out", po::value(&out)->required(), "run folder")(
+      "resume", po::bool_switch(&resume), "continue the run in --out (its config.ini; flags given here win)")(
+      "stop-after-epoch", po::value(&stop_after)->default_value(0), "stop each fold after this epoch (0: all); --resume continues")(
+      "protocol", po::value(&protocol)->default_value(protocol), "split, kfold or loso (subject-independent)")(
+      "folds", po::value(&po_.folds)->default_value(po_.folds), "kfold: number of folds")(
+      "test-fraction", po::value(&po_.test_fraction)->default_value(po_.test_fraction, "0.2"), "split: share of subjects tested")(
+      "val-fraction", po::value(&po_.val_fraction)->default_value(0.0, "0"),
+      "share of each fold's training subjects kept for choosing the best epoch (0: use the last epoch)")(
+      "seed", po::value(&seed)->default_value(0), "seed for weights, sampling, augmentation and fold assignment")(
+      "device", po::value(&device)->default_value(device), "auto, cpu, cuda or cuda:N")(
+      "amp", po::bool_switch(&amp), "CUDA: bfloat16 mixed precision")(
+      "threads", po::value(&threads)->default_value(0), "LibTorch CPU threads (0: all cores)")(
+      "workers", po::value(&tc.workers)->default_value(tc.workers), "data loading threads (prefetch)")(
+      "cache", po::value(&cache)->default_value(cache),
+      "HDF5 cache of preprocessed clips: a path, 'auto' (RUN/clips.h5) or 'none'");
+  po::options_description input_options("Input");
+  input_options.add_options()("frames", po::value(&spec.frames)->default_value(16), "frames per clip (T)")(
+      "size", po::value(&size)->default_value(size), "model input WxH")(
+      "channels", po::value(&spec.channels)->default_value(1), "1 (grey) or 3 (RGB)")(
+      "sampling", po::value(&sampling)->default_value(sampling), "key frames: uniform, triplet, apex-window, interpolate, motion")(
+      "face", po::value(&face)->default_value(face), "face alignment: none (pre-cropped), hog or haar")(
+      "mean", po::value(&spec.mean)->default_value(0.5f, "0.5"), "normalisation mean (pixels in [0, 1])")(
+      "std", po::value(&spec.std)->default_value(0.25f, "0.25"), "normalisation standard deviation")(
+      "folder-fps", po::value(&spec.folder_fps)->default_value(0.0, "0"), "frame rate of frame folders")(
+      "onset-difference", po::bool_switch(&spec.onset_difference), "feed frame - onset frame (movement only)")(
+      "jitter", po::value(&spec.jitter)->default_value(0), "temporal jitter in frames (decodes every epoch)")(
+      "no-augment", po::bool_switch(&no_augment), "no spatial augmentation")(
+      "flip", po::value(&tc.augment.flip)->default_value(tc.augment.flip, "0.5"), "horizontal flip probability")(
+      "shift", po::value(&tc.augment.shift)->default_value(tc.augment.shift, "0.05"), "largest shift (fraction of size)")(
+      "rotation", po::value(&tc.augment.rotation)->default_value(tc.augment.rotation, "5"), "largest rotation (degrees)")(
+      "zoom", po::value(&tc.augment.scale)->default_value(tc.augment.scale, "0.05"), "largest zoom change");
+  add_manifest_flags(input_options, manifest_flags);
+  po::options_description model_options("Model and loss");
+  model_options.add_options()("model", po::value(&model)->default_value(model), "small3d, ststnet, r3d_18, mc3_18, r2plus1d_18")(
+      "cbam", po::bool_switch(&cbam), "add CBAM attention blocks")(
+      "head", po::value(&head)->default_value(head), "linear, cosine or auto (cosine for ldam-drw and coupling)")(
+      "loss", po::value(&loss)->default_value(loss),
+      "ce, weighted-ce, focal, class-balanced, ldam-drw, logit-adjusted, balanced-softmax, label-smoothing, coupling")(
+      "gamma", po::value(&tc.loss.gamma)->default_value(tc.loss.gamma, "2"), "focal / coupling gamma")(
+      "beta", po::value(&tc.loss.beta)->default_value(tc.loss.beta, "0.9999"), "class-balanced beta")(
+      "max-m", po::value(&tc.loss.max_m)->default_value(tc.loss.max_m, "0.5"), "LDAM largest margin")(
+      "scale", po::value(&tc.loss.s)->default_value(tc.loss.s, "30"), "LDAM logit scale s")(
+      "drw-epoch", po::value(&tc.loss.drw_epoch)->default_value(-1), "LDAM: deferred re-weighting from this epoch (0-based; -1: 4/5 of the epochs)")(
+      "tau", po::value(&tc.loss.tau)->default_value(tc.loss.tau, "1"), "logit adjustment tau")(
+      "lambda", po::value(&tc.loss.lambda)->default_value(tc.loss.lambda, "0.5"), "coupling correction weight")(
+      "smoothing", po::value(&tc.loss.smoothing)->default_value(tc.loss.smoothing, "0.1"), "label smoothing epsilon")(
+      "sampler", po::value(&sampler)->default_value(sampler), "instance, sqrt, class-balanced or progressive")(
+      "staged-epochs", po::value(&tc.representation_epochs)->default_value(0), "instance sampling for these first epochs, then --sampler");
+  po::options_description optim_options("Optimisation");
+  optim_options.add_options()("optimizer", po::value(&optimizer)->default_value(optimizer), "sgd or adamw")(
+      "lr", po::value(&lr)->default_value(lr, "0.01"), "base learning rate")(
+      "momentum", po::value(&tc.momentum)->default_value(tc.momentum, "0.9"), "SGD momentum")(
+      "weight-decay", po::value(&tc.weight_decay)->default_value(tc.weight_decay, "0.0005"), "weight decay")(
+      "schedule", po::value(&schedule)->default_value(schedule), "cosine or step")(
+      "warmup", po::value(&warmup)->default_value(warmup), "linear warm-up epochs")(
+      "min-lr", po::value(&min_lr)->default_value(0.0, "0"), "cosine: final learning rate")(
+      "milestones", po::value(&milestones)->default_value(""), "step: epochs where the rate is multiplied by --lr-gamma")(
+      "lr-gamma", po::value(&lr_gamma)->default_value(lr_gamma, "0.1"), "step: factor")(
+      "epochs", po::value(&epochs)->default_value(epochs), "epochs per fold")(
+      "batch", po::value(&tc.batch_size)->default_value(tc.batch_size), "batch size");
+  po::options_description options;
+  options.add(run_options).add(input_options).add(model_options).add(optim_options);
+  po::variables_map vm;
+  if (!parse(args, command, options, {}, vm)) return kOk;
+
+  const fs::path run_dir(out), config_path = run_dir / "config.ini";
+  if (resume && fs::exists(config_path)) {
+    // The run's own settings fill in whatever the command line did not give.
+    std::ifstream file(config_path);
+    try {
+      po::store(po::parse_config_file(file, options, /*allow_unregistered=*/false), vm);
+      po::notify(vm);
+    } catch (const po::error& e) {
+      throw UsageError(config_path.string() + ": " + e.what());
+    }
+  } else if (!resume && fs::exists(config_path)) {
+    throw UsageError(out + " already holds a run (config.ini); --resume continues it, or choose another --out");
+  }
+
+  // ---- configuration
+  try {
+    parse_size(size, spec.width, spec.height);
+    spec.sampling = temporal::parse_sampling(sampling);
+    spec.face = temporal::parse_face_detector(face);
+    tc.model = model;
+    tc.cbam = cbam;
+    tc.head = head;
+    tc.loss.kind = engine::parse_loss(loss);
+    if (tc.loss.kind == engine::LossKind::Ldam && tc.loss.drw_epoch < 0) tc.loss.drw_epoch = epochs * 4 / 5;
+    tc.sampling = engine::parse_class_sampling(sampler);
+    tc.optimizer = optimizer;
+    tc.schedule.kind = engine::parse_lr_schedule(schedule);
+    tc.schedule.base = lr;
+    tc.schedule.epochs = epochs;
+    tc.schedule.warmup_epochs = warmup;
+    tc.schedule.min_lr = min_lr;
+    tc.schedule.milestones = parse_int_list(milestones, "--milestones");
+    tc.schedule.gamma = lr_gamma;
+    tc.seed = seed;
+    tc.device = device;
+    tc.amp = amp;
+    tc.augment_enabled = !no_augment;
+    tc.stop_after_epoch = stop_after;
+    po_.protocol = engine::parse_protocol(protocol);
+    po_.seed = seed;
+    engine::set_compute_threads(threads);
+    if (epochs < 1 || tc.batch_size < 1 || tc.workers < 0) throw UsageError("--epochs and --batch must be >= 1, --workers >= 0");
+    (void)engine::make_folds({"a", "b"}, {.protocol = engine::Protocol::Loso});  // parse checks only
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+
+  // ---- data
+  const auto manifest = io::read_manifest(data, manifest_options(manifest_flags));
+  for (const auto& problem : manifest.skipped) spdlog::warn("{}", problem.message);
+  if (manifest.rows.empty()) throw DataError(data, "no usable rows");
+  tc.classes = manifest_options(manifest_flags).class_names;
+  tc.metadata = input_metadata(spec);
+  tc.metadata["input.jitter"] = std::to_string(spec.jitter);
+  tc.metadata["data.manifest"] = fs::absolute(data).string();
+
+  fs::create_directories(run_dir / "folds");
+  if (!fs::exists(config_path)) write_file_atomically(config_path.string(), effective_config(vm));
+  const std::string cache_path = cache == "none" ? "" : cache == "auto" ? (run_dir / "clips.h5").string() : cache;
+  ManifestClipSource source(manifest.rows, spec, cache_path, std::max(1, tc.workers), /*record_failures=*/false);
+  {
+    Progress progress("preparing clips", static_cast<int64_t>(manifest.rows.size()), "clips");
+    source.prepare([&](int64_t done, int64_t) { progress.update(done); });
+    progress.finish();
+  }
+  const auto failures = source.failures();
+  std::string failed_csv = "id,path,error\n";
+  for (const auto& [index, message] : failures) {
+    const auto& row = manifest.rows[static_cast<size_t>(index)];
+    spdlog::error("{}", message);
+    failed_csv += csv_field(row.id) + "," + csv_field(row.path) + "," + csv_field(message) + "\n";
+  }
+  write_file_atomically((run_dir / "failed.csv").string(), failed_csv);
+  std::vector<int64_t> usable;
+  for (size_t i = 0; i < manifest.rows.size(); ++i)
+    if (!failures.count(static_cast<int64_t>(i))) usable.push_back(static_cast<int64_t>(i));
+  if (usable.empty()) throw DataError(data, "no clip could be read");
+
+  std::vector<std::string> subjects;
+  std::vector<int> labels;
+  std::map<std::string, int64_t> index_of_id;
+  for (size_t i = 0; i < manifest.rows.size(); ++i) {
+    labels.push_back(manifest.rows[i].label);
+    index_of_id[manifest.rows[i].id] = static_cast<int64_t>(i);
+  }
+  for (int64_t i : usable) subjects.push_back(manifest.rows[static_cast<size_t>(i)].subject);
+  std::vector<engine::Fold> folds;
+  try {
+    folds = engine::make_folds(subjects, po_);
+  } catch (const std::invalid_argument& e) {
+    throw DataError(data, e.what());
+  }
+  for (auto& fold : folds)  // make_folds indexed the usable clips; back to manifest rows
+    for (auto* part : {&fold.train, &fold.val, &fold.test})
+      for (auto& i : *part) i = usable[static_cast<size_t>(i)];
+
+  spdlog::info("{} clips ({} unreadable), {} classes, {} subjects, {} folds ({}), model {} on {}, loss {}", usable.size(),
+               failures.size(), tc.classes.size(), std::set<std::string>(subjects.begin(), subjects.end()).size(),
+               folds.size(), protocol, model, engine::resolve_device(device).name, loss);
+
+  // ---- folds
+  std::vector<std::pair<int64_t, Prediction>> pooled;
+  nlohmann::json per_fold = nlohmann::json::array();
+  bool stopped_early = false;
+  for (size_t f = 0; f < folds.size(); ++f) {
+    const auto& fold = folds[f];
+    const fs::path fold_dir = run_dir / "folds" / fold.name;
+    const fs::path done_marker = fold_dir / "test_predictions.csv";
+    std::vector<std::pair<int64_t, Prediction>> fold_predictions;
+    int best_epoch = 0;
+    if (resume && fs::exists(done_marker)) {
+      fold_predictions = read_fold_predictions(done_marker.string(), index_of_id, tc.classes);
+      spdlog::info("fold {} ({}/{}): done earlier", fold.name, f + 1, folds.size());
+    } else {
+      const std::string what = "fold " + fold.name + " (" + std::to_string(f + 1) + "/" + std::to_string(folds.size()) + ")";
+      std::unique_ptr<Progress> progress;
+      engine::FitCallbacks callbacks;
+      callbacks.on_step = [&](int epoch, int step, int steps, double mean_loss) {
+        if (step == 1) progress = std::make_unique<Progress>(what + " epoch " + std::to_string(epoch) + "/" +
+                                                                 std::to_string(epochs), steps, "steps");
+        char note[48];
+        std::snprintf(note, sizeof note, "loss %.4f", mean_loss);
+        progress->update(step, note);
+      };
+      callbacks.on_epoch = [&](const engine::EpochRecord& r) {
+        if (progress) progress->finish();
+        const std::string val = r.val_uf1 < 0 ? "" : fmt::format(", val UF1 {:.4f} UAR {:.4f}", r.val_uf1, r.val_uar);
+        spdlog::info("{} epoch {}/{}: loss {:.4f}, train acc {:.3f}{}, lr {:.2e}, {:.1f} s, {:.1f} clips/s, model busy {:.0f}%",
+                     what, r.epoch, epochs, r.train_loss, r.train_acc, val, r.lr, r.seconds, r.clips_per_second,
+                     100 * r.busy_fraction);
+      };
+      const auto result = engine::fit(tc, source, labels, fold.train, fold.val, fold_dir.string(), resume, callbacks);
+      best_epoch = result.best_epoch;
+      if (static_cast<int>(result.history.size()) < epochs) {  // --stop-after-epoch
+        stopped_early = true;
+        continue;
+      }
+      engine::Predictor predictor(result.selected_checkpoint, device);
+      const auto outputs = predictor.predict_all(source, fold.test, tc.batch_size, tc.workers);
+      for (size_t k = 0; k < fold.test.size(); ++k) {
+        const auto& o = outputs[k];
+        const int pred = static_cast<int>(std::max_element(o.probs.begin(), o.probs.end()) - o.probs.begin());
+        fold_predictions.emplace_back(fold.test[k], Prediction{fold.name, labels[static_cast<size_t>(fold.test[k])], pred, o.probs});
+      }
+      write_file_atomically(done_marker.string(), predictions_csv(fold_predictions, manifest.rows, tc.classes));
+    }
+    std::vector<int> y, p;
+    for (const auto& [index, pr] : fold_predictions) {
+      y.push_back(pr.label);
+      p.push_back(pr.pred);
+    }
+    const auto r = engine::classification_report(y, p, static_cast<int>(tc.classes.size()));
+    per_fold.push_back({{"fold", fold.name}, {"n", y.size()}, {"acc", r.acc}, {"uf1", r.uf1}, {"uar", r.uar},
+                        {"train", fold.train.size()}, {"val", fold.val.size()}, {"best_epoch", best_epoch}});
+    pooled.insert(pooled.end(), fold_predictions.begin(), fold_predictions.end());
+  }
+  if (stopped_early) {
+    std::printf("stopped after epoch %d as asked; continue with: mexa train --out %s --data %s --resume\n", stop_after,
+                out.c_str(), data.c_str());
+    return failures.empty() ? kOk : kInputsFailed;
+  }
+
+  // ---- pooled over folds (MEGC: one score from every test prediction)
+  std::sort(pooled.begin(), pooled.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<int> y, p;
+  for (const auto& [index, pr] : pooled) {
+    y.push_back(pr.label);
+    p.push_back(pr.pred);
+  }
+  const auto report = engine::classification_report(y, p, static_cast<int>(tc.classes.size()));
+  auto summary = report_json(report, tc.classes);
+  summary["protocol"] = protocol;
+  summary["folds"] = per_fold;
+  summary["model"] = model;
+  summary["loss"] = loss;
+  summary["seed"] = seed;
+  summary["failed"] = nlohmann::json::array();
+  for (const auto& [index, message] : failures)
+    summary["failed"].push_back({{"id", manifest.rows[static_cast<size_t>(index)].id}, {"error", message}});
+  write_file_atomically((run_dir / "predictions.csv").string(), predictions_csv(pooled, manifest.rows, tc.classes));
+  write_file_atomically((run_dir / "summary.json").string(), summary.dump(2) + "\n");
+  std::printf("%s: %s over %zu folds (test predictions pooled)\n", out.c_str(), protocol.c_str(), folds.size());
+  print_report(report, tc.classes);
+  if (!failures.empty()) std::printf("%zu clips could not be read: %s\n", failures.size(), (run_dir / "failed.csv").c_str());
+  return failures.empty() ? kOk : kInputsFailed;
+}
+
+}  // namespace mexa::cli
