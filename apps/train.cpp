@@ -44,6 +44,8 @@ namespace fs = std::filesystem;
 
 /// Options that describe the run (written to config.ini); not --config, --resume...
 const std::set<std::string> kNotSaved{"help", "config", "log-level", "resume", "stop-after-epoch", "out"};
+/// Options a resumed run may change: they do not change what is computed.
+const std::set<std::string> kFreeOnResume{"data", "device", "workers", "threads", "cache"};
 
 std::string any_text(const boost::any& value) {
   if (const auto* s = boost::any_cast<std::string>(&value)) return *s;
@@ -55,12 +57,30 @@ std::string any_text(const boost::any& value) {
   throw std::logic_error("option of an unexpected type");
 }
 
+std::map<std::string, std::string> effective_options(const po::variables_map& vm) {
+  std::map<std::string, std::string> out;
+  for (const auto& [name, value] : vm)
+    if (!kNotSaved.count(name) && !value.empty()) out[name] = any_text(value.value());
+  return out;
+}
+
 /// The effective options as an INI file `mexa train --config` reads back.
 std::string effective_config(const po::variables_map& vm) {
   std::string text = "# mexa " + std::string(MEXA_VERSION) + " train: effective options of this run\n";
-  for (const auto& [name, value] : vm)
-    if (!kNotSaved.count(name) && !value.empty()) text += name + " = " + any_text(value.value()) + "\n";
+  for (const auto& [name, value] : effective_options(vm)) text += name + " = " + value + "\n";
   return text;
+}
+
+/// name = value lines of a config.ini written by effective_config().
+std::map<std::string, std::string> read_saved_options(const std::string& path) {
+  std::map<std::string, std::string> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto eq = line.find(" = ");
+    if (!line.empty() && line[0] != '#' && eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 3);
+  }
+  return out;
 }
 
 std::vector<int> parse_int_list(const std::string& text, const std::string& flag) {
@@ -232,6 +252,12 @@ int run_train(const std::vector<std::string>& args) {
     } catch (const po::error& e) {
       throw UsageError(config_path.string() + ": " + e.what());
     }
+    // A flag that changes what is computed would make the resumed run a different run.
+    const auto saved = read_saved_options(config_path.string());
+    for (const auto& [name, value] : effective_options(vm))
+      if (!kFreeOnResume.count(name) && saved.count(name) && saved.at(name) != value)
+        throw UsageError("--resume: " + name + " is " + saved.at(name) + " in " + config_path.string() + ", now " +
+                         value + "; resume with the run's settings or start a new --out");
   } else if (!resume && fs::exists(config_path)) {
     throw UsageError(out + " already holds a run (config.ini); --resume continues it, or choose another --out");
   }

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# End-to-end checks of `mexa train` and `mexa eval` through the real binary:
+# protocol outputs, exact --resume, INI configs, bad clips, eval JSON.
+#   train_cli_test.sh MEXA WORK_DIR
+set -uo pipefail
+mexa="$1"; work="$2"
+rm -rf "$work"; mkdir -p "$work"
+failures=0
+passes=0
+check() { if eval "$2"; then echo "ok   $1"; passes=$((passes + 1)); else echo "FAIL $1"; failures=$((failures + 1)); fi; }
+json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+
+"$mexa" synth --out "$work/set" --clips 24 --subjects 4 --seed 3 --log-level warn >/dev/null || exit 1
+data="$work/set/annotations.csv"
+cat > "$work/tiny.ini" <<'INI'
+# tiny and fast: 4 frames of 16x16
+frames = 4
+size = 16x16
+onset-difference = true
+protocol = kfold
+folds = 2
+epochs = 1
+batch = 8
+lr = 0.05
+INI
+common=(--config "$work/tiny.ini" --log-level warn)
+
+"$mexa" train "${common[@]}" --data "$data" --out "$work/run" --epochs 3 >"$work/out" 2>&1; rc=$?
+check "train exits 0" '[ $rc -eq 0 ]'
+check "flags win over the config file (3 epochs, not 1)" '[ "$(wc -l < "$work/run/folds/kfold-1/metrics.csv")" -eq 4 ]'
+check "every fold has last.pt, metrics.csv/json and test predictions" \
+  'for f in kfold-1 kfold-2; do for x in last.pt metrics.csv metrics.json test_predictions.csv; do [ -s "$work/run/folds/$f/$x" ] || exit 1; done; done'
+check "pooled predictions hold each of the 24 clips once" \
+  '[ "$(tail -n +2 "$work/run/predictions.csv" | cut -d, -f1 | sort -u | wc -l)" -eq 24 ] && [ "$(wc -l < "$work/run/predictions.csv")" -eq 25 ]'
+check "summary.json has acc, uf1, uar, per_class, confusion and two folds" \
+  '[ "$(json "$work/run/summary.json" "sorted(k for k in (\"acc\",\"uf1\",\"uar\",\"per_class\",\"confusion\") if k in d) == [\"acc\",\"confusion\",\"per_class\",\"uar\",\"uf1\"] and len(d[\"folds\"]) == 2 and len(d[\"confusion\"]) == 7")" = True ]'
+check "no test subject trains in its fold" \
+  '[ "$(json "$work/run/summary.json" "sum(f[\"n\"] for f in d[\"folds\"])")" -eq 24 ]'
+check "config.ini records the effective options" 'grep -q "^epochs = 3$" "$work/run/config.ini" && grep -q "^frames = 4$" "$work/run/config.ini"'
+check "the printed report names UF1 and UAR" 'grep -q "UF1" "$work/out" && grep -q "UAR" "$work/out"'
+
+"$mexa" train "${common[@]}" --data "$data" --out "$work/run" --epochs 3 >/dev/null 2>"$work/err"; rc=$?
+check "training into an existing run without --resume is refused (2)" '[ $rc -eq 2 ] && grep -q "already holds a run" "$work/err"'
+
+# Exact resume: 1 epoch, stop, resume to 3 == 3 epochs straight (weights -> same predictions).
+"$mexa" train "${common[@]}" --data "$data" --out "$work/resumed" --epochs 3 --stop-after-epoch 1 >"$work/out" 2>&1; rc=$?
+check "--stop-after-epoch stops and says how to continue" '[ $rc -eq 0 ] && grep -q -- "--resume" "$work/out" && [ ! -e "$work/resumed/summary.json" ]'
+"$mexa" train --out "$work/resumed" --data "$data" --resume --log-level warn >/dev/null 2>&1; rc=$?
+check "--resume finishes the run" '[ $rc -eq 0 ] && [ -s "$work/resumed/summary.json" ]'
+check "resumed predictions equal the uninterrupted run's" 'cmp -s "$work/run/predictions.csv" "$work/resumed/predictions.csv"'
+check "resumed losses and metrics equal the uninterrupted run's" \
+  'diff <(cut -d, -f1-7 "$work/run/folds/kfold-2/metrics.csv") <(cut -d, -f1-7 "$work/resumed/folds/kfold-2/metrics.csv") >/dev/null'
+"$mexa" train --out "$work/resumed" --data "$data" --resume --log-level warn >/dev/null 2>&1; rc=$?
+check "--resume of a finished run reprints its summary" '[ $rc -eq 0 ]'
+"$mexa" train --out "$work/resumed" --data "$data" --resume --frames 8 --log-level warn >/dev/null 2>"$work/err"; rc=$?
+check "--resume with another input spec is refused (2) and names the option" '[ $rc -eq 2 ] && grep -q "frames" "$work/err"'
+
+# A bad clip: recorded and left out, the others train; exit 1.
+cp -r "$work/set" "$work/badset"
+echo "not a video" > "$work/badset/$(sed -n 2p "$data" | cut -d, -f3)"
+bad_path=$(sed -n 2p "$data" | cut -d, -f3)
+"$mexa" train "${common[@]}" --data "$work/badset/annotations.csv" --out "$work/badrun" >/dev/null 2>"$work/err"; rc=$?
+check "a broken clip makes train exit 1" '[ $rc -eq 1 ]'
+check "the error names the broken file" 'grep -q "$bad_path" "$work/err"'
+check "failed.csv lists it; the other 23 clips are scored" \
+  '[ "$(tail -n +2 "$work/badrun/failed.csv" | wc -l)" -eq 1 ] && grep -q "$bad_path" "$work/badrun/failed.csv" && [ "$(wc -l < "$work/badrun/predictions.csv")" -eq 24 ]'
+
+# eval
+ckpt="$work/run/folds/kfold-1/last.pt"
+"$mexa" eval --model "$ckpt" --data "$data" --json "$work/eval.json" --predictions "$work/eval.csv" --log-level warn >"$work/out" 2>&1; rc=$?
+check "eval exits 0" '[ $rc -eq 0 ]'
+check "eval JSON has acc, uf1, uar, per_class, confusion over 24 clips" \
+  '[ "$(json "$work/eval.json" "all(k in d for k in (\"acc\",\"uf1\",\"uar\",\"per_class\",\"confusion\")) and d[\"n\"] == 24 and sum(map(sum, d[\"confusion\"])) == 24")" = True ]'
+check "eval per-class recall agrees with its confusion matrix" \
+  '[ "$(json "$work/eval.json" "all(abs(d[\"per_class\"][c][\"recall\"] - (d[\"confusion\"][i][i] / max(1, sum(d[\"confusion\"][i])))) < 1e-9 for i, c in enumerate(d[\"classes\"]))")" = True ]'
+check "eval --predictions writes one row per clip" '[ "$(wc -l < "$work/eval.csv")" -eq 25 ]'
+"$mexa" eval --model "$ckpt" --data "$work/badset/annotations.csv" --json - --log-level error >"$work/eval-bad.json" 2>"$work/err"; rc=$?
+check "eval with a broken clip exits 1, names it, scores the rest" \
+  '[ $rc -eq 1 ] && grep -q "$bad_path" "$work/err" && [ "$(json "$work/eval-bad.json" "d[\"n\"]")" -eq 23 ] && [ "$(json "$work/eval-bad.json" "len(d[\"failed\"])")" -eq 1 ]'
+echo "junk" > "$work/junk.pt"
+"$mexa" eval --model "$work/junk.pt" --data "$data" >/dev/null 2>"$work/err"; rc=$?
+check "eval of a file that is not a checkpoint is fatal (3) and names it" '[ $rc -eq 3 ] && grep -q "junk.pt" "$work/err"'
+"$mexa" eval --data "$data" >/dev/null 2>&1; rc=$?
+check "eval without --model is a usage error (2)" '[ $rc -eq 2 ]'
+"$mexa" train --data "$data" --out "$work/x" --loss nonsense >/dev/null 2>&1; rc=$?
+check "an unknown loss is a usage error (2)" '[ $rc -eq 2 ]'
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
