@@ -83,6 +83,25 @@ TEST(ClipLoader, AugmentationIsSeededAndAFlipMirrorsEveryFrame) {
   EXPECT_NE(loader.load(row.path, span, 11).data, loader.load(row.path, span, 12).data);
 }
 
+TEST(ClipLoader, OnsetDifferenceSubtractsTheOnsetFrame) {
+  const io::ManifestRow row = first_sample_row();
+  const ClipSpan span{row.onset, row.apex, row.offset};
+  ClipSpec frames_spec{.sampling = Sampling::Triplet, .frames = 3, .height = 32, .width = 32};
+  ClipSpec difference_spec = frames_spec;
+  difference_spec.onset_difference = true;
+  const ClipSample frames = ClipLoader(frames_spec).load(row.path, span);
+  const ClipSample difference = ClipLoader(difference_spec).load(row.path, span);
+  ASSERT_EQ(frames.data.size(), difference.data.size());
+  const size_t plane = 32 * 32;
+  double apex_energy = 0;
+  for (size_t i = 0; i < plane; ++i) {
+    EXPECT_EQ(difference.data[i], 0.0f);  // the onset minus itself
+    EXPECT_NEAR(difference.data[plane + i], frames.data[plane + i] - frames.data[i], 1e-5f);
+    apex_energy += std::abs(difference.data[plane + i]);
+  }
+  EXPECT_GT(apex_energy, 0.0);  // the apex frame moved
+}
+
 TEST(ClipLoader, SpanBeyondTheClipNamesTheFile) {
   const io::ManifestRow row = first_sample_row();
   ClipLoader loader({.frames = 4});
