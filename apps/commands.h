@@ -12,5 +12,6 @@ int run_manifest(const std::vector<std::string>& args);
 int run_version(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
+int run_score(const std::vector<std::string>& args);
 
 }  // namespace mexa::cli

@@ -1,0 +1,83 @@
+// temporal::analyse_video: one pass over a video (or frame folder) giving what
+// the results file stores per frame — face box, confidence, success, optional
+// landmarks, motion — and the micro-expression timing: the annotated
+// onset/apex/offset completed by spotting (apex of the motion curve), or, for
+// long videos, spotted intervals.
+//
+// Memory stays bounded whatever the length: short videos (up to
+// max_short_frames) keep one small grey crop per frame for the motion curve
+// against the reference frame; longer ones switch to the streaming
+// sliding-window curve (SlidingMotion) and interval spotting, holding only
+// the last k crops.
+//
+// Not thread-safe (holds a FaceTracker): one analyser per worker thread.
+//
+//   mexa::temporal::VideoAnalyser analyser({.face = FaceDetector::None});
+//   auto a = analyser.analyse("clip.mp4", {.onset = 10, .apex = -1, .offset = 60});
+//   use(a.apex, a.apex_spotted, a.frames[i].motion);
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mexa/temporal/face_tracker.h"
+#include "mexa/temporal/motion.h"
+
+namespace mexa::temporal {
+
+struct VideoAnalysisOptions {
+  FaceDetector face = FaceDetector::None;  ///< None: the whole frame is the face (pre-cropped clips)
+  bool landmarks = false;                  ///< keep 68 landmarks per frame (needs a detector)
+  int motion_size = 64;                    ///< side of the grey crop the motion curve is computed on
+  int64_t max_short_frames = 3000;         ///< longer videos are spotted as long videos
+  double sliding_seconds = 0.05;           ///< long videos: k = this many seconds of frames (>= 2)
+  SpotOptions spot;                        ///< long videos: threshold and spacing (k is set from sliding_seconds)
+  double folder_fps = 0;                   ///< frame rate for frame folders (0: FFmpeg's default)
+};
+
+struct AnnotatedSpan {
+  int64_t onset = -1, apex = -1, offset = -1;  ///< -1: not annotated
+};
+
+struct FrameAnalysis {
+  int64_t index = 0;
+  double time = 0;
+  cv::Rect2f box;  ///< pixels
+  float confidence = 0;
+  bool success = false;
+  float motion = 0;
+  std::vector<cv::Point2f> landmarks;  ///< 68 points when asked for and found
+};
+
+struct VideoAnalysis {
+  std::vector<FrameAnalysis> frames;
+  double fps = 0;
+  bool long_video = false;
+  // Clip-level timing (short videos): annotated values where given, spotted otherwise.
+  int64_t onset = 0, apex = 0, offset = 0;
+  bool apex_spotted = false;
+  std::vector<Interval> intervals;  ///< long videos: spotted intervals
+  bool face_found = true;           ///< false: no face in any frame (detector on)
+};
+
+class VideoAnalyser {
+ public:
+  explicit VideoAnalyser(VideoAnalysisOptions options);
+  ~VideoAnalyser();
+  VideoAnalyser(VideoAnalyser&&) noexcept;
+  VideoAnalyser& operator=(VideoAnalyser&&) noexcept;
+
+  /// Throws DecodeError naming the file when it cannot be read, DataError
+  /// when the annotation lies outside the video.
+  VideoAnalysis analyse(const std::string& path, const AnnotatedSpan& annotated = {});
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mexa::temporal

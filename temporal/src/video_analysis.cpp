@@ -1,0 +1,130 @@
+#include "mexa/temporal/video_analysis.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+#include "mexa/io/errors.h"
+#include "mexa/io/video_reader.h"
+#include "mexa/temporal/frame_image.h"
+
+namespace mexa::temporal {
+
+struct VideoAnalyser::Impl {
+  VideoAnalysisOptions options;
+  std::unique_ptr<FaceTracker> tracker;
+};
+
+VideoAnalyser::VideoAnalyser(VideoAnalysisOptions options) : impl_(std::make_unique<Impl>()) {
+  if (options.motion_size < 16) throw std::invalid_argument("motion_size must be at least 16");
+  impl_->options = options;
+  if (options.face != FaceDetector::None) {
+    FaceTrackerOptions t;
+    t.detector = options.face;
+    t.landmarks = true;  // alignment uses them
+    t.crop_size = {options.motion_size, options.motion_size};
+    impl_->tracker = std::make_unique<FaceTracker>(t);
+  }
+}
+
+VideoAnalyser::~VideoAnalyser() = default;
+VideoAnalyser::VideoAnalyser(VideoAnalyser&&) noexcept = default;
+VideoAnalyser& VideoAnalyser::operator=(VideoAnalyser&&) noexcept = default;
+
+VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpan& annotated) {
+  const auto& o = impl_->options;
+  io::VideoReaderOptions ro;
+  ro.pixel_format = impl_->tracker ? io::PixelFormat::Rgb24 : io::PixelFormat::Gray8;
+  ro.frame_folder_fps = o.folder_fps;
+  io::VideoReader reader(path, ro);
+  VideoAnalysis out;
+  out.fps = reader.info().avg_frame_rate.value();
+  const int k = std::max(2, static_cast<int>(std::lround(o.sliding_seconds * (out.fps > 0 ? out.fps : 200))));
+  const cv::Size motion_size(o.motion_size, o.motion_size);
+
+  std::vector<cv::Mat> crops;  // short videos: every crop; dropped on the switch to long mode
+  std::unique_ptr<SlidingMotion> sliding;
+  cv::Mat transform;  // frame -> canonical crop, from the first frame with a face
+  bool any_face = false;
+  io::Frame frame;
+  while (reader.next(frame)) {
+    FrameAnalysis f;
+    f.index = frame.index();
+    f.time = frame.time_s();
+    cv::Mat image = to_mat(frame);
+    cv::Mat gray;
+    if (impl_->tracker) {
+      cv::Mat bgr;
+      cv::cvtColor(image, bgr, cv::COLOR_RGB2BGR);
+      const auto faces = impl_->tracker->track(bgr);
+      if (!faces.empty() && faces[0].success) {
+        f.box = faces[0].box;
+        f.confidence = faces[0].confidence;
+        f.success = true;
+        if (o.landmarks) f.landmarks = faces[0].landmarks;
+        if (transform.empty()) transform = impl_->tracker->alignment(faces[0]);
+        any_face = true;
+      }
+      cv::cvtColor(image, gray, cv::COLOR_RGB2GRAY);
+    } else {
+      f.box = cv::Rect2f(0, 0, static_cast<float>(image.cols), static_cast<float>(image.rows));
+      f.confidence = 1;
+      f.success = true;
+      gray = image;
+      any_face = true;
+    }
+    cv::Mat crop;
+    if (!transform.empty())
+      cv::warpAffine(gray, crop, transform, motion_size, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    else
+      cv::resize(gray, crop, motion_size, 0, 0, cv::INTER_AREA);
+    if (!sliding && static_cast<int64_t>(crops.size()) >= o.max_short_frames) {
+      // Too long for a clip: stream from here on (replaying what was kept).
+      sliding = std::make_unique<SlidingMotion>(MotionOptions{.sliding = k});
+      for (size_t i = 0; i < crops.size(); ++i) out.frames[i].motion = sliding->push(crops[i]);
+      crops.clear();
+      crops.shrink_to_fit();
+      out.long_video = true;
+    }
+    if (sliding)
+      f.motion = sliding->push(crop);
+    else
+      crops.push_back(crop.clone());
+    out.frames.push_back(std::move(f));
+  }
+  const auto n = static_cast<int64_t>(out.frames.size());
+  if (n == 0) throw DecodeError(path, "no frames");
+  out.face_found = any_face;
+
+  if (out.long_video) {
+    std::vector<float> curve(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) curve[static_cast<size_t>(i)] = out.frames[static_cast<size_t>(i)].motion;
+    SpotOptions spot = o.spot;
+    spot.k = k;
+    out.intervals = spot_intervals(transient_score(curve, k), spot);
+    out.onset = 0;
+    out.offset = n - 1;
+    out.apex = out.intervals.empty() ? 0 : out.intervals.front().apex;
+    out.apex_spotted = true;
+    return out;
+  }
+
+  // Short video: motion against the onset (or first) frame, apex at its peak.
+  out.onset = annotated.onset >= 0 ? annotated.onset : 0;
+  out.offset = annotated.offset >= 0 ? annotated.offset : n - 1;
+  if (out.onset >= n || out.offset >= n || out.offset < out.onset)
+    throw DataError(path, "annotated span [" + std::to_string(out.onset) + ", " + std::to_string(out.offset) +
+                              "] does not fit the video's " + std::to_string(n) + " frames");
+  const auto curve = motion_curve(crops, MotionOptions{.reference = out.onset});
+  for (int64_t i = 0; i < n; ++i) out.frames[static_cast<size_t>(i)].motion = curve[static_cast<size_t>(i)];
+  if (annotated.apex >= out.onset && annotated.apex <= out.offset) {
+    out.apex = annotated.apex;
+  } else {
+    out.apex = spot_apex(curve, out.onset, out.offset);
+    out.apex_spotted = true;
+  }
+  return out;
+}
+
+}  // namespace mexa::temporal
