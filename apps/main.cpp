@@ -39,6 +39,14 @@ const std::vector<Entry>& commands() {
       {{"manifest", "validate and summarise an annotation file (mexa, CASME II, SAMM, CAS(ME)^3, SMIC)",
         "mexa manifest FILE", mexa::cli::run_manifest},
        false},
+      {{"inspect", "describe a results file: schema, model, counts, predictions, failures", "mexa inspect FILE",
+        mexa::cli::run_inspect},
+       false},
+      {{"export", "export a results file as per-clip, per-frame and interval CSV or JSON", "mexa export FILE --out DIR",
+        mexa::cli::run_export},
+       false},
+      {{"merge", "join shard results files into one", "mexa merge SHARD.h5... --out all.h5", mexa::cli::run_merge},
+       false},
 #ifdef MEXA_WITH_ENGINE
 #define MEXA_ENGINE_COMMAND(f) f
 #else
