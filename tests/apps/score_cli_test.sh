@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# End-to-end checks of `mexa score`, `inspect`, `export` and `merge`: every
+# input kind, bad inputs in a batch, --resume after 20 random SIGKILLs, SIGINT,
+# sharding + merge, and export's safe file names.
+#   score_cli_test.sh MEXA WORK_DIR
+set -uo pipefail
+mexa="$1"; work="$2"
+rm -rf "$work"; mkdir -p "$work"
+failures=0
+passes=0
+check() { if eval "$2"; then echo "ok   $1"; passes=$((passes + 1)); else echo "FAIL $1"; failures=$((failures + 1)); fi; }
+py() { /usr/bin/python3 -c "$@"; }
+# Clip tables of two exports equal: same ids once each, same status, probabilities within 1e-5.
+same_clips() {
+  py 'import csv, sys
+def load(p):
+    rows = list(csv.DictReader(open(p)))
+    ids = [r["id"] for r in rows]
+    assert len(ids) == len(set(ids)), "duplicate ids in " + p
+    return {r["id"]: r for r in rows}
+a, b = load(sys.argv[1]), load(sys.argv[2])
+assert a.keys() == b.keys(), (sorted(a.keys() ^ b.keys()))[:5]
+for k in a:
+    for col in a[k]:
+        if col.startswith("p_"):
+            assert abs(float(a[k][col] or "nan") - float(b[k][col] or "nan")) < 1e-5 or a[k][col] == b[k][col], (k, col)
+        elif col not in ("frames_file",):
+            assert a[k][col] == b[k][col], (k, col, a[k][col], b[k][col])
+' "$1" "$2"
+}
+
+"$mexa" synth --out "$work/set" --clips 16 --subjects 4 --seed 9 --log-level warn >/dev/null || exit 1
+"$mexa" synth --out "$work/png" --clips 2 --subjects 1 --seed 4 --format png --log-level warn >/dev/null || exit 1
+data="$work/set/annotations.csv"
+"$mexa" train --data "$data" --out "$work/run" --protocol split --epochs 1 --frames 4 --size 16x16 --onset-difference \
+  --batch 8 --log-level warn >/dev/null 2>&1 || { echo "FAIL training the model the tests score with"; exit 1; }
+model="$work/run/folds/split/last.pt"
+
+"$mexa" score "$data" --model "$model" --out "$work/m.h5" --log-level warn >"$work/out" 2>&1; rc=$?
+check "score a manifest: exit 0, 16 clips ok" '[ $rc -eq 0 ] && grep -q "16 clips written (16 ok, 0 failed)" "$work/out"'
+"$mexa" inspect "$work/m.h5" --json >"$work/m.json"; rc=$?
+check "inspect: schema v1, 16 clips, frames, annotated apexes, no failures" \
+  '[ $rc -eq 0 ] && py "import json; d=json.load(open(\"$work/m.json\")); assert d[\"schema_version\"]==1 and d[\"clips\"]==16 and d[\"frames\"]>16*20 and d[\"apex_spotted\"]==0 and d[\"failures\"]=={} and sum(d[\"predictions\"].values())==16"'
+"$mexa" score "$data" --model "$model" --out "$work/m.h5" >/dev/null 2>"$work/err"; rc=$?
+check "an existing --out without --resume is refused (2)" '[ $rc -eq 2 ] && grep -q "exists" "$work/err"'
+
+"$mexa" score "$work/set/clips" --model "$model" --out "$work/dir.h5" --log-level warn >/dev/null 2>&1; rc=$?
+"$mexa" inspect "$work/dir.h5" --json >"$work/dir.json"
+check "score a directory (recursive): 16 clips, apex spotted for all" \
+  '[ $rc -eq 0 ] && py "import json; d=json.load(open(\"$work/dir.json\")); assert d[\"clips\"]==16 and d[\"apex_spotted\"]==16, d"'
+find "$work/set/clips" -name '*.mp4' | sort | head -5 > "$work/list.txt"
+"$mexa" score "@$work/list.txt" - --model "$model" --out "$work/list.h5" --log-level warn >/dev/null 2>&1 < <(find "$work/set/clips" -name '*.mp4' | sort | tail -3); rc=$?
+check "score @list.txt plus a list on stdin: 8 clips" \
+  '[ $rc -eq 0 ] && [ "$("$mexa" inspect "$work/list.h5" --json | py "import json,sys; print(json.load(sys.stdin)[\"clips\"])")" -eq 8 ]'
+folder=$(find "$work/png/clips" -mindepth 2 -maxdepth 2 -type d | head -1)
+"$mexa" score "$folder" --model "$model" --out "$work/folder.h5" --log-level warn >/dev/null 2>&1; rc=$?
+check "score a frame folder (png)" '[ $rc -eq 0 ] && "$mexa" inspect "$work/folder.h5" | grep -q "clips 1,"'
+
+# Bad inputs never stop the batch.
+echo "not a video" > "$work/text.mp4"
+: > "$work/empty.mp4"
+good=$(find "$work/set/clips" -name '*.mp4' | sort | head -2 | tr '\n' ' ')
+"$mexa" score $good "$work/text.mp4" "$work/empty.mp4" "$work/missing.mp4" --model "$model" --out "$work/bad.h5" \
+  >"$work/out" 2>"$work/err"; rc=$?
+check "bad inputs: exit 1, the good clips scored" '[ $rc -eq 1 ] && grep -q "4 clips written (2 ok, 2 failed: decode_error=2)" "$work/out"'
+check "each bad input is named with its reason" \
+  'grep -q "text.mp4" "$work/err" && grep -q "empty.mp4" "$work/err" && grep -q "missing.mp4: no such file" "$work/err"'
+"$mexa" export "$work/bad.h5" --out "$work/bad-export" >/dev/null 2>&1
+check "failed clips have a row with status and error" \
+  'py "import csv; r={x[\"id\"]:x for x in csv.DictReader(open(\"$work/bad-export/clips.csv\"))}; assert r[\"$work/text.mp4\"][\"status\"]==\"decode_error\" and \"text.mp4\" in r[\"$work/text.mp4\"][\"error\"]"'
+
+# Export: OpenFace's leading columns, ids made safe as file names.
+"$mexa" export "$work/m.h5" --out "$work/export" >/dev/null 2>&1; rc=$?
+first=$(ls "$work/export/frames" | head -1)
+check "export writes clips.csv, intervals.csv and one frames CSV per clip" \
+  '[ $rc -eq 0 ] && [ "$(ls "$work/export/frames" | wc -l)" -eq 16 ] && [ -s "$work/export/clips.csv" ] && [ -s "$work/export/intervals.csv" ]'
+check "per-frame CSV starts with frame,face_id,timestamp,confidence,success" \
+  '[ "$(head -1 "$work/export/frames/$first" | cut -d, -f1-5)" = "frame,face_id,timestamp,confidence,success" ]'
+"$mexa" export "$work/m.h5" --out "$work/export-json" --format json >/dev/null 2>&1; rc=$?
+check "export --format json" '[ $rc -eq 0 ] && py "import json; d=json.load(open(\"$work/export-json/clips.json\")); assert len(d)==16 and \"probs\" in d[0]"'
+mkdir -p "$work/evil/inside"
+clip=$(sed -n 2p "$data" | cut -d, -f3)
+printf 'subject,clip,path,onset,apex,offset,emotion\n..,../x,%s,0,5,10,fear\n' "$work/set/$clip" > "$work/evil/evil.csv"
+"$mexa" score "$work/evil/evil.csv" --model "$model" --out "$work/evil.h5" --log-level warn >/dev/null 2>&1
+"$mexa" export "$work/evil.h5" --out "$work/evil/inside/out" >/dev/null 2>&1; rc=$?
+check "an id like ../../x stays inside the export folder" \
+  '[ $rc -eq 0 ] && [ ! -e "$work/evil/x.csv" ] && [ ! -e "$work/evil/inside/x.csv" ] && [ "$(find "$work/evil" -name "*x.csv" | grep -c "/inside/out/frames/")" -eq 1 ]'
+
+# Shards: disjoint, complete, and merged equal to one run.
+"$mexa" score "$data" --model "$model" --out "$work/s0.h5" --shard 0/2 --log-level warn >/dev/null 2>&1
+RANK=1 WORLD_SIZE=2 "$mexa" score "$data" --model "$model" --out "$work/s1.h5" --log-level warn >/dev/null 2>&1
+"$mexa" merge "$work/s0.h5" "$work/s1.h5" --out "$work/merged.h5" >/dev/null 2>&1; rc=$?
+"$mexa" export "$work/merged.h5" --out "$work/merged-export" >/dev/null 2>&1
+check "shard 0/2 (--shard) + shard 1/2 (RANK/WORLD_SIZE) merged equal the single run" \
+  '[ $rc -eq 0 ] && same_clips "$work/export/clips.csv" "$work/merged-export/clips.csv"'
+check "merged per-frame rows equal the single run's" \
+  'diff -r "$work/export/frames" "$work/merged-export/frames" >/dev/null'
+"$mexa" merge "$work/s0.h5" "$work/s0.h5" --out "$work/dup.h5" >/dev/null 2>"$work/err"; rc=$?
+check "merging a shard twice keeps each clip once and exits 1" '[ $rc -eq 1 ] && grep -q "kept once" "$work/err"'
+
+# SIGKILL at random moments, then --resume: every clip once, results equal.
+big=()
+for f in "$work/set/clips/"*/*.mp4; do for copy in $(seq 20); do big+=("$f"); done; done  # repeated ids become #2, #3
+"$mexa" score "${big[@]}" --model "$model" --out "$work/full.h5" --batch 2 --log-level warn >/dev/null 2>&1
+kills=0; grew=0; last=0
+clip_count() { "$mexa" inspect "$1" --json 2>/dev/null | py "import json,sys; print(json.load(sys.stdin)[\"clips\"])" 2>/dev/null || echo 0; }
+for i in $(seq 20); do
+  "$mexa" score "${big[@]}" --model "$model" --out "$work/killed.h5" --resume --batch 2 --log-level error >"$work/kill-run.log" 2>&1 &
+  pid=$!
+  # Kill mid-run whatever the machine's speed: once this run has committed a
+  # batch, after a random 0-0.09 s more (often inside the next batch's write).
+  for poll in $(seq 100); do
+    [ "$(clip_count "$work/killed.h5")" -gt "$last" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  sleep "0.$(( RANDOM % 10 ))"
+  if kill -9 "$pid" 2>/dev/null; then
+    kills=$((kills + 1))
+    wait "$pid" 2>/dev/null
+  else
+    wait "$pid"; echo "     run $i ended by itself (exit $?): $(tail -c 300 "$work/kill-run.log")"
+  fi
+  now=$(clip_count "$work/killed.h5")
+  [ "$now" -gt "$last" ] && grew=$((grew + 1))
+  last=$now
+done
+echo "     ($kills of 20 runs killed by SIGKILL; $grew had committed new clips; $last of 320 clips before the final resume)"
+check "the kills landed mid-run (each run committed clips, work left for the last resume)" \
+  '[ "$kills" -eq 20 ] && [ "$grew" -ge 15 ] && [ "$last" -lt 320 ]'
+"$mexa" score "${big[@]}" --model "$model" --out "$work/killed.h5" --resume --batch 2 --log-level warn >/dev/null 2>&1; rc=$?
+"$mexa" export "$work/full.h5" --out "$work/full-export" >/dev/null 2>&1
+"$mexa" export "$work/killed.h5" --out "$work/killed-export" >/dev/null 2>&1
+check "after 20 SIGKILLs and --resume: 320 clips, each once, equal to the uninterrupted run" \
+  '[ $rc -eq 0 ] && [ "$(tail -n +2 "$work/killed-export/clips.csv" | wc -l)" -eq 320 ] && same_clips "$work/full-export/clips.csv" "$work/killed-export/clips.csv"'
+check "... and the same per-frame rows" 'diff -r "$work/full-export/frames" "$work/killed-export/frames" >/dev/null'
+
+# SIGINT: the batch in flight is written, the file closed, exit 130; --resume finishes.
+"$mexa" score "${big[@]}" --model "$model" --out "$work/int.h5" --batch 1 --workers 1 --log-level error >"$work/out" 2>&1 &
+pid=$!
+sleep 1.5
+kill -INT "$pid"; wait "$pid"; rc=$?
+check "SIGINT exits 130 and says how to continue" '[ $rc -eq 130 ] && grep -q -- "--resume" "$work/out"'
+check "the interrupted file is readable" '"$mexa" inspect "$work/int.h5" >/dev/null 2>&1'
+"$mexa" score "${big[@]}" --model "$model" --out "$work/int.h5" --resume --log-level warn >/dev/null 2>&1; rc=$?
+"$mexa" export "$work/int.h5" --out "$work/int-export" >/dev/null 2>&1
+check "--resume after SIGINT completes the same results" '[ $rc -eq 0 ] && same_clips "$work/full-export/clips.csv" "$work/int-export/clips.csv"'
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
