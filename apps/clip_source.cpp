@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "cli.h"
+#include "mexa/engine/device.h"
 #include "mexa/io/errors.h"
 
 namespace mexa::cli {
@@ -69,6 +71,30 @@ temporal::ClipSpec input_spec_from(const std::map<std::string, std::string>& m) 
   s.folder_fps = std::stod(get("input.folder_fps"));
   s.onset_difference = get("input.onset_difference") == "1";
   return s;
+}
+
+LoadedModel load_model(const std::string& checkpoint, const std::string& device) {
+  LoadedModel m;
+  try {
+    m.predictor = std::make_unique<engine::Predictor>(checkpoint, device);
+  } catch (const std::runtime_error& e) {
+    throw DataError("", e.what());  // the message names the file
+  }
+  try {
+    m.spec = input_spec_from(m.predictor->info().metadata);
+  } catch (const std::exception& e) {
+    throw DataError(checkpoint, e.what());
+  }
+  return m;
+}
+
+void apply_compute_options(int threads, const std::string& device) {
+  try {
+    engine::set_compute_threads(threads);
+    (void)engine::resolve_device(device);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
 }
 
 ManifestClipSource::ManifestClipSource(std::vector<io::ManifestRow> rows, temporal::ClipSpec spec,

@@ -27,6 +27,18 @@ std::map<std::string, std::string> input_metadata(const temporal::ClipSpec& spec
 /// Back from checkpoint metadata; throws std::runtime_error naming a missing key.
 temporal::ClipSpec input_spec_from(const std::map<std::string, std::string>& metadata);
 
+/// A checkpoint ready to predict, and the input spec it was trained on.
+struct LoadedModel {
+  std::unique_ptr<engine::Predictor> predictor;
+  temporal::ClipSpec spec;
+};
+/// Throws DataError naming the file when it is not a usable mexa checkpoint.
+LoadedModel load_model(const std::string& checkpoint, const std::string& device);
+
+/// --threads and --device of the engine commands: sets LibTorch's CPU threads and
+/// checks the device text; throws UsageError for bad values.
+void apply_compute_options(int threads, const std::string& device);
+
 class ManifestClipSource : public engine::ClipSource {
  public:
   /// `cache_path` "" disables the cache. `workers`: how many threads may call

@@ -44,26 +44,9 @@ int run_eval(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse(args, command, options, {}, vm)) return kOk;
   if (batch < 1 || workers < 0) throw UsageError("--batch must be >= 1 and --workers >= 0");
-  try {
-    engine::set_compute_threads(threads);
-    (void)engine::resolve_device(device);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
-
-  std::unique_ptr<engine::Predictor> predictor;
-  try {
-    predictor = std::make_unique<engine::Predictor>(model, device);
-  } catch (const std::runtime_error& e) {
-    throw DataError("", e.what());  // the message names the file
-  }
+  apply_compute_options(threads, device);
+  auto [predictor, spec] = load_model(model, device);
   const auto& info = predictor->info();
-  temporal::ClipSpec spec;
-  try {
-    spec = input_spec_from(info.metadata);
-  } catch (const std::exception& e) {
-    throw DataError(model, e.what());
-  }
   const auto manifest = io::read_manifest(data, manifest_options_for(manifest_flags, info.classes));
   for (const auto& problem : manifest.skipped) spdlog::warn("{}", problem.message);
   if (manifest.rows.empty()) throw DataError(data, "no usable rows for the model's classes");

@@ -24,16 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* status_text(io::ClipStatus s) {
-  switch (s) {
-    case io::ClipStatus::Ok: return "ok";
-    case io::ClipStatus::NoFace: return "no_face";
-    case io::ClipStatus::DecodeError: return "decode_error";
-    case io::ClipStatus::BadAnnotation: return "bad_annotation";
-    case io::ClipStatus::ModelError: return "model_error";
-  }
-  return "unknown";
-}
 const char* phase_text(io::FramePhase p) {
   switch (p) {
     case io::FramePhase::None: return "none";
@@ -106,8 +96,8 @@ int run_inspect(const std::vector<std::string>& args) {
       ++predictions[c.pred >= 0 ? class_of(meta, c.pred) : "(none)"];
       spotted += c.apex_source == 1;
     } else {
-      ++failures[status_text(c.status)];
-      failure_example.emplace(status_text(c.status), c.error);
+      ++failures[io::clip_status_name(c.status)];
+      failure_example.emplace(io::clip_status_name(c.status), c.error);
     }
   }
   nlohmann::json out{{"file", file},
@@ -127,7 +117,7 @@ int run_inspect(const std::vector<std::string>& args) {
   nlohmann::json rows = nlohmann::json::array();
   for (size_t i = 0; i < clips.size() && static_cast<int>(rows.size()) < examples; ++i) {
     const auto& c = clips[i];
-    rows.push_back({{"id", c.id}, {"status", status_text(c.status)}, {"pred", class_of(meta, c.pred)},
+    rows.push_back({{"id", c.id}, {"status", io::clip_status_name(c.status)}, {"pred", class_of(meta, c.pred)},
                     {"label", class_of(meta, c.label)}, {"onset", c.onset}, {"apex", c.apex}, {"offset", c.offset},
                     {"frames", c.frame_count}});
   }
@@ -198,7 +188,7 @@ int run_export(const std::vector<std::string>& args) {
     used_names.insert(name);
     const std::string frames_file = c.frame_count > 0 ? "frames/" + name + ext : "";
     clip_csv += io::csv_escape(c.id) + "," + io::csv_escape(c.source) + "," + io::csv_escape(c.subject) + "," +
-                status_text(c.status) + "," + io::csv_escape(c.error) + "," + number(c.fps) + "," +
+                io::clip_status_name(c.status) + "," + io::csv_escape(c.error) + "," + number(c.fps) + "," +
                 std::to_string(c.n_frames) + "," + std::to_string(c.onset) + "," + std::to_string(c.apex) + "," +
                 std::to_string(c.offset) + "," + (c.apex_source ? "spotted" : "annotated") + "," + class_of(meta, c.label) +
                 "," + class_of(meta, c.pred);
@@ -209,7 +199,7 @@ int run_export(const std::vector<std::string>& args) {
       probs[meta.class_names[k]] = json_number(p);
     }
     clip_csv += "," + frames_file + "\n";
-    clip_json.push_back({{"id", c.id}, {"source", c.source}, {"subject", c.subject}, {"status", status_text(c.status)},
+    clip_json.push_back({{"id", c.id}, {"source", c.source}, {"subject", c.subject}, {"status", io::clip_status_name(c.status)},
                          {"error", c.error}, {"fps", c.fps}, {"n_frames", c.n_frames}, {"onset", c.onset},
                          {"apex", c.apex}, {"offset", c.offset}, {"apex_source", c.apex_source ? "spotted" : "annotated"},
                          {"label", class_of(meta, c.label)}, {"pred", class_of(meta, c.pred)}, {"probs", probs},

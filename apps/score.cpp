@@ -48,18 +48,6 @@ namespace fs = std::filesystem;
 std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int) { g_stop = true; }
 
-/// Status names, for the summary and `mexa inspect`.
-const char* status_name(io::ClipStatus s) {
-  switch (s) {
-    case io::ClipStatus::Ok: return "ok";
-    case io::ClipStatus::NoFace: return "no_face";
-    case io::ClipStatus::DecodeError: return "decode_error";
-    case io::ClipStatus::BadAnnotation: return "bad_annotation";
-    case io::ClipStatus::ModelError: return "model_error";
-  }
-  return "unknown";
-}
-
 /// One analysed video on its way to the writer.
 struct Work {
   io::ClipRow clip;
@@ -67,6 +55,7 @@ struct Work {
   std::vector<io::IntervalRow> intervals;
   engine::ClipArray clip_input;               ///< the clip's model input (short videos)
   std::vector<engine::ClipArray> interval_inputs;  ///< one per interval (long videos)
+  std::vector<engine::ClipArray> frame_inputs;     ///< --frame-probs: one window per frame (short videos)
 };
 
 io::FramePhase phase_of(int64_t t, int64_t onset, int64_t apex, int64_t offset) {
@@ -77,7 +66,18 @@ io::FramePhase phase_of(int64_t t, int64_t onset, int64_t apex, int64_t offset) 
 }
 
 /// Decode + analysis + model inputs of one video. Failures become the clip's status.
-Work analyse(const ScoreInput& in, temporal::VideoAnalyser& analyser, temporal::ClipLoader& loader, bool landmarks) {
+/// --frame-probs: the window around frame t spans as many frames as the clip's
+/// onset..offset (at least 3), clamped to the video, with t as its apex.
+std::vector<temporal::ClipSpan> frame_windows(int64_t n_frames, int64_t onset, int64_t offset) {
+  const int64_t half = std::max<int64_t>(1, (offset - onset) / 2);
+  std::vector<temporal::ClipSpan> windows;
+  for (int64_t t = 0; t < n_frames; ++t)
+    windows.push_back({std::max<int64_t>(0, t - half), t, std::min(n_frames - 1, t + half)});
+  return windows;
+}
+
+Work analyse(const ScoreInput& in, temporal::VideoAnalyser& analyser, temporal::ClipLoader& loader, bool landmarks,
+             bool frame_probs) {
   Work w;
   w.clip.id = in.id;
   w.clip.source = in.path;
@@ -126,6 +126,9 @@ Work analyse(const ScoreInput& in, temporal::VideoAnalyser& analyser, temporal::
       }
     } else {
       w.clip_input = to_array(loader.load(in.path, {a.onset, a.apex, a.offset}));
+      if (frame_probs)
+        for (auto& sample : loader.load_windows(in.path, frame_windows(w.clip.n_frames, a.onset, a.offset)))
+          w.frame_inputs.push_back(to_array(std::move(sample)));
     }
   } catch (const DecodeError& e) {
     w.clip.status = io::ClipStatus::DecodeError;
@@ -141,6 +144,7 @@ Work analyse(const ScoreInput& in, temporal::VideoAnalyser& analyser, temporal::
     w.frames.clear();
     w.intervals.clear();
     w.interval_inputs.clear();
+    w.frame_inputs.clear();
   }
   return w;
 }
@@ -242,6 +246,25 @@ void predict(engine::Predictor& predictor, std::vector<Work>& batch) {
     }
     next += needed;
   }
+  // --frame-probs: every frame's window, in chunks (a clip can have thousands).
+  constexpr size_t kChunk = 64;
+  for (auto& w : batch) {
+    if (w.clip.status != io::ClipStatus::Ok || w.frame_inputs.empty()) continue;
+    try {
+      for (size_t first = 0; first < w.frame_inputs.size(); first += kChunk) {
+        const std::vector<engine::ClipArray> chunk(
+            std::make_move_iterator(w.frame_inputs.begin() + static_cast<std::ptrdiff_t>(first)),
+            std::make_move_iterator(w.frame_inputs.begin() +
+                                    static_cast<std::ptrdiff_t>(std::min(w.frame_inputs.size(), first + kChunk))));
+        const auto out = predictor.predict(chunk);
+        for (size_t k = 0; k < out.size(); ++k) w.frames[first + k].probs = out[k].probs;
+      }
+    } catch (const std::exception& e) {
+      w.clip.status = io::ClipStatus::ModelError;
+      w.clip.error = w.clip.source + ": " + e.what();
+    }
+    w.frame_inputs.clear();
+  }
 }
 
 io::ResultsBatch to_batch(std::vector<Work>& works) {
@@ -291,7 +314,8 @@ int run_score(const std::vector<std::string>& args) {
       "batch", po::value(&batch_clips)->default_value(batch_clips), "clips per inference batch and per committed write")(
       "face", po::value(&face), "face alignment for the per-frame rows: none, hog, haar (default: the model's)")(
       "landmarks", po::bool_switch(&landmarks), "store 68 landmarks per frame (needs --face hog or haar)")(
-      "frame-probs", po::bool_switch(&frame_probs), "per-frame sliding-window probabilities (not available yet)")(
+      "frame-probs", po::bool_switch(&frame_probs),
+      "per-frame probabilities: the model on a window around every frame (as long as the clip's span)")(
       "long-frames", po::value(&long_frames)->default_value(long_frames),
       "videos longer than this are spotted for intervals, each scored");
   add_manifest_flags(options, manifest_flags);
@@ -302,31 +326,18 @@ int run_score(const std::vector<std::string>& args) {
   if (inputs.empty()) throw UsageError("no inputs (videos, folders, manifests, @list or -)");
   if (workers < 1 || batch_clips < 1) throw UsageError("--workers and --batch must be >= 1");
   if (resume && overwrite) throw UsageError("--resume and --overwrite exclude each other");
-  if (frame_probs) throw UsageError("--frame-probs is not implemented yet (the schema has room for it)");
   Shard shard;
   try {
     shard = resolve_shard(shard_text);
-    engine::set_compute_threads(threads);
-    (void)engine::resolve_device(device);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
+  apply_compute_options(threads, device);
   if (!resume && !overwrite && fs::exists(out))
     throw UsageError(out + " exists; --resume adds the missing clips, --overwrite replaces it");
 
-  std::unique_ptr<engine::Predictor> predictor;
-  try {
-    predictor = std::make_unique<engine::Predictor>(model, device);
-  } catch (const std::runtime_error& e) {
-    throw DataError("", e.what());
-  }
+  auto [predictor, spec] = load_model(model, device);
   const auto& info = predictor->info();
-  temporal::ClipSpec spec;
-  try {
-    spec = input_spec_from(info.metadata);
-  } catch (const std::exception& e) {
-    throw DataError(model, e.what());
-  }
   temporal::VideoAnalysisOptions analysis;
   try {
     analysis.face = face.empty() ? spec.face : temporal::parse_face_detector(face);
@@ -353,6 +364,7 @@ int run_score(const std::vector<std::string>& args) {
   meta.model = info.model;
   meta.checkpoint_sha256 = io::sha256_file(model);
   meta.frame_landmarks = landmarks;
+  meta.frame_probs = frame_probs;
   for (const auto& [key, value] : info.metadata) meta.config += key + " = " + value + "\n";
   meta.config += "score.face = " + std::string(analysis.face == temporal::FaceDetector::None ? "none" : "detector") + "\n";
   io::ResultsWriter writer(out, meta,
@@ -377,7 +389,7 @@ int run_score(const std::vector<std::string>& args) {
     threads_pool.emplace_back([&] {
       temporal::VideoAnalyser analyser(analysis);
       temporal::ClipLoader loader(spec);
-      for (size_t i = next++; i < todo.size() && !g_stop; i = next++) queue.push(analyse(*todo[i], analyser, loader, landmarks));
+      for (size_t i = next++; i < todo.size() && !g_stop; i = next++) queue.push(analyse(*todo[i], analyser, loader, landmarks, frame_probs));
       queue.producer_done();
     });
 
@@ -392,7 +404,7 @@ int run_score(const std::vector<std::string>& args) {
       if (w.clip.status == io::ClipStatus::Ok) {
         ++ok;
       } else {
-        ++failed_by_reason[status_name(w.clip.status)];
+        ++failed_by_reason[io::clip_status_name(w.clip.status)];
         spdlog::error("{}", w.clip.error);
       }
     }

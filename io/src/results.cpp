@@ -665,6 +665,17 @@ struct ResultsWriter::Impl {
   }
 };
 
+const char* clip_status_name(ClipStatus status) {
+  switch (status) {
+    case ClipStatus::Ok: return "ok";
+    case ClipStatus::NoFace: return "no_face";
+    case ClipStatus::DecodeError: return "decode_error";
+    case ClipStatus::BadAnnotation: return "bad_annotation";
+    case ClipStatus::ModelError: return "model_error";
+  }
+  return "unknown";
+}
+
 ResultsWriter::ResultsWriter(const std::string& path, const ResultsMeta& meta, Mode mode)
     : impl_(std::make_unique<Impl>()) {
   impl_->path = path;

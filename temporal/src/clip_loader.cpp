@@ -35,44 +35,24 @@ ClipLoader::ClipLoader(ClipLoader&&) noexcept = default;
 ClipLoader& ClipLoader::operator=(ClipLoader&&) noexcept = default;
 const ClipSpec& ClipLoader::spec() const { return impl_->spec; }
 
-ClipSample ClipLoader::load(const std::string& path, const ClipSpan& span, uint64_t seed) {
-  const ClipSpec& spec = impl_->spec;
-  SampleSpec sampling;
-  sampling.strategy = spec.sampling;
-  sampling.frames = spec.frames;
-  sampling.jitter = spec.jitter;
-  sampling.seed = seed;
-  ClipSample sample;
-  sample.indices = sample_keyframes(sampling, span);
+namespace {
 
-  // Decode only [first needed, offset]: the onset (alignment) and the picked frames.
-  io::VideoReaderOptions options;
-  options.pixel_format = spec.channels == 3 || impl_->tracker ? io::PixelFormat::Rgb24 : io::PixelFormat::Gray8;
-  options.first_frame = std::min(span.onset, sample.indices.front());
-  options.last_frame = std::max(span.offset, sample.indices.back());
-  options.frame_folder_fps = spec.folder_fps;
-  io::VideoReader reader(path, options);
-  std::map<int64_t, cv::Mat> wanted;
-  for (int64_t i : sample.indices) wanted[i] = cv::Mat();
-  wanted[span.onset];
-  io::Frame frame;
-  while (reader.next(frame))
-    if (auto it = wanted.find(frame.index()); it != wanted.end()) it->second = to_mat(frame).clone();
-  for (const auto& [index, image] : wanted)
-    if (image.empty())
-      throw DecodeError(path, "frame " + std::to_string(index) + " is beyond the end of the clip (" +
-                                  std::to_string(reader.frames_returned() + options.first_frame) + " frames)");
+/// The frame as the model sees it before normalisation: grey or RGB, aligned
+/// by `transform` (or resized) to the spec's size, 8 bits.
+cv::Mat size_frame(cv::Mat image, const cv::Mat& transform, const ClipSpec& spec) {
+  if (image.channels() == 3 && spec.channels == 1) cv::cvtColor(image, image, cv::COLOR_RGB2GRAY);
+  cv::Mat sized;
+  if (!transform.empty())
+    cv::warpAffine(image, sized, transform, cv::Size(spec.width, spec.height), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  else
+    cv::resize(image, sized, cv::Size(spec.width, spec.height), 0, 0, cv::INTER_AREA);
+  return sized;
+}
 
-  // One transform for the whole clip, from the onset frame.
-  cv::Mat transform;
-  if (impl_->tracker) {
-    cv::Mat onset_bgr;
-    cv::cvtColor(wanted[span.onset], onset_bgr, cv::COLOR_RGB2BGR);
-    const auto faces = impl_->tracker->detect(onset_bgr);
-    sample.face_found = !faces.empty();
-    if (sample.face_found) transform = impl_->tracker->alignment(faces[0]);
-  }
-
+/// Sized frames (one per sampled index) -> [C, T, H, W] floats: augmentation
+/// (one draw for the clip), [0, 1], normalisation, optional onset difference.
+void assemble(const std::vector<cv::Mat>& sized_frames, const cv::Mat& sized_onset, const ClipSpec& spec, uint64_t seed,
+              ClipSample& sample) {
   const int c = spec.channels, t = spec.frames, h = spec.height, w = spec.width;
   // Augmentation: one similarity transform (and maybe a mirror) for all frames, after sizing.
   const Augmentation& a = spec.augment;
@@ -85,29 +65,27 @@ ClipSample ClipLoader::load(const std::string& path, const ClipSpan& span, uint6
     augment.at<double>(0, 2) += a.max_shift * w * unit(rng);
     augment.at<double>(1, 2) += a.max_shift * h * unit(rng);
   }
-  sample.shape = {c, t, h, w};
-  sample.data.resize(static_cast<size_t>(c) * t * h * w);
-  // Grey/RGB frame -> aligned, sized, augmented, normalised float image.
-  auto frame_values = [&](cv::Mat image) {
-    if (image.channels() == 3 && c == 1) cv::cvtColor(image, image, cv::COLOR_RGB2GRAY);
-    cv::Mat sized;
-    if (!transform.empty())
-      cv::warpAffine(image, sized, transform, cv::Size(w, h), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    else
-      cv::resize(image, sized, cv::Size(w, h), 0, 0, cv::INTER_AREA);
+  auto values_of = [&](const cv::Mat& frame) {
+    cv::Mat sized = frame;
     if (!augment.empty()) {
       cv::Mat moved;  // warpAffine cannot work in place
       cv::warpAffine(sized, moved, augment, sized.size(), cv::INTER_LINEAR, cv::BORDER_REFLECT);
       sized = moved;
     }
-    if (flip) cv::flip(sized, sized, 1);
+    if (flip) {
+      cv::Mat mirrored;
+      cv::flip(sized, mirrored, 1);
+      sized = mirrored;
+    }
     cv::Mat values;
     sized.convertTo(values, CV_32F, 1.0 / 255.0);
     return cv::Mat((values - spec.mean) / spec.std);
   };
-  const cv::Mat onset_values = spec.onset_difference ? frame_values(wanted[span.onset]) : cv::Mat();
+  const cv::Mat onset_values = spec.onset_difference ? values_of(sized_onset) : cv::Mat();
+  sample.shape = {c, t, h, w};
+  sample.data.resize(static_cast<size_t>(c) * t * h * w);
   for (int k = 0; k < t; ++k) {
-    cv::Mat values = frame_values(wanted[sample.indices[static_cast<size_t>(k)]]);
+    cv::Mat values = values_of(sized_frames[static_cast<size_t>(k)]);
     if (spec.onset_difference) values -= onset_values;
     std::vector<cv::Mat> planes;
     cv::split(values, planes);
@@ -118,7 +96,97 @@ ClipSample ClipLoader::load(const std::string& path, const ClipSpan& span, uint6
       std::copy(plane.ptr<float>(), plane.ptr<float>() + static_cast<size_t>(h) * w, out);
     }
   }
+}
+
+}  // namespace
+
+/// Decodes frames [first, last] that `wanted` names into it (native RGB or grey).
+void ClipLoader::decode(const std::string& path, int64_t first, int64_t last, std::map<int64_t, cv::Mat>& wanted) {
+  const ClipSpec& spec = impl_->spec;
+  io::VideoReaderOptions options;
+  options.pixel_format = spec.channels == 3 || impl_->tracker ? io::PixelFormat::Rgb24 : io::PixelFormat::Gray8;
+  options.first_frame = first;
+  options.last_frame = last;
+  options.frame_folder_fps = spec.folder_fps;
+  io::VideoReader reader(path, options);
+  io::Frame frame;
+  while (reader.next(frame))
+    if (auto it = wanted.find(frame.index()); it != wanted.end()) it->second = to_mat(frame).clone();
+  for (const auto& [index, image] : wanted)
+    if (image.empty())
+      throw DecodeError(path, "frame " + std::to_string(index) + " is beyond the end of the clip (" +
+                                  std::to_string(reader.frames_returned() + options.first_frame) + " frames)");
+}
+
+/// Frame -> canonical crop from the face on `image` (empty: none, or no face).
+cv::Mat ClipLoader::face_transform(const cv::Mat& image, bool& found) {
+  found = true;
+  if (!impl_->tracker) return {};
+  cv::Mat bgr;
+  cv::cvtColor(image, bgr, cv::COLOR_RGB2BGR);
+  const auto faces = impl_->tracker->detect(bgr);
+  found = !faces.empty();
+  return found ? impl_->tracker->alignment(faces[0]) : cv::Mat();
+}
+
+ClipSample ClipLoader::load(const std::string& path, const ClipSpan& span, uint64_t seed) {
+  const ClipSpec& spec = impl_->spec;
+  SampleSpec sampling;
+  sampling.strategy = spec.sampling;
+  sampling.frames = spec.frames;
+  sampling.jitter = spec.jitter;
+  sampling.seed = seed;
+  ClipSample sample;
+  sample.indices = sample_keyframes(sampling, span);
+
+  // Decode only [first needed, offset]: the onset (alignment) and the picked frames.
+  std::map<int64_t, cv::Mat> wanted;
+  for (int64_t i : sample.indices) wanted[i] = cv::Mat();
+  wanted[span.onset];
+  decode(path, std::min(span.onset, sample.indices.front()), std::max(span.offset, sample.indices.back()), wanted);
+
+  // One transform for the whole clip, from the onset frame.
+  const cv::Mat transform = face_transform(wanted[span.onset], sample.face_found);
+  std::vector<cv::Mat> sized;
+  for (int64_t i : sample.indices) sized.push_back(size_frame(wanted[i], transform, spec));
+  assemble(sized, size_frame(wanted[span.onset], transform, spec), spec, seed, sample);
   return sample;
+}
+
+std::vector<ClipSample> ClipLoader::load_windows(const std::string& path, const std::vector<ClipSpan>& windows) {
+  const ClipSpec& spec = impl_->spec;
+  if (windows.empty()) return {};
+  SampleSpec sampling;
+  sampling.strategy = spec.sampling;
+  sampling.frames = spec.frames;
+  std::vector<std::vector<int64_t>> indices;
+  std::map<int64_t, cv::Mat> wanted;
+  int64_t first = windows.front().onset, last = windows.front().offset;
+  for (const auto& span : windows) {
+    indices.push_back(sample_keyframes(sampling, span));
+    for (int64_t i : indices.back()) wanted[i];
+    wanted[span.onset];
+    first = std::min({first, span.onset, indices.back().front()});
+    last = std::max({last, span.offset, indices.back().back()});
+  }
+  decode(path, first, last, wanted);
+  // One transform for every window, from the earliest frame; frames sized once, shared by windows.
+  bool found = true;
+  const cv::Mat transform = face_transform(wanted.begin()->second, found);
+  std::map<int64_t, cv::Mat> sized;
+  for (auto& [index, image] : wanted) {
+    sized[index] = size_frame(image, transform, spec);
+    image.release();
+  }
+  std::vector<ClipSample> samples(windows.size());
+  for (size_t k = 0; k < windows.size(); ++k) {
+    std::vector<cv::Mat> frames;
+    for (int64_t i : indices[k]) frames.push_back(sized.at(i));
+    samples[k].indices = indices[k];
+    samples[k].face_found = found;
+    assemble(frames, sized.at(windows[k].onset), spec, 0, samples[k]);
+  }
+  return samples;
 }
 
 }  // namespace mexa::temporal

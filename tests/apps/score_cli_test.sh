@@ -86,6 +86,20 @@ printf 'subject,clip,path,onset,apex,offset,emotion\n..,../x,%s,0,5,10,fear\n' "
 check "an id like ../../x stays inside the export folder" \
   '[ $rc -eq 0 ] && [ ! -e "$work/evil/x.csv" ] && [ ! -e "$work/evil/inside/x.csv" ] && [ "$(find "$work/evil" -name "*x.csv" | grep -c "/inside/out/frames/")" -eq 1 ]'
 
+# Per-frame sliding-window probabilities.
+"$mexa" score "$data" --model "$model" --out "$work/fp.h5" --frame-probs --log-level warn >/dev/null 2>&1; rc=$?
+"$mexa" export "$work/fp.h5" --out "$work/fp-export" >/dev/null 2>&1
+check "--frame-probs: every frame row of every clip has probabilities summing to 1" \
+  '[ $rc -eq 0 ] && py "
+import csv, glob
+files = glob.glob(\"$work/fp-export/frames/*.csv\")
+assert len(files) == 16
+for f in files:
+    for r in csv.DictReader(open(f)):
+        p = [float(v) for k, v in r.items() if k.startswith(\"p_\")]
+        assert len(p) == 7 and abs(sum(p) - 1) < 1e-4, (f, r[\"frame\"])
+"'
+
 # Shards: disjoint, complete, and merged equal to one run.
 "$mexa" score "$data" --model "$model" --out "$work/s0.h5" --shard 0/2 --log-level warn >/dev/null 2>&1
 RANK=1 WORLD_SIZE=2 "$mexa" score "$data" --model "$model" --out "$work/s1.h5" --log-level warn >/dev/null 2>&1
@@ -138,7 +152,10 @@ check "... and the same per-frame rows" 'diff -r "$work/full-export/frames" "$wo
 # SIGINT: the batch in flight is written, the file closed, exit 130; --resume finishes.
 "$mexa" score "${big[@]}" --model "$model" --out "$work/int.h5" --batch 1 --workers 1 --log-level error >"$work/out" 2>&1 &
 pid=$!
-sleep 1.5
+for poll in $(seq 100); do  # once scoring runs (the handler is installed by then)
+  [ "$(clip_count "$work/int.h5")" -gt 0 ] && break
+  sleep 0.1
+done
 kill -INT "$pid"; wait "$pid"; rc=$?
 check "SIGINT exits 130 and says how to continue" '[ $rc -eq 130 ] && grep -q -- "--resume" "$work/out"'
 check "the interrupted file is readable" '"$mexa" inspect "$work/int.h5" >/dev/null 2>&1'

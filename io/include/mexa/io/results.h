@@ -45,6 +45,9 @@ enum class ClipStatus : int8_t {
   ModelError = 4,
 };
 
+/// "ok", "no_face", "decode_error", "bad_annotation", "model_error".
+const char* clip_status_name(ClipStatus status);
+
 enum class FramePhase : int8_t { None = 0, OnsetToApex = 1, Apex = 2, ApexToOffset = 3 };
 
 /// Provenance and shape of a results file (root attributes).

@@ -11,7 +11,10 @@
 //   mexa::temporal::ClipSample s = loader.load(row.path, {row.onset, row.apex, row.offset}, /*seed=*/epoch);
 #pragma once
 
+#include <opencv2/core.hpp>
+
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,9 +68,17 @@ class ClipLoader {
   /// shorter than its annotation.
   ClipSample load(const std::string& path, const ClipSpan& span, uint64_t seed = 0);
 
+  /// Many windows of one video at once (per-frame sliding-window scoring):
+  /// decodes the frames the windows need once, aligns them with one transform
+  /// (from the earliest frame), no augmentation. Same errors as load().
+  std::vector<ClipSample> load_windows(const std::string& path, const std::vector<ClipSpan>& windows);
+
   const ClipSpec& spec() const;
 
  private:
+  void decode(const std::string& path, int64_t first, int64_t last, std::map<int64_t, cv::Mat>& wanted);
+  cv::Mat face_transform(const cv::Mat& image, bool& found);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
