@@ -20,6 +20,7 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
+#include <functional>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -54,7 +55,6 @@ struct Work {
   std::vector<io::FrameRow> frames;
   std::vector<io::IntervalRow> intervals;
   engine::ClipArray clip_input;               ///< the clip's model input (short videos)
-  std::vector<engine::ClipArray> interval_inputs;  ///< one per interval (long videos)
   std::vector<engine::ClipArray> frame_inputs;     ///< --frame-probs: one window per frame (short videos)
 };
 
@@ -76,8 +76,46 @@ std::vector<temporal::ClipSpan> frame_windows(int64_t n_frames, int64_t onset, i
   return windows;
 }
 
+/// The predictor, shared by the writer thread and (for long videos) the workers.
+using PredictFn = std::function<std::vector<engine::Predictor::Output>(const std::vector<engine::ClipArray>&)>;
+
+int16_t argmax(const std::vector<float>& p) {
+  return static_cast<int16_t>(std::max_element(p.begin(), p.end()) - p.begin());
+}
+
+/// Long videos: the intervals are cut and scored in chunks as the worker goes,
+/// so memory does not grow with their number; the clip row takes the interval
+/// that moved most.
+void score_intervals(const std::string& path, Work& w, temporal::ClipLoader& loader, const PredictFn& predict) {
+  constexpr size_t kChunk = 64;
+  size_t best = 0;
+  for (size_t first = 0; first < w.intervals.size(); first += kChunk) {
+    std::vector<temporal::ClipSpan> spans;
+    for (size_t i = first; i < std::min(w.intervals.size(), first + kChunk); ++i)
+      spans.push_back({w.intervals[i].onset, w.intervals[i].apex, w.intervals[i].offset});
+    std::vector<engine::ClipArray> inputs;
+    for (auto& sample : loader.load_windows(path, spans)) inputs.push_back({sample.shape, std::move(sample.data)});
+    const auto outputs = predict(inputs);
+    for (size_t k = 0; k < outputs.size(); ++k) {
+      auto& iv = w.intervals[first + k];
+      iv.probs = outputs[k].probs;
+      iv.pred = argmax(iv.probs);
+      if (iv.score > w.intervals[best].score || first + k == 0) {
+        best = first + k;
+        w.clip.probs = outputs[k].probs;
+        w.clip.apex_feature = outputs[k].features;
+      }
+    }
+  }
+  if (w.intervals.empty()) return;
+  w.clip.pred = argmax(w.clip.probs);
+  w.clip.onset = w.intervals[best].onset;
+  w.clip.apex = w.intervals[best].apex;
+  w.clip.offset = w.intervals[best].offset;
+}
+
 Work analyse(const ScoreInput& in, temporal::VideoAnalyser& analyser, temporal::ClipLoader& loader, bool landmarks,
-             bool frame_probs) {
+             bool frame_probs, const PredictFn& predict) {
   Work w;
   w.clip.id = in.id;
   w.clip.source = in.path;
@@ -120,9 +158,16 @@ Work analyse(const ScoreInput& in, temporal::VideoAnalyser& analyser, temporal::
       for (const auto& iv : a.intervals) {
         w.intervals.push_back({0, static_cast<int32_t>(iv.onset), static_cast<int32_t>(iv.apex),
                                static_cast<int32_t>(iv.offset), iv.score, -1, {}});
-        w.interval_inputs.push_back(to_array(loader.load(in.path, {iv.onset, iv.apex, iv.offset})));
         for (int64_t t = iv.onset; t <= iv.offset && t < w.clip.n_frames; ++t)
           w.frames[static_cast<size_t>(t)].phase = phase_of(t, iv.onset, iv.apex, iv.offset);
+      }
+      try {
+        score_intervals(in.path, w, loader, predict);
+      } catch (const Error&) {
+        throw;
+      } catch (const std::exception& e) {
+        w.clip.status = io::ClipStatus::ModelError;
+        w.clip.error = in.path + ": " + e.what();
       }
     } else {
       w.clip_input = to_array(loader.load(in.path, {a.onset, a.apex, a.offset}));
@@ -143,7 +188,6 @@ Work analyse(const ScoreInput& in, temporal::VideoAnalyser& analyser, temporal::
   if (w.clip.status != io::ClipStatus::Ok) {
     w.frames.clear();
     w.intervals.clear();
-    w.interval_inputs.clear();
     w.frame_inputs.clear();
   }
   return w;
@@ -192,59 +236,28 @@ class WorkQueue {
   std::condition_variable not_full_, not_empty_;
 };
 
-/// Fills probs / pred / apex_feature of every clip (and interval) of `batch`.
-void predict(engine::Predictor& predictor, std::vector<Work>& batch) {
+/// Fills probs / pred / apex_feature of the short clips of `batch` (long
+/// videos were scored by their worker), and --frame-probs.
+void predict(const PredictFn& predictor, std::vector<Work>& batch) {
   std::vector<engine::ClipArray> inputs;
-  for (auto& w : batch) {
-    if (w.clip.status != io::ClipStatus::Ok) continue;
-    if (!w.clip_input.data.empty()) inputs.push_back(std::move(w.clip_input));
-    for (auto& in : w.interval_inputs) inputs.push_back(std::move(in));
-  }
-  std::vector<engine::Predictor::Output> outputs;
-  std::string error;
+  std::vector<Work*> owners;
+  for (auto& w : batch)
+    if (w.clip.status == io::ClipStatus::Ok && !w.clip_input.data.empty()) {
+      inputs.push_back(std::move(w.clip_input));
+      owners.push_back(&w);
+    }
   try {
-    if (!inputs.empty()) outputs = predictor.predict(inputs);
+    const auto outputs = inputs.empty() ? std::vector<engine::Predictor::Output>{} : predictor(inputs);
+    for (size_t k = 0; k < owners.size(); ++k) {
+      owners[k]->clip.probs = outputs[k].probs;
+      owners[k]->clip.apex_feature = outputs[k].features;
+      owners[k]->clip.pred = argmax(outputs[k].probs);
+    }
   } catch (const std::exception& e) {
-    error = e.what();
-  }
-  auto argmax = [](const std::vector<float>& p) {
-    return static_cast<int16_t>(std::max_element(p.begin(), p.end()) - p.begin());
-  };
-  size_t next = 0;
-  for (auto& w : batch) {
-    if (w.clip.status != io::ClipStatus::Ok) continue;
-    const bool has_clip_input = w.interval_inputs.empty() && w.intervals.empty();
-    const size_t needed = has_clip_input ? 1 : w.intervals.size();
-    if (!error.empty()) {
-      w.clip.status = io::ClipStatus::ModelError;
-      w.clip.error = w.clip.source + ": " + error;
-      continue;
+    for (auto* w : owners) {
+      w->clip.status = io::ClipStatus::ModelError;
+      w->clip.error = w->clip.source + ": " + e.what();
     }
-    if (has_clip_input) {
-      const auto& o = outputs[next];
-      w.clip.probs = o.probs;
-      w.clip.apex_feature = o.features;
-      w.clip.pred = argmax(o.probs);
-    } else {
-      // A long video: each interval scored; the clip row takes the interval that moved most.
-      size_t best = 0;
-      for (size_t i = 0; i < w.intervals.size(); ++i) {
-        const auto& o = outputs[next + i];
-        w.intervals[i].probs = o.probs;
-        w.intervals[i].pred = argmax(o.probs);
-        if (w.intervals[i].score > w.intervals[best].score) best = i;
-      }
-      if (!w.intervals.empty()) {
-        const auto& o = outputs[next + best];
-        w.clip.probs = o.probs;
-        w.clip.apex_feature = o.features;
-        w.clip.pred = argmax(o.probs);
-        w.clip.onset = w.intervals[best].onset;
-        w.clip.apex = w.intervals[best].apex;
-        w.clip.offset = w.intervals[best].offset;
-      }
-    }
-    next += needed;
   }
   // --frame-probs: every frame's window, in chunks (a clip can have thousands).
   constexpr size_t kChunk = 64;
@@ -256,7 +269,7 @@ void predict(engine::Predictor& predictor, std::vector<Work>& batch) {
             std::make_move_iterator(w.frame_inputs.begin() + static_cast<std::ptrdiff_t>(first)),
             std::make_move_iterator(w.frame_inputs.begin() +
                                     static_cast<std::ptrdiff_t>(std::min(w.frame_inputs.size(), first + kChunk))));
-        const auto out = predictor.predict(chunk);
+        const auto out = predictor(chunk);
         for (size_t k = 0; k < out.size(); ++k) w.frames[first + k].probs = out[k].probs;
       }
     } catch (const std::exception& e) {
@@ -381,6 +394,11 @@ int run_score(const std::vector<std::string>& args) {
   g_stop = false;
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
+  std::mutex predictor_mutex;  // one predict() at a time: the writer thread's batches, workers' long videos
+  const PredictFn predict_locked = [&](const std::vector<engine::ClipArray>& inputs) {
+    std::lock_guard lock(predictor_mutex);
+    return predictor->predict(inputs);
+  };
   WorkQueue queue(static_cast<size_t>(2 * workers));
   queue.set_producers(workers);
   std::atomic<size_t> next{0};
@@ -389,7 +407,7 @@ int run_score(const std::vector<std::string>& args) {
     threads_pool.emplace_back([&] {
       temporal::VideoAnalyser analyser(analysis);
       temporal::ClipLoader loader(spec);
-      for (size_t i = next++; i < todo.size() && !g_stop; i = next++) queue.push(analyse(*todo[i], analyser, loader, landmarks, frame_probs));
+      for (size_t i = next++; i < todo.size() && !g_stop; i = next++) queue.push(analyse(*todo[i], analyser, loader, landmarks, frame_probs, predict_locked));
       queue.producer_done();
     });
 
@@ -399,7 +417,7 @@ int run_score(const std::vector<std::string>& args) {
   std::vector<Work> pending;
   auto flush = [&] {
     if (pending.empty()) return;
-    predict(*predictor, pending);
+    predict(predict_locked, pending);
     for (const auto& w : pending) {
       if (w.clip.status == io::ClipStatus::Ok) {
         ++ok;
