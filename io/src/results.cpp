@@ -733,10 +733,14 @@ struct ResultsReader::Impl {
     std::error_code ec;
     if (!fs::exists(path, ec)) throw StorageError(path, "no such file");
     if (H5Fis_hdf5(path.c_str()) <= 0) throw StorageError(path, "not an HDF5 file");
-    hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    // Readers take no file lock: `mexa inspect` while a scorer starts or resumes
+    // the file must not make the writer fail (SWMR keeps what a reader sees consistent).
+    Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
+    H5Pset_file_locking(fapl.get(), false, true);
+    hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
     // A writer that was killed (or is still running) leaves the SWMR "open for
     // writing" flag set: such a file opens as a SWMR reader.
-    if (id < 0) id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT);
+    if (id < 0) id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl.get());
     file = Handle(check(id, path, "cannot open results file"));
     const hid_t root = file.get();
     require_results_schema(root, path);
