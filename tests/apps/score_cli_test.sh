@@ -3,12 +3,8 @@
 # input kind, bad inputs in a batch, --resume after 20 random SIGKILLs, SIGINT,
 # sharding + merge, and export's safe file names.
 #   score_cli_test.sh MEXA WORK_DIR
-set -uo pipefail
 mexa="$1"; work="$2"
-rm -rf "$work"; mkdir -p "$work"
-failures=0
-passes=0
-check() { if eval "$2"; then echo "ok   $1"; passes=$((passes + 1)); else echo "FAIL $1"; failures=$((failures + 1)); fi; }
+source "$(dirname "$0")/check_lib.sh"
 py() { /usr/bin/python3 -c "$@"; }
 # Clip tables of two exports equal: same ids once each, same status, probabilities within 1e-5.
 same_clips() {
@@ -163,5 +159,4 @@ check "the interrupted file is readable" '"$mexa" inspect "$work/int.h5" >/dev/n
 "$mexa" export "$work/int.h5" --out "$work/int-export" >/dev/null 2>&1
 check "--resume after SIGINT completes the same results" '[ $rc -eq 0 ] && same_clips "$work/full-export/clips.csv" "$work/int-export/clips.csv"'
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -2,12 +2,8 @@
 # End-to-end checks of `mexa train` and `mexa eval` through the real binary:
 # protocol outputs, exact --resume, INI configs, bad clips, eval JSON.
 #   train_cli_test.sh MEXA WORK_DIR
-set -uo pipefail
 mexa="$1"; work="$2"
-rm -rf "$work"; mkdir -p "$work"
-failures=0
-passes=0
-check() { if eval "$2"; then echo "ok   $1"; passes=$((passes + 1)); else echo "FAIL $1"; failures=$((failures + 1)); fi; }
+source "$(dirname "$0")/check_lib.sh"
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
 "$mexa" synth --out "$work/set" --clips 24 --subjects 4 --seed 3 --log-level warn >/dev/null || exit 1
@@ -85,5 +81,4 @@ check "eval without --model is a usage error (2)" '[ $rc -eq 2 ]'
 "$mexa" train --data "$data" --out "$work/x" --loss nonsense >/dev/null 2>&1; rc=$?
 check "an unknown loss is a usage error (2)" '[ $rc -eq 2 ]'
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish
