@@ -96,6 +96,38 @@ for f in files:
         assert len(p) == 7 and abs(sum(p) - 1) < 1e-4, (f, r[\"frame\"])
 "'
 
+# A long video: spotted intervals, each scored; the clip row takes one of them.
+"$mexa" synth --out "$work/long" --long --subjects 1 --long-seconds 20 --seed 2 --log-level warn >/dev/null 2>&1
+long_video=$(find "$work/long" -name '*.mp4' | head -1)
+"$mexa" score "$long_video" --model "$model" --out "$work/long.h5" --log-level warn >/dev/null 2>&1; rc=$?
+"$mexa" export "$work/long.h5" --out "$work/long-export" >/dev/null 2>&1
+check "a 20 s video (4000 frames) is spotted for intervals, every interval scored" \
+  '[ $rc -eq 0 ] && py "
+import csv
+iv = list(csv.DictReader(open(\"$work/long-export/intervals.csv\")))
+clip = next(csv.DictReader(open(\"$work/long-export/clips.csv\")))
+assert len(iv) >= 1 and all(r[\"pred\"] and 0 <= int(r[\"onset\"]) <= int(r[\"apex\"]) <= int(r[\"offset\"]) < 4000 for r in iv), iv[:2]
+assert clip[\"apex_source\"] == \"spotted\" and any(r[\"onset\"] == clip[\"onset\"] and r[\"offset\"] == clip[\"offset\"] for r in iv)
+"'
+
+# Landmarks on a real face (opencv-doc's Megamind.avi, when installed).
+megamind=/usr/share/doc/opencv-doc/examples/data/Megamind.avi
+if [ -r "$megamind" ]; then
+  "$mexa" score "$megamind" --model "$model" --out "$work/face.h5" --face hog --landmarks --log-level warn >/dev/null 2>&1; rc=$?
+  "$mexa" export "$work/face.h5" --out "$work/face-export" >/dev/null 2>&1
+  check "--face hog --landmarks: face boxes and 68 landmarks per frame on Megamind.avi" \
+    '[ $rc -eq 0 ] && py "
+import csv, glob
+rows = list(csv.DictReader(open(glob.glob(\"$work/face-export/frames/*.csv\")[0])))
+found = [r for r in rows if r[\"success\"] == \"1\"]
+assert len(rows) == 270 and len(found) > 250, (len(rows), len(found))
+r = found[0]
+assert float(r[\"face_w\"]) > 40 and r[\"x_67\"] and float(r[\"x_36\"]) < float(r[\"x_45\"])  # left eye left of right eye
+"'
+else
+  echo "skip --landmarks check: $megamind is not installed"
+fi
+
 # Shards: disjoint, complete, and merged equal to one run.
 "$mexa" score "$data" --model "$model" --out "$work/s0.h5" --shard 0/2 --log-level warn >/dev/null 2>&1
 RANK=1 WORLD_SIZE=2 "$mexa" score "$data" --model "$model" --out "$work/s1.h5" --log-level warn >/dev/null 2>&1
