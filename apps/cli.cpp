@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 namespace mexa::cli {
 
@@ -36,6 +37,13 @@ bool parse(const std::vector<std::string>& args, const Command& command, po::opt
   }
   setup_logging(vm["log-level"].as<std::string>());
   return true;
+}
+
+void parse_size(const std::string& text, int& width, int& height) {
+  char x = 0;
+  std::istringstream in(text);
+  if (!(in >> width >> x >> height) || (x != 'x' && x != 'X') || !in.eof())
+    throw UsageError("--size must look like WxH, e.g. 64x64 (got '" + text + "')");
 }
 
 void setup_logging(const std::string& level) {

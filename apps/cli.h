@@ -40,6 +40,9 @@ struct Command {
 bool parse(const std::vector<std::string>& args, const Command& command, po::options_description& options,
            const po::positional_options_description& positional, po::variables_map& vm);
 
+/// "WxH" (the --size flag) -> width, height; throws UsageError naming the flag.
+void parse_size(const std::string& text, int& width, int& height);
+
 /// Sets spdlog's level and stderr sink ("trace".."off").
 void setup_logging(const std::string& level);
 

@@ -137,10 +137,7 @@ engine::ClipArray ManifestClipSource::fetch(int64_t index, uint64_t seed, int wo
   const std::string key = cache_key(row);
   {
     std::lock_guard lock(cache_mutex_);  // HDF5 is not thread-safe
-    if (auto hit = cache_->get(key)) {
-      ++cache_hits_;
-      return {std::move(hit->shape), std::move(hit->data)};
-    }
+    if (auto hit = cache_->get(key)) return {std::move(hit->shape), std::move(hit->data)};
   }
   auto clip = load_uncached(index, seed, worker);
   std::lock_guard lock(cache_mutex_);

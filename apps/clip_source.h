@@ -6,7 +6,6 @@
 // and `mexa score` rebuild exactly the input a model was trained on.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -56,8 +55,6 @@ class ManifestClipSource : public engine::ClipSource {
 
   /// index -> "file: reason" of every clip that failed so far.
   std::map<int64_t, std::string> failures() const;
-  const std::vector<io::ManifestRow>& rows() const { return rows_; }
-  int64_t cache_hits() const { return cache_hits_; }
 
  private:
   engine::ClipArray fetch(int64_t index, uint64_t seed, int worker);            // throws
@@ -73,7 +70,6 @@ class ManifestClipSource : public engine::ClipSource {
   std::unique_ptr<io::ArrayCache> cache_;
   mutable std::mutex cache_mutex_, failures_mutex_;
   std::map<int64_t, std::string> failures_;
-  std::atomic<int64_t> cache_hits_{0};
 };
 
 }  // namespace mexa::cli

@@ -62,26 +62,17 @@ int run_eval(const std::vector<std::string>& args) {
       predictor->predict_all(source, indices, batch, workers, [&](int64_t done, int64_t) { progress.update(done); });
   progress.finish();
 
-  std::vector<int> labels, predictions;
-  std::string csv = "id,subject,label,pred";
-  for (const auto& c : info.classes) csv += ",p_" + c;
-  csv += "\n";
+  std::vector<PredictionRow> scored;
   for (size_t i = 0; i < outputs.size(); ++i) {
     if (!outputs[i].ok) continue;
-    const auto& probs = outputs[i].probs;
-    const int pred = static_cast<int>(std::max_element(probs.begin(), probs.end()) - probs.begin());
-    labels.push_back(manifest.rows[i].label);
-    predictions.push_back(pred);
-    csv += io::csv_escape(manifest.rows[i].id) + "," + io::csv_escape(manifest.rows[i].subject) + "," +
-           info.classes[static_cast<size_t>(manifest.rows[i].label)] + "," + info.classes[static_cast<size_t>(pred)];
-    for (float p : probs) csv += fmt::format(",{:.6f}", p);
-    csv += "\n";
+    const auto& row = manifest.rows[i];
+    scored.push_back({row.id, row.subject, "", row.label, predicted_class(outputs[i].probs), outputs[i].probs});
   }
   const auto failures = source.failures();
   for (const auto& [index, message] : failures) spdlog::error("{}", message);
-  if (labels.empty()) throw DataError(data, "no clip could be read");
+  if (scored.empty()) throw DataError(data, "no clip could be read");
 
-  const auto report = engine::classification_report(labels, predictions, static_cast<int>(info.classes.size()));
+  const auto report = report_of(scored, static_cast<int>(info.classes.size()));
   auto json = report_json(report, info.classes);
   json["model"] = model;
   json["data"] = data;
@@ -94,7 +85,8 @@ int run_eval(const std::vector<std::string>& args) {
     print_report(report, info.classes);
     if (!json_path.empty()) write_file_atomically(json_path, json.dump(2) + "\n");
   }
-  if (!predictions_path.empty()) write_file_atomically(predictions_path, csv);
+  if (!predictions_path.empty())
+    write_file_atomically(predictions_path, predictions_csv(scored, info.classes, /*with_fold=*/false));
   if (!failures.empty())
     std::fprintf(stderr, "%zu of %zu clips could not be read (listed above)\n", failures.size(), manifest.rows.size());
   return failures.empty() ? kOk : kInputsFailed;

@@ -1,13 +1,45 @@
 #include "report.h"
 
+#include <spdlog/fmt/fmt.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
 
+#include "mexa/io/csv.h"
 #include "mexa/io/errors.h"
 
 namespace mexa::cli {
+
+int predicted_class(const std::vector<float>& probs) {
+  return static_cast<int>(std::max_element(probs.begin(), probs.end()) - probs.begin());
+}
+
+std::string predictions_csv(const std::vector<PredictionRow>& rows, const std::vector<std::string>& classes,
+                            bool with_fold) {
+  std::string text = with_fold ? "id,subject,fold,label,pred" : "id,subject,label,pred";
+  for (const auto& c : classes) text += ",p_" + c;
+  text += "\n";
+  for (const auto& r : rows) {
+    text += io::csv_escape(r.id) + "," + io::csv_escape(r.subject) + ",";
+    if (with_fold) text += r.fold + ",";
+    text += classes[static_cast<size_t>(r.label)] + "," + classes[static_cast<size_t>(r.pred)];
+    for (float p : r.probs) text += fmt::format(",{:.6f}", p);
+    text += "\n";
+  }
+  return text;
+}
+
+engine::ClassificationReport report_of(const std::vector<PredictionRow>& rows, int num_classes) {
+  std::vector<int> labels, predictions;
+  for (const auto& r : rows) {
+    labels.push_back(r.label);
+    predictions.push_back(r.pred);
+  }
+  return engine::classification_report(labels, predictions, num_classes);
+}
 
 nlohmann::json report_json(const engine::ClassificationReport& r, const std::vector<std::string>& classes) {
   nlohmann::json per_class = nlohmann::json::object();

@@ -1,5 +1,6 @@
-// Classification results as JSON (MEGC metrics, per class, confusion) and as a
-// table on stdout: shared by `mexa train` and `mexa eval`.
+// Classification results as JSON (MEGC metrics, per class, confusion), as a
+// table on stdout and as per-clip prediction CSVs: shared by `mexa train` and
+// `mexa eval`.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -10,6 +11,23 @@
 #include "mexa/engine/metrics.h"
 
 namespace mexa::cli {
+
+/// The class a probability vector predicts (its argmax).
+int predicted_class(const std::vector<float>& probs);
+
+/// One clip's prediction, as the prediction CSVs hold it.
+struct PredictionRow {
+  std::string id, subject;
+  std::string fold;  ///< `mexa train` only
+  int label = -1, pred = -1;
+  std::vector<float> probs;
+};
+
+/// "id,subject[,fold],label,pred,p_<class>..." (probabilities to 6 decimals).
+std::string predictions_csv(const std::vector<PredictionRow>& rows, const std::vector<std::string>& classes,
+                            bool with_fold);
+/// MEGC metrics of the rows' labels and predictions.
+engine::ClassificationReport report_of(const std::vector<PredictionRow>& rows, int num_classes);
 
 /// {"acc", "uf1", "uar", "n", "classes", "per_class": {name: {precision, recall, f1, support}}, "confusion"}
 nlohmann::json report_json(const engine::ClassificationReport& report, const std::vector<std::string>& classes);

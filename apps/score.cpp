@@ -40,6 +40,7 @@
 #include "mexa/temporal/clip_loader.h"
 #include "mexa/temporal/video_analysis.h"
 #include "mexa/version.h"
+#include "report.h"
 
 namespace mexa::cli {
 namespace {
@@ -65,7 +66,6 @@ io::FramePhase phase_of(int64_t t, int64_t onset, int64_t apex, int64_t offset) 
   return io::FramePhase::ApexToOffset;
 }
 
-/// Decode + analysis + model inputs of one video. Failures become the clip's status.
 /// --frame-probs: the window around frame t spans as many frames as the clip's
 /// onset..offset (at least 3), clamped to the video, with t as its apex.
 std::vector<temporal::ClipSpan> frame_windows(int64_t n_frames, int64_t onset, int64_t offset) {
@@ -79,9 +79,9 @@ std::vector<temporal::ClipSpan> frame_windows(int64_t n_frames, int64_t onset, i
 /// The predictor, shared by the writer thread and (for long videos) the workers.
 using PredictFn = std::function<std::vector<engine::Predictor::Output>(const std::vector<engine::ClipArray>&)>;
 
-int16_t argmax(const std::vector<float>& p) {
-  return static_cast<int16_t>(std::max_element(p.begin(), p.end()) - p.begin());
-}
+int16_t argmax(const std::vector<float>& p) { return static_cast<int16_t>(predicted_class(p)); }
+
+engine::ClipArray to_array(temporal::ClipSample sample) { return {sample.shape, std::move(sample.data)}; }
 
 /// Long videos: the intervals are cut and scored in chunks as the worker goes,
 /// so memory does not grow with their number; the clip row takes the interval
@@ -94,7 +94,7 @@ void score_intervals(const std::string& path, Work& w, temporal::ClipLoader& loa
     for (size_t i = first; i < std::min(w.intervals.size(), first + kChunk); ++i)
       spans.push_back({w.intervals[i].onset, w.intervals[i].apex, w.intervals[i].offset});
     std::vector<engine::ClipArray> inputs;
-    for (auto& sample : loader.load_windows(path, spans)) inputs.push_back({sample.shape, std::move(sample.data)});
+    for (auto& sample : loader.load_windows(path, spans)) inputs.push_back(to_array(std::move(sample)));
     const auto outputs = predict(inputs);
     for (size_t k = 0; k < outputs.size(); ++k) {
       auto& iv = w.intervals[first + k];
@@ -114,6 +114,7 @@ void score_intervals(const std::string& path, Work& w, temporal::ClipLoader& loa
   w.clip.offset = w.intervals[best].offset;
 }
 
+/// Decode + analysis + model inputs of one video. Failures become the clip's status.
 Work analyse(const ScoreInput& in, temporal::VideoAnalyser& analyser, temporal::ClipLoader& loader, bool landmarks,
              bool frame_probs, const PredictFn& predict) {
   Work w;
@@ -153,7 +154,6 @@ Work analyse(const ScoreInput& in, temporal::VideoAnalyser& analyser, temporal::
       w.clip.error = in.path + ": no face found in any frame";
       return w;
     }
-    auto to_array = [](temporal::ClipSample s) { return engine::ClipArray{s.shape, std::move(s.data)}; };
     if (a.long_video) {
       for (const auto& iv : a.intervals) {
         w.intervals.push_back({0, static_cast<int32_t>(iv.onset), static_cast<int32_t>(iv.apex),
@@ -207,14 +207,6 @@ class WorkQueue {
   bool pop(Work& w) {
     std::unique_lock lock(mutex_);
     not_empty_.wait(lock, [&] { return !items_.empty() || producers_ == 0; });
-    if (items_.empty()) return false;
-    w = std::move(items_.front());
-    items_.pop_front();
-    not_full_.notify_one();
-    return true;
-  }
-  bool try_pop(Work& w) {
-    std::lock_guard lock(mutex_);
     if (items_.empty()) return false;
     w = std::move(items_.front());
     items_.pop_front();

@@ -11,14 +11,6 @@
 namespace mexa::cli {
 namespace {
 
-/// "WxH" -> width, height.
-void parse_size(const std::string& text, int& width, int& height) {
-  char x = 0;
-  std::istringstream in(text);
-  if (!(in >> width >> x >> height) || (x != 'x' && x != 'X') || !in.eof())
-    throw UsageError("--size must look like 128x128 (got '" + text + "')");
-}
-
 /// "MIN,MAX" or "VALUE" -> range.
 void parse_range(const std::string& text, float& lo, float& hi) {
   const auto comma = text.find(',');

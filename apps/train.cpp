@@ -96,46 +96,20 @@ std::vector<int> parse_int_list(const std::string& text, const std::string& flag
   return out;
 }
 
-void parse_size(const std::string& text, int& width, int& height) {
-  char x = 0;
-  std::istringstream in(text);
-  if (!(in >> width >> x >> height) || (x != 'x' && x != 'X') || !in.eof())
-    throw UsageError("--size must look like 64x64 (got '" + text + "')");
-}
+/// Test predictions keyed by manifest row.
+using IndexedPredictions = std::vector<std::pair<int64_t, PredictionRow>>;
 
-std::string csv_field(const std::string& text) { return io::csv_escape(text); }
-
-struct Prediction {
-  std::string fold;
-  int label = -1, pred = -1;
-  std::vector<float> probs;
-};
-
-std::string predictions_csv(const std::vector<std::pair<int64_t, Prediction>>& predictions,
-                            const std::vector<io::ManifestRow>& rows, const std::vector<std::string>& classes) {
-  std::string text = "id,subject,fold,label,pred";
-  for (const auto& c : classes) text += ",p_" + c;
-  text += "\n";
-  char number[32];
-  for (const auto& [index, p] : predictions) {
-    const auto& row = rows[static_cast<size_t>(index)];
-    text += csv_field(row.id) + "," + csv_field(row.subject) + "," + p.fold + "," + classes[static_cast<size_t>(p.label)] +
-            "," + classes[static_cast<size_t>(p.pred)];
-    for (float v : p.probs) {
-      std::snprintf(number, sizeof number, ",%.6f", v);
-      text += number;
-    }
-    text += "\n";
-  }
-  return text;
+std::vector<PredictionRow> rows_of(const IndexedPredictions& predictions) {
+  std::vector<PredictionRow> rows;
+  for (const auto& [index, p] : predictions) rows.push_back(p);
+  return rows;
 }
 
 /// Reads a finished fold's test_predictions.csv back (resume).
-std::vector<std::pair<int64_t, Prediction>> read_fold_predictions(const std::string& path,
-                                                                  const std::map<std::string, int64_t>& index_of_id,
-                                                                  const std::vector<std::string>& classes) {
+IndexedPredictions read_fold_predictions(const std::string& path, const std::map<std::string, int64_t>& index_of_id,
+                                         const std::vector<std::string>& classes) {
   const auto table = io::read_csv_file(path);
-  std::vector<std::pair<int64_t, Prediction>> out;
+  IndexedPredictions out;
   auto class_index = [&](const std::string& name) {
     const auto it = std::find(classes.begin(), classes.end(), name);
     if (it == classes.end()) throw DataError(path, "unknown class '" + name + "'");
@@ -146,7 +120,7 @@ std::vector<std::pair<int64_t, Prediction>> read_fold_predictions(const std::str
     if (f.size() != 5 + classes.size()) throw DataError(path, "line " + std::to_string(table[r].line) + " has the wrong width");
     const auto it = index_of_id.find(f[0]);
     if (it == index_of_id.end()) throw DataError(path, "clip '" + f[0] + "' is not in the manifest any more");
-    Prediction p{f[2], class_index(f[3]), class_index(f[4]), {}};
+    PredictionRow p{f[0], f[1], f[2], class_index(f[3]), class_index(f[4]), {}};
     for (size_t c = 0; c < classes.size(); ++c) p.probs.push_back(std::stof(f[5 + c]));
     out.emplace_back(it->second, std::move(p));
   }
@@ -290,16 +264,16 @@ int run_train(const std::vector<std::string>& args) {
     po_.seed = seed;
     engine::set_compute_threads(threads);
     if (epochs < 1 || tc.batch_size < 1 || tc.workers < 0) throw UsageError("--epochs and --batch must be >= 1, --workers >= 0");
-    (void)engine::make_folds({"a", "b"}, {.protocol = engine::Protocol::Loso});  // parse checks only
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
 
   // ---- data
-  const auto manifest = io::read_manifest(data, manifest_options(manifest_flags));
+  const auto manifest_opts = manifest_options(manifest_flags);
+  const auto manifest = io::read_manifest(data, manifest_opts);
   for (const auto& problem : manifest.skipped) spdlog::warn("{}", problem.message);
   if (manifest.rows.empty()) throw DataError(data, "no usable rows");
-  tc.classes = manifest_options(manifest_flags).class_names;
+  tc.classes = manifest_opts.class_names;
   tc.metadata = input_metadata(spec);
   tc.metadata["input.jitter"] = std::to_string(spec.jitter);
   tc.metadata["data.manifest"] = fs::absolute(data).string();
@@ -318,7 +292,7 @@ int run_train(const std::vector<std::string>& args) {
   for (const auto& [index, message] : failures) {
     const auto& row = manifest.rows[static_cast<size_t>(index)];
     spdlog::error("{}", message);
-    failed_csv += csv_field(row.id) + "," + csv_field(row.path) + "," + csv_field(message) + "\n";
+    failed_csv += io::csv_escape(row.id) + "," + io::csv_escape(row.path) + "," + io::csv_escape(message) + "\n";
   }
   write_file_atomically((run_dir / "failed.csv").string(), failed_csv);
   std::vector<int64_t> usable;
@@ -349,14 +323,14 @@ int run_train(const std::vector<std::string>& args) {
                folds.size(), protocol, model, engine::resolve_device(device).name, loss);
 
   // ---- folds
-  std::vector<std::pair<int64_t, Prediction>> pooled;
+  IndexedPredictions pooled;
   nlohmann::json per_fold = nlohmann::json::array();
   bool stopped_early = false;
   for (size_t f = 0; f < folds.size(); ++f) {
     const auto& fold = folds[f];
     const fs::path fold_dir = run_dir / "folds" / fold.name;
     const fs::path done_marker = fold_dir / "test_predictions.csv";
-    std::vector<std::pair<int64_t, Prediction>> fold_predictions;
+    IndexedPredictions fold_predictions;
     int best_epoch = 0;
     if (resume && fs::exists(done_marker)) {
       fold_predictions = read_fold_predictions(done_marker.string(), index_of_id, tc.classes);
@@ -388,19 +362,15 @@ int run_train(const std::vector<std::string>& args) {
       engine::Predictor predictor(result.selected_checkpoint, device);
       const auto outputs = predictor.predict_all(source, fold.test, tc.batch_size, tc.workers);
       for (size_t k = 0; k < fold.test.size(); ++k) {
-        const auto& o = outputs[k];
-        const int pred = static_cast<int>(std::max_element(o.probs.begin(), o.probs.end()) - o.probs.begin());
-        fold_predictions.emplace_back(fold.test[k], Prediction{fold.name, labels[static_cast<size_t>(fold.test[k])], pred, o.probs});
+        const auto& row = manifest.rows[static_cast<size_t>(fold.test[k])];
+        fold_predictions.emplace_back(
+            fold.test[k], PredictionRow{row.id, row.subject, fold.name, row.label, predicted_class(outputs[k].probs),
+                                        outputs[k].probs});
       }
-      write_file_atomically(done_marker.string(), predictions_csv(fold_predictions, manifest.rows, tc.classes));
+      write_file_atomically(done_marker.string(), predictions_csv(rows_of(fold_predictions), tc.classes, /*with_fold=*/true));
     }
-    std::vector<int> y, p;
-    for (const auto& [index, pr] : fold_predictions) {
-      y.push_back(pr.label);
-      p.push_back(pr.pred);
-    }
-    const auto r = engine::classification_report(y, p, static_cast<int>(tc.classes.size()));
-    per_fold.push_back({{"fold", fold.name}, {"n", y.size()}, {"acc", r.acc}, {"uf1", r.uf1}, {"uar", r.uar},
+    const auto r = report_of(rows_of(fold_predictions), static_cast<int>(tc.classes.size()));
+    per_fold.push_back({{"fold", fold.name}, {"n", fold_predictions.size()}, {"acc", r.acc}, {"uf1", r.uf1}, {"uar", r.uar},
                         {"train", fold.train.size()}, {"val", fold.val.size()}, {"best_epoch", best_epoch}});
     pooled.insert(pooled.end(), fold_predictions.begin(), fold_predictions.end());
   }
@@ -412,12 +382,7 @@ int run_train(const std::vector<std::string>& args) {
 
   // ---- pooled over folds (MEGC: one score from every test prediction)
   std::sort(pooled.begin(), pooled.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<int> y, p;
-  for (const auto& [index, pr] : pooled) {
-    y.push_back(pr.label);
-    p.push_back(pr.pred);
-  }
-  const auto report = engine::classification_report(y, p, static_cast<int>(tc.classes.size()));
+  const auto report = report_of(rows_of(pooled), static_cast<int>(tc.classes.size()));
   auto summary = report_json(report, tc.classes);
   summary["protocol"] = protocol;
   summary["folds"] = per_fold;
@@ -427,7 +392,7 @@ int run_train(const std::vector<std::string>& args) {
   summary["failed"] = nlohmann::json::array();
   for (const auto& [index, message] : failures)
     summary["failed"].push_back({{"id", manifest.rows[static_cast<size_t>(index)].id}, {"error", message}});
-  write_file_atomically((run_dir / "predictions.csv").string(), predictions_csv(pooled, manifest.rows, tc.classes));
+  write_file_atomically((run_dir / "predictions.csv").string(), predictions_csv(rows_of(pooled), tc.classes, /*with_fold=*/true));
   write_file_atomically((run_dir / "summary.json").string(), summary.dump(2) + "\n");
   std::printf("%s: %s over %zu folds (test predictions pooled)\n", out.c_str(), protocol.c_str(), folds.size());
   print_report(report, tc.classes);

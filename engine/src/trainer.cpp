@@ -3,6 +3,7 @@
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -299,10 +300,17 @@ void write_atomically(const fs::path& path, const std::string& text) {
   fs::rename(tmp, path);
 }
 
-const char* kHistoryHeader = "epoch,lr,train_loss,train_acc,val_acc,val_uf1,val_uar,seconds,clips_per_second,busy_fraction";
+/// The columns of metrics.csv / keys of metrics.json, in EpochRecord's order.
+constexpr std::array<const char*, 10> kHistoryColumns{"epoch",   "lr",      "train_loss", "train_acc",        "val_acc",
+                                                      "val_uf1", "val_uar", "seconds",    "clips_per_second", "busy_fraction"};
 
 std::string history_csv(const std::vector<EpochRecord>& history) {
-  std::string text = std::string(kHistoryHeader) + "\n";
+  std::string text;
+  for (const char* name : kHistoryColumns) {
+    if (!text.empty()) text += ',';
+    text += name;
+  }
+  text += "\n";
   for (const auto& r : history) {
     text += std::to_string(r.epoch);
     for (double v : {r.lr, r.train_loss, r.train_acc, r.val_acc, r.val_uf1, r.val_uar, r.seconds, r.clips_per_second,
@@ -323,30 +331,24 @@ std::vector<EpochRecord> parse_history(const std::string& text) {
     std::string field;
     std::vector<double> v;
     while (std::getline(in, field, ',')) v.push_back(std::stod(field));
-    if (v.size() != 10) throw std::runtime_error("checkpoint history row has " + std::to_string(v.size()) + " fields");
+    if (v.size() != kHistoryColumns.size()) throw std::runtime_error("checkpoint history row has " + std::to_string(v.size()) + " fields");
     history.push_back({static_cast<int>(v[0]), v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]});
   }
   return history;
 }
 
 std::string history_json(const std::vector<EpochRecord>& history) {
-  const auto names = split_lines([] {
-    std::string s = kHistoryHeader;
-    for (char& c : s)
-      if (c == ',') c = '\n';
-    return s;
-  }());
   std::string text = "[\n";
   for (size_t i = 0; i < history.size(); ++i) {
     const auto& r = history[i];
     const double values[] = {static_cast<double>(r.epoch), r.lr, r.train_loss, r.train_acc, r.val_acc, r.val_uf1,
                              r.val_uar, r.seconds, r.clips_per_second, r.busy_fraction};
     text += "  {";
-    for (size_t k = 0; k < names.size(); ++k) {
+    for (size_t k = 0; k < kHistoryColumns.size(); ++k) {
       // -1 marks "no validation set": JSON null says so without a magic number.
       const bool missing = k >= 4 && k <= 6 && values[k] < 0;
       text += k ? ", \"" : "\"";
-      text += names[k];
+      text += kHistoryColumns[k];
       text += "\": ";
       text += missing ? "null" : k == 0 ? std::to_string(r.epoch) : format_double(values[k]);
     }
@@ -489,8 +491,9 @@ std::vector<int> predict_labels(VideoModel& model, ClipSource& source, const std
       AutocastScope autocast(c.amp && device.is_cuda());
       logits = model.forward(x);
     }
-    const auto argmax = logits.argmax(1).to(torch::kCPU, torch::kInt64);
-    for (int64_t i = 0; i < argmax.size(0); ++i) predictions.push_back(static_cast<int>(argmax[i].item<int64_t>()));
+    const auto argmax = logits.argmax(1).to(torch::kCPU, torch::kInt64).contiguous();
+    const int64_t* classes = argmax.data_ptr<int64_t>();
+    predictions.insert(predictions.end(), classes, classes + argmax.numel());
   }
   return predictions;
 }

@@ -90,7 +90,7 @@ VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpa
     if (sliding)
       f.motion = sliding->push(crop);
     else
-      crops.push_back(crop.clone());
+      crops.push_back(crop);  // a fresh Mat each frame: no copy needed
     out.frames.push_back(std::move(f));
   }
   const auto n = static_cast<int64_t>(out.frames.size());
