@@ -55,6 +55,8 @@ class Progress {
   void update(int64_t done);
   /// Same, with a note at the end of the line ("loss 0.83").
   void update(int64_t done, const std::string& note);
+  /// The total, when it is known only once the work has started.
+  void set_total(int64_t total) { total_ = total; }
   void finish();
 
  private:

@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
-#include "clip_source.h"
+#include "compute_options.h"
+#include "mexa/pipeline/manifest_clip_source.h"
+#include "mexa/pipeline/model_input.h"
 #include "commands.h"
 #include "manifest_flags.h"
 #include "mexa/engine/device.h"
@@ -45,7 +47,7 @@ int run_eval(const std::vector<std::string>& args) {
   if (!parse(args, command, options, {}, vm)) return kOk;
   if (batch < 1 || workers < 0) throw UsageError("--batch must be >= 1 and --workers >= 0");
   apply_compute_options(threads, device);
-  auto [predictor, spec] = load_model(model, device);
+  auto [predictor, spec] = pipeline::load_model(model, device);
   const auto& info = predictor->info();
   const auto manifest = io::read_manifest(data, manifest_options_for(manifest_flags, info.classes));
   for (const auto& problem : manifest.skipped) spdlog::warn("{}", problem.message);
@@ -53,7 +55,7 @@ int run_eval(const std::vector<std::string>& args) {
   spdlog::info("{}: {} (epoch {}), {} classes, input {}x{}x{}x{}, on {}", model, info.model, info.epoch,
                info.classes.size(), spec.channels, spec.frames, spec.height, spec.width, predictor->device_name());
 
-  ManifestClipSource source(manifest.rows, spec, cache == "none" ? "" : cache, std::max(1, workers),
+  pipeline::ManifestClipSource source(manifest.rows, spec, cache == "none" ? "" : cache, std::max(1, workers),
                             /*record_failures=*/true);
   std::vector<int64_t> indices(manifest.rows.size());
   for (size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<int64_t>(i);

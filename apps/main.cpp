@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "mexa/io/errors.h"
+#include "mexa/io/failpoint.h"
 #include "mexa/version.h"
 
 namespace {
@@ -112,6 +113,12 @@ int main(int argc, char** argv) {
   if (entry->needs_engine) return exec_engine_binary(argv);
 #endif
   const std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    mexa::io::check_failpoints();
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "mexa %s: %s\n", name.c_str(), e.what());
+    return mexa::cli::kUsage;
+  }
   try {
     return entry->command.run(args);
   } catch (const mexa::cli::UsageError& e) {

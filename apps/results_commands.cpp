@@ -151,8 +151,9 @@ int run_export(const std::vector<std::string>& args) {
   static const Command command{
       "export",
       "Export a results file as tables: clips.csv (id, source, subject, status, onset/apex/offset, label, pred, "
-      "probabilities), intervals.csv, and frames/ID.csv per clip with OpenFace's leading columns (frame, face_id, "
-      "timestamp, confidence, success) then motion, phase, probabilities and landmarks when stored; or the same as "
+      "probabilities), intervals.csv, and frames/ID.csv per clip in OpenFace's naming where it overlaps (frame "
+      "1-based, face_id, timestamp, confidence, success, landmarks as x_0..x_67 then y_0..y_67), then mexa's "
+      "index (0-based), motion, phase, face box and probabilities when stored; or the same as "
       "JSON. Clip ids are made safe as file names (nothing is written outside --out).",
       "mexa export results.h5 --out DIR [--format csv|json]", run_export};
   std::string file, out_dir, format = "csv";
@@ -208,29 +209,36 @@ int run_export(const std::vector<std::string>& args) {
     // Per-frame table, OpenFace's leading columns first.
     if (c.frame_count > 0) {
       const auto frames = reader.frames(c.frame_start, c.frame_count);
-      std::string text = "frame,face_id,timestamp,confidence,success,motion,phase,face_x,face_y,face_w,face_h";
+      // OpenFace's names and order where they overlap: frame (1-based), face_id,
+      // timestamp, confidence, success, x_0..x_67, y_0..y_67; then mexa's own.
+      std::string text = "frame,face_id,timestamp,confidence,success";
+      if (meta.frame_landmarks) {
+        for (int k = 0; k < io::kLandmarkCount; ++k) text += ",x_" + std::to_string(k);
+        for (int k = 0; k < io::kLandmarkCount; ++k) text += ",y_" + std::to_string(k);
+      }
+      text += ",index,motion,phase,face_x,face_y,face_w,face_h";
       if (meta.frame_probs)
         for (const auto& n : meta.class_names) text += ",p_" + n;
-      if (meta.frame_landmarks)
-        for (int k = 0; k < io::kLandmarkCount; ++k) text += ",x_" + std::to_string(k) + ",y_" + std::to_string(k);
       text += "\n";
       nlohmann::json rows = nlohmann::json::array();
       for (const auto& f : frames) {
         if (csv) {
-          text += std::to_string(f.index) + ",0," + number(f.time) + "," + number(f.face_confidence) + "," +
-                  std::to_string(f.success) + "," + number(f.motion) + "," + phase_text(f.phase);
           auto field = [&](float v) {
             text += ',';
             text += number(v);
           };
+          text += std::to_string(f.index + 1) + "," + std::to_string(f.face_id) + "," + number(f.time) + "," +
+                  number(f.face_confidence) + "," + std::to_string(f.success);
+          for (size_t k = 0; k < f.landmarks.size(); k += 2) field(f.landmarks[k]);
+          for (size_t k = 1; k < f.landmarks.size(); k += 2) field(f.landmarks[k]);
+          text += "," + std::to_string(f.index) + "," + number(f.motion) + "," + phase_text(f.phase);
           for (float v : f.face_box) field(v);
           for (float v : f.probs) field(v);
-          for (float v : f.landmarks) field(v);
           text += "\n";
         } else {
-          nlohmann::json row{{"frame", f.index}, {"face_id", 0}, {"timestamp", f.time},
-                             {"confidence", f.face_confidence}, {"success", f.success}, {"motion", f.motion},
-                             {"phase", phase_text(f.phase)}, {"face_box", f.face_box}};
+          nlohmann::json row{{"frame", f.index + 1}, {"face_id", f.face_id}, {"timestamp", f.time},
+                             {"confidence", f.face_confidence}, {"success", f.success}, {"index", f.index},
+                             {"motion", f.motion}, {"phase", phase_text(f.phase)}, {"face_box", f.face_box}};
           if (meta.frame_probs) row["probs"] = f.probs;
           if (meta.frame_landmarks) row["landmarks"] = f.landmarks;
           rows.push_back(row);

@@ -25,7 +25,8 @@
 #include <sstream>
 
 #include "cli.h"
-#include "clip_source.h"
+#include "mexa/pipeline/manifest_clip_source.h"
+#include "mexa/pipeline/model_input.h"
 #include "commands.h"
 #include "manifest_flags.h"
 #include "mexa/engine/device.h"
@@ -274,14 +275,14 @@ int run_train(const std::vector<std::string>& args) {
   for (const auto& problem : manifest.skipped) spdlog::warn("{}", problem.message);
   if (manifest.rows.empty()) throw DataError(data, "no usable rows");
   tc.classes = manifest_opts.class_names;
-  tc.metadata = input_metadata(spec);
+  tc.metadata = pipeline::input_metadata(spec);
   tc.metadata["input.jitter"] = std::to_string(spec.jitter);
   tc.metadata["data.manifest"] = fs::absolute(data).string();
 
   fs::create_directories(run_dir / "folds");
   if (!fs::exists(config_path)) write_file_atomically(config_path.string(), effective_config(vm));
   const std::string cache_path = cache == "none" ? "" : cache == "auto" ? (run_dir / "clips.h5").string() : cache;
-  ManifestClipSource source(manifest.rows, spec, cache_path, std::max(1, tc.workers), /*record_failures=*/false);
+  pipeline::ManifestClipSource source(manifest.rows, spec, cache_path, std::max(1, tc.workers), /*record_failures=*/false);
   {
     Progress progress("preparing clips", static_cast<int64_t>(manifest.rows.size()), "clips");
     source.prepare([&](int64_t done, int64_t) { progress.update(done); });

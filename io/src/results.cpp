@@ -13,6 +13,7 @@
 
 #include "hdf5_handle.h"
 #include "mexa/io/errors.h"
+#include "mexa/io/failpoint.h"
 #include "mexa/version.h"
 
 
@@ -301,7 +302,8 @@ struct Schema {
   std::vector<ColumnSpec> clips, frames, intervals;
 };
 
-Schema schema_for(hsize_t classes, hsize_t feature_dim, bool landmarks, bool frame_probs) {
+/// `face_ids`: /frames/face_id (files written before that column existed lack it; readers then give 0 / -1).
+Schema schema_for(hsize_t classes, hsize_t feature_dim, bool landmarks, bool frame_probs, bool face_ids = true) {
   const hid_t str = -1;
   Schema s;
   s.clips = {
@@ -333,6 +335,7 @@ Schema schema_for(hsize_t classes, hsize_t feature_dim, bool landmarks, bool fra
       {"motion", H5T_IEEE_F32LE, {}},
       {"phase", H5T_STD_I8LE, {}},
   };
+  if (face_ids) s.frames.push_back({"face_id", H5T_STD_I32LE, {}});
   if (landmarks) s.frames.push_back({"landmarks", H5T_IEEE_F32LE, {kLandmarkCount, 2}});
   if (frame_probs) s.frames.push_back({"probs", H5T_IEEE_F32LE, {classes}});
   s.intervals = {
@@ -426,9 +429,11 @@ struct ResultsWriter::Impl {
   Handle committed_rows;
   h5::QuietErrors quiet;
 
+  bool face_ids = true;  ///< false: resuming a file written before /frames/face_id existed
+
   Schema schema() const {
     return schema_for(meta.class_names.size(), static_cast<hsize_t>(meta.feature_dim), meta.frame_landmarks,
-                      meta.frame_probs);
+                      meta.frame_probs, face_ids);
   }
 
   /// Newest file format: SWMR writing needs it (checksummed metadata, chunk
@@ -515,11 +520,17 @@ struct ResultsWriter::Impl {
     if (version != kResultsSchemaVersion)
       throw StorageError(path, "schema version " + std::to_string(version) + " cannot be resumed by this mexa (writes " +
                                    std::to_string(kResultsSchemaVersion) + ")");
-    if (read_strings_attr(root, path, "class_names") != meta.class_names)
-      throw StorageError(path, "exists with other class names than this run; use another output file");
+    ResultsMeta existing = meta;
+    existing.class_names = read_strings_attr(root, path, "class_names");
+    existing.model = read_string_attr(root, path, "model");
+    existing.checkpoint_sha256 = read_string_attr(root, path, "checkpoint_sha256");
+    existing.config = read_string_attr(root, path, "config");
+    if (const auto why = resume_mismatch(existing, meta); !why.empty())
+      throw StorageError(path, "cannot be resumed by this run: " + why);
     meta.created_utc = read_string_attr(root, path, "created_utc");
 
     open_groups(root, path, tables);
+    face_ids = H5Lexists(tables.frames_group.get(), "face_id", H5P_DEFAULT) > 0;
     open_columns(schema(), path, tables);
     committed_rows = Handle(check(H5Dopen2(root, kCommittedRows, H5P_DEFAULT), path, "open /committed_rows"));
     const auto rows = read_committed_rows(committed_rows.get(), path);
@@ -569,8 +580,13 @@ struct ResultsWriter::Impl {
     clip_rows += static_cast<int64_t>(n_clips);
     frame_rows += static_cast<int64_t>(batch.frames.size());
     interval_rows += static_cast<int64_t>(batch.intervals.size());
+    failpoint("kill-mid-batch");
+    flush();
+    failpoint("kill-before-commit");
     commit();
     for (const ClipRow& c : batch.clips) ids.insert(c.id);
+    failpoint("kill-after-commit");
+    failpoint("interrupt-after-commit");
   }
 
   template <typename T>
@@ -632,6 +648,8 @@ struct ResultsWriter::Impl {
     put(t.at("success"), first, gather<uint8_t>(rows, [](const FrameRow& r) { return r.success; }), H5T_NATIVE_UINT8);
     put(t.at("motion"), first, gather<float>(rows, [](const FrameRow& r) { return r.motion; }), H5T_NATIVE_FLOAT);
     put(t.at("phase"), first, gather<int8_t>(rows, [](const FrameRow& r) { return r.phase; }), H5T_NATIVE_INT8);
+    if (face_ids)
+      put(t.at("face_id"), first, gather<int32_t>(rows, [](const FrameRow& r) { return r.face_id; }), H5T_NATIVE_INT32);
     if (meta.frame_landmarks)
       put(t.at("landmarks"), first,
           dense(rows, kLandmarkCount * 2, [](const FrameRow& r) -> auto& { return r.landmarks; }, path, "landmarks"),
@@ -665,6 +683,31 @@ struct ResultsWriter::Impl {
   }
 };
 
+std::string resume_mismatch(const ResultsMeta& existing, const ResultsMeta& wanted) {
+  auto differs = [](const std::string& what, const std::string& file, const std::string& run) {
+    return what + " differs (file: " + file + "; this run: " + run + ")";
+  };
+  auto joined = [](const std::vector<std::string>& names) {
+    std::string text;
+    for (const auto& n : names) text += (text.empty() ? "" : ",") + n;
+    return text;
+  };
+  auto yes_no = [](bool b) { return std::string(b ? "yes" : "no"); };
+  if (existing.checkpoint_sha256 != wanted.checkpoint_sha256)
+    return differs("checkpoint sha256", existing.checkpoint_sha256, wanted.checkpoint_sha256);
+  if (existing.model != wanted.model) return differs("model", existing.model, wanted.model);
+  if (existing.class_names != wanted.class_names)
+    return differs("class names", joined(existing.class_names), joined(wanted.class_names));
+  if (existing.feature_dim != wanted.feature_dim)
+    return differs("apex feature size", std::to_string(existing.feature_dim), std::to_string(wanted.feature_dim));
+  if (existing.frame_landmarks != wanted.frame_landmarks)
+    return differs("per-frame landmarks", yes_no(existing.frame_landmarks), yes_no(wanted.frame_landmarks));
+  if (existing.frame_probs != wanted.frame_probs)
+    return differs("per-frame probabilities", yes_no(existing.frame_probs), yes_no(wanted.frame_probs));
+  if (existing.config != wanted.config) return "the run's config differs (model metadata or scoring options)";
+  return "";
+}
+
 const char* clip_status_name(ClipStatus status) {
   switch (status) {
     case ClipStatus::Ok: return "ok";
@@ -672,6 +715,7 @@ const char* clip_status_name(ClipStatus status) {
     case ClipStatus::DecodeError: return "decode_error";
     case ClipStatus::BadAnnotation: return "bad_annotation";
     case ClipStatus::ModelError: return "model_error";
+    case ClipStatus::InternalError: return "internal_error";
   }
   return "unknown";
 }
@@ -682,6 +726,7 @@ ResultsWriter::ResultsWriter(const std::string& path, const ResultsMeta& meta, M
   impl_->meta = meta;
   if (meta.class_names.empty()) throw StorageError(path, "results need at least one class name");
   if (meta.feature_dim < 1) throw StorageError(path, "apex feature dimension must be at least 1");
+  check_failpoints();  // a malformed MEXA_FAILPOINT fails before the file is touched
   impl_->meta.engine_version = MEXA_VERSION;
   impl_->meta.created_utc = utc_now();
   std::error_code ec;
@@ -760,8 +805,9 @@ struct ResultsReader::Impl {
     const Column feature = Column::open(tables.clips_group.get(), path, "apex_feature");
     meta.feature_dim = feature.inner().empty() ? 0 : static_cast<int>(feature.inner()[0]);
 
+    const bool face_ids = H5Lexists(tables.frames_group.get(), "face_id", H5P_DEFAULT) > 0;
     open_columns(schema_for(meta.class_names.size(), static_cast<hsize_t>(meta.feature_dim), meta.frame_landmarks,
-                            meta.frame_probs),
+                            meta.frame_probs, face_ids),
                  path, tables);
     Handle committed(check(H5Dopen2(root, kCommittedRows, H5P_DEFAULT), path, "open /committed_rows"));
     const auto rows = read_committed_rows(committed.get(), path);
@@ -856,6 +902,8 @@ std::vector<FrameRow> ResultsReader::frames(int64_t first_row, int64_t count) co
   const auto success = Impl::get<uint8_t>(t.at("success"), first, n, H5T_NATIVE_UINT8);
   const auto motion = Impl::get<float>(t.at("motion"), first, n, H5T_NATIVE_FLOAT);
   const auto phase = Impl::get<int8_t>(t.at("phase"), first, n, H5T_NATIVE_INT8);
+  std::vector<int32_t> face_id;
+  if (t.count("face_id")) face_id = Impl::get<int32_t>(t.at("face_id"), first, n, H5T_NATIVE_INT32);
   std::vector<float> landmarks, probs;
   if (impl_->meta.frame_landmarks) landmarks = Impl::get<float>(t.at("landmarks"), first, n, H5T_NATIVE_FLOAT);
   if (impl_->meta.frame_probs) probs = Impl::get<float>(t.at("probs"), first, n, H5T_NATIVE_FLOAT);
@@ -870,6 +918,7 @@ std::vector<FrameRow> ResultsReader::frames(int64_t first_row, int64_t count) co
     r.success = success[i];
     r.motion = motion[i];
     r.phase = static_cast<FramePhase>(phase[i]);
+    r.face_id = face_id.empty() ? (r.success ? 0 : -1) : face_id[i];
     if (!landmarks.empty()) r.landmarks = split_row(landmarks, i, kLandmarkCount * 2);
     if (!probs.empty()) r.probs = split_row(probs, i, classes);
   }

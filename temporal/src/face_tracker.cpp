@@ -8,6 +8,7 @@
 #include <opencv2/objdetect.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 
@@ -153,6 +154,22 @@ FaceTracker::FaceTracker(FaceTracker&&) noexcept = default;
 FaceTracker& FaceTracker::operator=(FaceTracker&&) noexcept = default;
 
 const FaceTrackerOptions& FaceTracker::options() const { return impl_->options; }
+
+void FaceTracker::reset() {
+  impl_->tracks.clear();
+  impl_->next_id = 0;
+  impl_->frame_index = 0;
+}
+
+std::string default_cascade_path() {
+  const char* env = std::getenv("MEXA_HAAR_CASCADE");
+  return env && *env ? env : "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
+}
+
+std::string default_landmark_model_path() {
+  const char* env = std::getenv("MEXA_LANDMARK_MODEL");
+  return env && *env ? env : "/usr/share/dlib/shape_predictor_68_face_landmarks.dat";
+}
 
 std::vector<FaceObservation> FaceTracker::detect(const cv::Mat& image) {
   const cv::Mat gray = to_gray(image);

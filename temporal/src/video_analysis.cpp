@@ -38,6 +38,7 @@ VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpa
   ro.pixel_format = impl_->tracker ? io::PixelFormat::Rgb24 : io::PixelFormat::Gray8;
   ro.frame_folder_fps = o.folder_fps;
   io::VideoReader reader(path, ro);
+  if (impl_->tracker) impl_->tracker->reset();  // tracks belong to one video
   VideoAnalysis out;
   out.fps = reader.info().avg_frame_rate.value();
   const int k = std::max(2, static_cast<int>(std::lround(o.sliding_seconds * (out.fps > 0 ? out.fps : 200))));
@@ -62,6 +63,7 @@ VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpa
         f.box = faces[0].box;
         f.confidence = faces[0].confidence;
         f.success = true;
+        f.face_id = faces[0].face_id;
         if (o.landmarks) f.landmarks = faces[0].landmarks;
         if (transform.empty()) transform = impl_->tracker->alignment(faces[0]);
         any_face = true;
@@ -71,6 +73,7 @@ VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpa
       f.box = cv::Rect2f(0, 0, static_cast<float>(image.cols), static_cast<float>(image.rows));
       f.confidence = 1;
       f.success = true;
+      f.face_id = 0;
       gray = image;
       any_face = true;
     }

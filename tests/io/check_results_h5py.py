@@ -54,7 +54,7 @@ with h5py.File(path, "r") as f:
     frames = f["frames"]
     expected_frames = {
         "clip": (np.int64, (M,)), "index": (np.int64, (M,)), "time": (np.float64, (M,)),
-        "face_box": (np.float32, (M, 4)), "face_confidence": (np.float32, (M,)), "success": (np.uint8, (M,)),
+        "face_box": (np.float32, (M, 4)), "face_confidence": (np.float32, (M,)), "success": (np.uint8, (M,)), "face_id": (np.int32, (M,)),
         "motion": (np.float32, (M,)), "phase": (np.int8, (M,)),
         "landmarks": (np.float32, (M, 68, 2)), "probs": (np.float32, (M, C)),
     }

@@ -54,6 +54,7 @@ inline io::ResultsBatch make_batch(int b) {
       frame.face_box = {1.0f * b, 2.0f * c, 128, 128};
       frame.face_confidence = 0.9f;
       frame.success = 1;
+      frame.face_id = c + f / 10;  // the tracker's id changes when a face is re-found
       frame.motion = static_cast<float>(b * 1000 + c * 100 + f);
       frame.phase = f == clip.apex ? io::FramePhase::Apex : io::FramePhase::None;
       for (int l = 0; l < 136; ++l) frame.landmarks.push_back(static_cast<float>(l + f));
@@ -103,6 +104,7 @@ inline void expect_batches(const io::ResultsReader& reader, int batches) {
         const io::FrameRow& fr = frames[static_cast<size_t>(f)];
         ASSERT_EQ(fr.clip, b * kClipsPerBatch + c);
         ASSERT_EQ(fr.index, f);
+        ASSERT_EQ(fr.face_id, c + f / 10);
         ASSERT_EQ(fr.motion, static_cast<float>(b * 1000 + c * 100 + f));
         ASSERT_EQ(fr.landmarks.size(), 136u);
         ASSERT_EQ(fr.landmarks[5], static_cast<float>(5 + f));

@@ -43,9 +43,10 @@ enum class ClipStatus : int8_t {
   DecodeError = 2,
   BadAnnotation = 3,
   ModelError = 4,
+  InternalError = 5,  ///< a programming error while processing the clip (logged; please report)
 };
 
-/// "ok", "no_face", "decode_error", "bad_annotation", "model_error".
+/// "ok", "no_face", "decode_error", "bad_annotation", "model_error", "internal_error".
 const char* clip_status_name(ClipStatus status);
 
 enum class FramePhase : int8_t { None = 0, OnsetToApex = 1, Apex = 2, ApexToOffset = 3 };
@@ -65,6 +66,11 @@ struct ResultsMeta {
   std::string engine_version;
   std::string created_utc;
 };
+
+/// Why a file with `existing` cannot be resumed by a run that writes `wanted`
+/// (checkpoint, model, classes, feature size, landmarks, frame probabilities,
+/// run config), naming the first difference; "" when it can.
+std::string resume_mismatch(const ResultsMeta& existing, const ResultsMeta& wanted);
 
 struct ClipRow {
   std::string id;
@@ -95,6 +101,7 @@ struct FrameRow {
   uint8_t success = 0;
   float motion = 0;
   FramePhase phase = FramePhase::None;
+  int32_t face_id = -1;          ///< the face tracker's id (stable across frames); -1: no face in the frame
   std::vector<float> landmarks;  ///< 136 values (x0, y0, x1, ...) when meta.frame_landmarks
   std::vector<float> probs;      ///< C values when meta.frame_probs
 };

@@ -34,12 +34,17 @@ enum class FaceDetector {
 /// Parses "haar", "hog" or "none"; throws std::invalid_argument.
 FaceDetector parse_face_detector(const std::string& name);
 
+/// Where the model files are: $MEXA_HAAR_CASCADE / $MEXA_LANDMARK_MODEL when
+/// set, else Debian's opencv-data and libdlib-data paths.
+std::string default_cascade_path();
+std::string default_landmark_model_path();
+
 struct FaceTrackerOptions {
   /// dlib HOG by default: on Megamind.avi it finds the face in 98.5 % of frames
   /// at ~40 ms per 720x528 frame; the Haar cascade finds 93 % with more false boxes.
   FaceDetector detector = FaceDetector::DlibHog;
-  std::string cascade = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
-  std::string landmark_model = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat";
+  std::string cascade = default_cascade_path();
+  std::string landmark_model = default_landmark_model_path();
   bool landmarks = true;                ///< fit 68 landmarks (needs the dlib model file)
   cv::Size crop_size{128, 128};
   int min_face = 40;                    ///< smallest face side in pixels
@@ -78,6 +83,10 @@ class FaceTracker {
   /// Frames where the largest face (or, with all_faces, a tracked face) is not
   /// found report success = false for it.
   std::vector<FaceObservation> track(const cv::Mat& image);
+
+  /// Forgets every tracked face (ids restart at 0): call before the first
+  /// frame of another video, so nothing of one video leaks into the next.
+  void reset();
 
   const FaceTrackerOptions& options() const;
 

@@ -49,6 +49,7 @@ struct FrameAnalysis {
   cv::Rect2f box;  ///< pixels
   float confidence = 0;
   bool success = false;
+  int face_id = -1;  ///< the tracker's face id; -1 without a face
   float motion = 0;
   std::vector<cv::Point2f> landmarks;  ///< 68 points when asked for and found
 };

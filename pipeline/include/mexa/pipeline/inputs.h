@@ -11,7 +11,7 @@
 
 #include "mexa/io/manifest.h"
 
-namespace mexa::cli {
+namespace mexa::pipeline {
 
 struct ScoreInput {
   std::string id;       ///< unique in the run: manifest id, or the path
@@ -45,4 +45,4 @@ Shard resolve_shard(const std::string& text);
 /// Items of shard `s`: those whose id hashes (FNV-1a) to s.index modulo s.count.
 std::vector<ScoreInput> shard_items(const std::vector<ScoreInput>& items, const Shard& s);
 
-}  // namespace mexa::cli
+}  // namespace mexa::pipeline

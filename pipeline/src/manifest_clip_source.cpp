@@ -1,34 +1,17 @@
-#include "clip_source.h"
+#include "mexa/pipeline/manifest_clip_source.h"
 
 #include <atomic>
 #include <filesystem>
 #include <stdexcept>
 #include <thread>
 
-#include "cli.h"
-#include "mexa/engine/device.h"
 #include "mexa/io/errors.h"
+#include "mexa/pipeline/model_input.h"
 
-namespace mexa::cli {
+namespace mexa::pipeline {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string sampling_name(temporal::Sampling s) {
-  for (const char* name : {"uniform", "triplet", "apex-window", "interpolate", "motion"})
-    if (temporal::parse_sampling(name) == s) return name;
-  throw std::logic_error("unnamed sampling strategy");
-}
-std::string face_name(temporal::FaceDetector f) {
-  for (const char* name : {"none", "hog", "haar"})
-    if (temporal::parse_face_detector(name) == f) return name;
-  throw std::logic_error("unnamed face detector");
-}
-std::string number(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.9g", v);
-  return buffer;
-}
 
 /// Size and modification time: a changed file is a cache miss.
 std::string file_stamp(const std::string& path) {
@@ -39,63 +22,6 @@ std::string file_stamp(const std::string& path) {
 }
 
 }  // namespace
-
-std::map<std::string, std::string> input_metadata(const temporal::ClipSpec& s) {
-  return {{"input.sampling", sampling_name(s.sampling)},
-          {"input.frames", std::to_string(s.frames)},
-          {"input.height", std::to_string(s.height)},
-          {"input.width", std::to_string(s.width)},
-          {"input.channels", std::to_string(s.channels)},
-          {"input.mean", number(s.mean)},
-          {"input.std", number(s.std)},
-          {"input.face", face_name(s.face)},
-          {"input.folder_fps", number(s.folder_fps)},
-          {"input.onset_difference", s.onset_difference ? "1" : "0"}};
-}
-
-temporal::ClipSpec input_spec_from(const std::map<std::string, std::string>& m) {
-  auto get = [&](const std::string& key) -> const std::string& {
-    const auto it = m.find(key);
-    if (it == m.end()) throw std::runtime_error("the checkpoint has no '" + key + "' (not trained by mexa train?)");
-    return it->second;
-  };
-  temporal::ClipSpec s;
-  s.sampling = temporal::parse_sampling(get("input.sampling"));
-  s.frames = std::stoi(get("input.frames"));
-  s.height = std::stoi(get("input.height"));
-  s.width = std::stoi(get("input.width"));
-  s.channels = std::stoi(get("input.channels"));
-  s.mean = std::stof(get("input.mean"));
-  s.std = std::stof(get("input.std"));
-  s.face = temporal::parse_face_detector(get("input.face"));
-  s.folder_fps = std::stod(get("input.folder_fps"));
-  s.onset_difference = get("input.onset_difference") == "1";
-  return s;
-}
-
-LoadedModel load_model(const std::string& checkpoint, const std::string& device) {
-  LoadedModel m;
-  try {
-    m.predictor = std::make_unique<engine::Predictor>(checkpoint, device);
-  } catch (const std::runtime_error& e) {
-    throw DataError("", e.what());  // the message names the file
-  }
-  try {
-    m.spec = input_spec_from(m.predictor->info().metadata);
-  } catch (const std::exception& e) {
-    throw DataError(checkpoint, e.what());
-  }
-  return m;
-}
-
-void apply_compute_options(int threads, const std::string& device) {
-  try {
-    engine::set_compute_threads(threads);
-    (void)engine::resolve_device(device);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
-}
 
 ManifestClipSource::ManifestClipSource(std::vector<io::ManifestRow> rows, temporal::ClipSpec spec,
                                        const std::string& cache_path, int workers, bool record_failures)
@@ -185,4 +111,4 @@ std::map<int64_t, std::string> ManifestClipSource::failures() const {
   return failures_;
 }
 
-}  // namespace mexa::cli
+}  // namespace mexa::pipeline

@@ -1,4 +1,4 @@
-#include "inputs.h"
+#include "mexa/pipeline/inputs.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -12,7 +12,7 @@
 #include "mexa/io/errors.h"
 #include "mexa/io/frame_folder.h"
 
-namespace mexa::cli {
+namespace mexa::pipeline {
 namespace {
 
 namespace fs = std::filesystem;
@@ -177,4 +177,4 @@ std::vector<ScoreInput> shard_items(const std::vector<ScoreInput>& items, const 
   return out;
 }
 
-}  // namespace mexa::cli
+}  // namespace mexa::pipeline

@@ -2,8 +2,13 @@
 // face alignment and key-frame sampling (temporal::ClipLoader), with the
 // preprocessed arrays kept in an HDF5 cache (io::ArrayCache) so that epochs
 // after the first, and later runs with the same input spec, skip decoding.
-// Also: the input spec <-> checkpoint metadata mapping, so that `mexa eval`
-// and `mexa score` rebuild exactly the input a model was trained on.
+//
+// Thread-safe for load() from up to `workers` threads at once, each passing
+// its own worker number (one ClipLoader per worker).
+//
+//   ManifestClipSource source(manifest.rows, spec, "cache.h5", /*workers=*/2, /*record_failures=*/true);
+//   source.prepare(nullptr);                      // decode each clip once into the cache
+//   engine::ClipArray clip = source.load(0, /*seed=*/0, /*worker=*/0);
 #pragma once
 
 #include <cstdint>
@@ -19,24 +24,7 @@
 #include "mexa/io/manifest.h"
 #include "mexa/temporal/clip_loader.h"
 
-namespace mexa::cli {
-
-/// The input spec as checkpoint metadata ("input.frames" = "16", ...).
-std::map<std::string, std::string> input_metadata(const temporal::ClipSpec& spec);
-/// Back from checkpoint metadata; throws std::runtime_error naming a missing key.
-temporal::ClipSpec input_spec_from(const std::map<std::string, std::string>& metadata);
-
-/// A checkpoint ready to predict, and the input spec it was trained on.
-struct LoadedModel {
-  std::unique_ptr<engine::Predictor> predictor;
-  temporal::ClipSpec spec;
-};
-/// Throws DataError naming the file when it is not a usable mexa checkpoint.
-LoadedModel load_model(const std::string& checkpoint, const std::string& device);
-
-/// --threads and --device of the engine commands: sets LibTorch's CPU threads and
-/// checks the device text; throws UsageError for bad values.
-void apply_compute_options(int threads, const std::string& device);
+namespace mexa::pipeline {
 
 class ManifestClipSource : public engine::ClipSource {
  public:
@@ -72,4 +60,4 @@ class ManifestClipSource : public engine::ClipSource {
   std::map<int64_t, std::string> failures_;
 };
 
-}  // namespace mexa::cli
+}  // namespace mexa::pipeline

@@ -1,0 +1,32 @@
+// What a checkpoint needs to see: the input spec (frames, size, sampling,
+// face, normalisation, input kind) stored as checkpoint metadata by
+// `mexa train` and read back by `mexa eval` and `mexa score`, so that every
+// command rebuilds exactly the input the model was trained on.
+//
+//   auto [predictor, spec] = mexa::pipeline::load_model("run/folds/0/best.pt", "auto");
+//   mexa::temporal::ClipLoader loader(spec);
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "mexa/engine/trainer.h"
+#include "mexa/temporal/clip_loader.h"
+
+namespace mexa::pipeline {
+
+/// The input spec as checkpoint metadata ("input.frames" = "16", ...).
+std::map<std::string, std::string> input_metadata(const temporal::ClipSpec& spec);
+/// Back from checkpoint metadata; throws std::runtime_error naming a missing key.
+temporal::ClipSpec input_spec_from(const std::map<std::string, std::string>& metadata);
+
+/// A checkpoint ready to predict, and the input spec it was trained on.
+struct LoadedModel {
+  std::unique_ptr<engine::Predictor> predictor;
+  temporal::ClipSpec spec;
+};
+/// Throws DataError naming the file when it is not a usable mexa checkpoint.
+LoadedModel load_model(const std::string& checkpoint, const std::string& device);
+
+}  // namespace mexa::pipeline

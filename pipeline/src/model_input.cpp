@@ -1,0 +1,77 @@
+#include "mexa/pipeline/model_input.h"
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "mexa/io/errors.h"
+
+namespace mexa::pipeline {
+namespace {
+
+std::string sampling_name(temporal::Sampling s) {
+  for (const char* name : {"uniform", "triplet", "apex-window", "interpolate", "motion"})
+    if (temporal::parse_sampling(name) == s) return name;
+  throw std::logic_error("unnamed sampling strategy");
+}
+std::string face_name(temporal::FaceDetector f) {
+  for (const char* name : {"none", "hog", "haar"})
+    if (temporal::parse_face_detector(name) == f) return name;
+  throw std::logic_error("unnamed face detector");
+}
+std::string number(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.9g", v);
+  return buffer;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> input_metadata(const temporal::ClipSpec& s) {
+  return {{"input.sampling", sampling_name(s.sampling)},
+          {"input.frames", std::to_string(s.frames)},
+          {"input.height", std::to_string(s.height)},
+          {"input.width", std::to_string(s.width)},
+          {"input.channels", std::to_string(s.channels)},
+          {"input.mean", number(s.mean)},
+          {"input.std", number(s.std)},
+          {"input.face", face_name(s.face)},
+          {"input.folder_fps", number(s.folder_fps)},
+          {"input.onset_difference", s.onset_difference ? "1" : "0"}};
+}
+
+temporal::ClipSpec input_spec_from(const std::map<std::string, std::string>& m) {
+  auto get = [&](const std::string& key) -> const std::string& {
+    const auto it = m.find(key);
+    if (it == m.end()) throw std::runtime_error("the checkpoint has no '" + key + "' (not trained by mexa train?)");
+    return it->second;
+  };
+  temporal::ClipSpec s;
+  s.sampling = temporal::parse_sampling(get("input.sampling"));
+  s.frames = std::stoi(get("input.frames"));
+  s.height = std::stoi(get("input.height"));
+  s.width = std::stoi(get("input.width"));
+  s.channels = std::stoi(get("input.channels"));
+  s.mean = std::stof(get("input.mean"));
+  s.std = std::stof(get("input.std"));
+  s.face = temporal::parse_face_detector(get("input.face"));
+  s.folder_fps = std::stod(get("input.folder_fps"));
+  s.onset_difference = get("input.onset_difference") == "1";
+  return s;
+}
+
+LoadedModel load_model(const std::string& checkpoint, const std::string& device) {
+  LoadedModel m;
+  try {
+    m.predictor = std::make_unique<engine::Predictor>(checkpoint, device);
+  } catch (const std::runtime_error& e) {
+    throw DataError("", e.what());  // the message names the file
+  }
+  try {
+    m.spec = input_spec_from(m.predictor->info().metadata);
+  } catch (const std::exception& e) {
+    throw DataError(checkpoint, e.what());
+  }
+  return m;
+}
+
+}  // namespace mexa::pipeline
