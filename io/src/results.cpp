@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -222,16 +223,19 @@ class Column {
     return values;
   }
 
-  /// Writes strings; longer than the column's width is an error unless
-  /// `truncate` (for free text such as error messages).
+  /// Writes strings. One longer than the column's width is cut (`truncate`,
+  /// for free text such as error messages) or stored as stored_text(): a hash
+  /// of the whole text and its tail, unique and the same on every run.
   void write_strings(hsize_t first, const std::vector<const std::string*>& values, bool truncate) {
     const size_t width = string_width();
     std::vector<char> raw(values.size() * width, '\0');
     for (size_t i = 0; i < values.size(); ++i) {
       const std::string& value = *values[i];
-      if (value.size() > width && !truncate)
-        throw StorageError(file_, name_ + " '" + value.substr(0, 40) + "...' is longer than " + std::to_string(width) +
-                                      " bytes");
+      if (value.size() > width && !truncate) {
+        const std::string stored = stored_text(value, width);
+        std::memcpy(raw.data() + i * width, stored.data(), stored.size());
+        continue;
+      }
       std::memcpy(raw.data() + i * width, value.data(), std::min(value.size(), width));
     }
     Handle type = fixed_string_type(width);
@@ -291,6 +295,23 @@ constexpr size_t kIdWidth = 256;
 constexpr size_t kSourceWidth = 1024;
 constexpr size_t kSubjectWidth = 128;
 constexpr size_t kErrorWidth = 1024;
+
+}  // namespace
+
+std::string stored_text(const std::string& text, size_t width) {
+  if (text.size() <= width) return text;
+  uint64_t hash = 14695981039346656037ull;  // FNV-1a 64 of the whole text
+  for (unsigned char c : text) hash = (hash ^ c) * 1099511627211ull;
+  char head[20];
+  std::snprintf(head, sizeof head, "~%016llx~", static_cast<unsigned long long>(hash));
+  size_t from = text.size() - (width - 18);
+  while (from < text.size() && (static_cast<unsigned char>(text[from]) & 0xC0) == 0x80) ++from;  // UTF-8 boundary
+  return head + text.substr(from);
+}
+
+std::string stored_clip_id(const std::string& id) { return stored_text(id, kIdWidth); }
+
+namespace {
 
 /// The three groups' columns, opened or created.
 struct Tables {
@@ -584,7 +605,7 @@ struct ResultsWriter::Impl {
     flush();
     failpoint("kill-before-commit");
     commit();
-    for (const ClipRow& c : batch.clips) ids.insert(c.id);
+    for (const ClipRow& c : batch.clips) ids.insert(stored_clip_id(c.id));
     failpoint("kill-after-commit");
     failpoint("interrupt-after-commit");
   }
@@ -757,7 +778,9 @@ ResultsWriter::~ResultsWriter() {
 ResultsWriter::ResultsWriter(ResultsWriter&&) noexcept = default;
 ResultsWriter& ResultsWriter::operator=(ResultsWriter&&) noexcept = default;
 
-bool ResultsWriter::contains(const std::string& clip_id) const { return impl_->ids.count(clip_id) > 0; }
+bool ResultsWriter::contains(const std::string& clip_id) const {
+  return impl_->ids.count(stored_clip_id(clip_id)) > 0;
+}
 int64_t ResultsWriter::clip_count() const { return impl_->clip_rows; }
 int64_t ResultsWriter::frame_count() const { return impl_->frame_rows; }
 int64_t ResultsWriter::interval_count() const { return impl_->interval_rows; }

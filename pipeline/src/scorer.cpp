@@ -125,8 +125,11 @@ ScoreSummary score(const ScoreOptions& o, const std::atomic<bool>& stop, const S
                            : o.output == ScoreOptions::Output::Overwrite ? Mode::Overwrite
                                                                          : Mode::Create);
   std::vector<const ScoreInput*> todo;
-  for (const auto& item : items)
+  for (const auto& item : items) {
+    if (const auto stored = io::stored_clip_id(item.id); stored != item.id)
+      spdlog::warn("{}: the id is longer than the results file's id column; stored as {}", item.path, stored);
     if (!writer.contains(item.id)) todo.push_back(&item);
+  }
   summary.to_score = static_cast<int64_t>(todo.size());
   summary.already_done = static_cast<int64_t>(items.size() - todo.size());
   if (o.output == ScoreOptions::Output::Resume)

@@ -65,6 +65,51 @@ check "each bad input is named with its reason" \
 check "failed clips have a row with status and error" \
   'py "import csv; r={x[\"id\"]:x for x in csv.DictReader(open(\"$work/bad-export/clips.csv\"))}; assert r[\"$work/text.mp4\"][\"status\"]==\"decode_error\" and \"text.mp4\" in r[\"$work/text.mp4\"][\"error\"]"'
 
+# Ids and paths longer than the fixed-width columns: stored hashed, never a failed batch.
+long_name=$(printf 'd%.0s' $(seq 120))
+deep="$work/deep/$long_name/$long_name/$long_name"
+mkdir -p "$deep"
+read -r good1 good2 <<<"$good"
+cp "$good1" "$deep/clip.mp4"; cp "$good2" "$work/deep/short.mp4"
+"$mexa" score "$work/deep" --model "$model" --out "$work/deep.h5" --log-level warn >"$work/out" 2>"$work/err"; rc=$?
+check "a clip whose path below the scanned folder is over 300 characters is scored with the others" \
+  '[ $rc -eq 0 ] && grep -q "2 clips written (2 ok, 0 failed)" "$work/out" && grep -q "stored as ~" "$work/err"'
+"$mexa" score "$work/deep" --model "$model" --out "$work/deep.h5" --resume --log-level warn >"$work/out" 2>&1; rc=$?
+check "... and --resume finds it (nothing left to score)" '[ $rc -eq 0 ] && grep -q "0 clips written" "$work/out"'
+
+# --resume refuses a file another run wrote, naming the difference (exit 2); the file is untouched.
+"$mexa" train --data "$data" --out "$work/run2" --protocol split --epochs 1 --frames 4 --size 16x16 --onset-difference \
+  --batch 8 --seed 2 --log-level warn >/dev/null 2>&1
+"$mexa" score "$data" --model "$work/run2/folds/split/last.pt" --out "$work/m.h5" --resume >/dev/null 2>"$work/err"; rc=$?
+check "--resume with another checkpoint: exit 2 naming the checkpoint" '[ $rc -eq 2 ] && grep -q "checkpoint sha256 differs" "$work/err"'
+"$mexa" score "$data" --model "$model" --out "$work/m.h5" --resume --frame-probs >/dev/null 2>"$work/err"; rc=$?
+check "--resume adding --frame-probs: exit 2 naming per-frame probabilities" \
+  '[ $rc -eq 2 ] && grep -q "per-frame probabilities differs" "$work/err"'
+"$mexa" score "$data" --model "$model" --out "$work/m.h5" --resume --face haar --landmarks >/dev/null 2>"$work/err"; rc=$?
+check "--resume adding --landmarks: exit 2 naming landmarks" '[ $rc -eq 2 ] && grep -q "landmarks differs" "$work/err"'
+check "the refused file still holds its 16 clips" \
+  '[ "$("$mexa" inspect "$work/m.h5" --json | py "import json,sys; print(json.load(sys.stdin)[\"clips\"])")" -eq 16 ]'
+
+# Missing face model files fail before any worker starts: exit 3 naming the file.
+MEXA_LANDMARK_MODEL="$work/no-landmarks.dat" "$mexa" score $good --model "$model" --out "$work/nomodel.h5" --face hog \
+  >/dev/null 2>"$work/err"; rc=$?
+check "a missing dlib landmark model: exit 3 naming it, no results file made" \
+  '[ $rc -eq 3 ] && grep -q "no-landmarks.dat" "$work/err" && [ ! -e "$work/nomodel.h5" ]'
+MEXA_HAAR_CASCADE="$work/no-cascade.xml" "$mexa" score $good --model "$model" --out "$work/nomodel.h5" --face haar \
+  >/dev/null 2>"$work/err"; rc=$?
+check "a missing Haar cascade: exit 3 naming it" '[ $rc -eq 3 ] && grep -q "no-cascade.xml" "$work/err"'
+"$mexa" score "$good1" --model "$model" --out "$work/hog.h5" --face hog --log-level error >/dev/null 2>&1
+MEXA_LANDMARK_MODEL="$work/no-landmarks.dat" "$mexa" score $good --model "$model" --out "$work/hog.h5" --face hog \
+  --resume >/dev/null 2>"$work/err"; rc=$?
+check "... also on --resume, and the results file stays closed and readable" \
+  '[ $rc -eq 3 ] && grep -q "no-landmarks.dat" "$work/err" && "$mexa" inspect "$work/hog.h5" >/dev/null 2>&1'
+
+# A programming error while analysing a clip is that clip's internal_error, logged; the batch goes on.
+MEXA_FAILPOINT=throw-in-analysis:2 "$mexa" score $good "$work/deep/short.mp4" --model "$model" --out "$work/internal.h5" \
+  --workers 1 >"$work/out" 2>"$work/err"; rc=$?
+check "a bug in one clip's analysis: status internal_error, the others ok, exit 1" \
+  '[ $rc -eq 1 ] && grep -q "3 clips written (2 ok, 1 failed: internal_error=1)" "$work/out" && grep -q "internal error" "$work/err"'
+
 # Export: OpenFace's leading columns, ids made safe as file names.
 "$mexa" export "$work/m.h5" --out "$work/export" >/dev/null 2>&1; rc=$?
 first=$(ls "$work/export/frames" | head -1)

@@ -146,6 +146,32 @@ TEST_F(Results, BatchWithAFrameOfAnUnknownClipIsRejectedAndTheFileStaysIntact) {
   expect_batches(ResultsReader(path_), 1);
 }
 
+TEST_F(Results, TooLongIdsAndSourcesAreStoredHashedAndFoundOnResume) {
+  const std::string tail = "/deep/clip.mp4";
+  const std::string id_a = std::string(300, 'a') + tail, id_b = std::string(300, 'b') + tail;
+  {
+    ResultsWriter writer(path_, sample_meta(), ResultsWriter::Mode::Create);
+    ResultsBatch batch = make_batch(0);
+    batch.clips[0].id = id_a;
+    batch.clips[0].source = std::string(1500, 's') + tail;
+    batch.clips[1].id = id_b;
+    writer.append(batch);  // no exception: the whole batch is written
+    EXPECT_TRUE(writer.contains(id_a));
+  }
+  const auto clips = ResultsReader(path_).clips();
+  EXPECT_EQ(clips[0].id, stored_clip_id(id_a));
+  EXPECT_LE(clips[0].id.size(), 256u);
+  EXPECT_EQ(clips[0].id.front(), '~');
+  EXPECT_NE(clips[0].id, clips[1].id);  // same tail, different text: different stored ids
+  EXPECT_EQ(clips[0].id.substr(clips[0].id.size() - tail.size()), tail);
+  EXPECT_LE(clips[0].source.size(), 1024u);
+  EXPECT_EQ(clips[0].source.substr(clips[0].source.size() - tail.size()), tail);
+  ResultsWriter resumed(path_, sample_meta(), ResultsWriter::Mode::Resume);
+  EXPECT_TRUE(resumed.contains(id_a));
+  EXPECT_TRUE(resumed.contains(id_b));
+  EXPECT_FALSE(resumed.contains(std::string(300, 'c') + tail));
+}
+
 // ---------------------------------------------------------------- crash safety
 
 struct KilledWriter {
