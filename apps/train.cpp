@@ -4,6 +4,7 @@
 //
 // RUN/
 //   config.ini                 every effective option (re-read by --resume)
+//   manifest.sha256            the manifest's content hash (--resume refuses other data)
 //   folds/NAME/last.pt         checkpoint after every epoch (atomic)
 //   folds/NAME/best.pt         best validation UF1 (when --val-fraction > 0)
 //   folds/NAME/metrics.csv|json  per-epoch loss, accuracy, validation metrics, speed
@@ -33,6 +34,7 @@
 #include "mexa/engine/metrics.h"
 #include "mexa/engine/protocols.h"
 #include "mexa/engine/trainer.h"
+#include "mexa/io/checksum.h"
 #include "mexa/io/csv.h"
 #include "mexa/io/errors.h"
 #include "mexa/version.h"
@@ -265,6 +267,10 @@ int run_train(const std::vector<std::string>& args) {
     po_.seed = seed;
     engine::set_compute_threads(threads);
     if (epochs < 1 || tc.batch_size < 1 || tc.workers < 0) throw UsageError("--epochs and --batch must be >= 1, --workers >= 0");
+    // Everything fit() and the clip loader would refuse, refused now: before any clip is decoded.
+    (void)temporal::ClipLoader(spec);  // sampling vs --frames; a missing face model file is a DataError (exit 3)
+    tc.classes = manifest_options(manifest_flags).class_names;
+    engine::check_config(tc, {spec.channels, spec.frames, spec.height, spec.width});
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -279,8 +285,20 @@ int run_train(const std::vector<std::string>& args) {
   tc.metadata["input.jitter"] = std::to_string(spec.jitter);
   tc.metadata["data.manifest"] = fs::absolute(data).string();
 
+  // --resume trains on the same clips: the manifest's content, not only its path, must match.
+  const fs::path data_hash_path = run_dir / "manifest.sha256";
+  const std::string data_hash = io::sha256_file(data);
+  if (resume && fs::exists(data_hash_path)) {
+    std::ifstream in(data_hash_path);
+    std::string trained_on;
+    in >> trained_on;
+    if (trained_on != data_hash)
+      throw UsageError("--resume: " + data + " is not the manifest this run was trained on (sha256 " + data_hash +
+                       ", the run's " + trained_on + "); start a new --out for other data");
+  }
   fs::create_directories(run_dir / "folds");
   if (!fs::exists(config_path)) write_file_atomically(config_path.string(), effective_config(vm));
+  if (!fs::exists(data_hash_path)) write_file_atomically(data_hash_path.string(), data_hash + "\n");
   const std::string cache_path = cache == "none" ? "" : cache == "auto" ? (run_dir / "clips.h5").string() : cache;
   pipeline::ManifestClipSource source(manifest.rows, spec, cache_path, std::max(1, tc.workers), /*record_failures=*/false);
   {

@@ -3,6 +3,7 @@
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -500,9 +501,45 @@ std::vector<int> predict_labels(VideoModel& model, ClipSource& source, const std
 
 }  // namespace
 
+void check_config(const TrainConfig& config, const std::vector<int64_t>& clip_shape) {
+  const auto names = model_names();
+  if (std::find(names.begin(), names.end(), config.model) == names.end()) {
+    std::string known;
+    for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+    throw std::invalid_argument("--model must be one of " + known + " (got '" + config.model + "')");
+  }
+  if (config.head != "linear" && config.head != "cosine" && config.head != "auto")
+    throw std::invalid_argument("--head must be linear, cosine or auto (got '" + config.head + "')");
+  if (config.optimizer != "sgd" && config.optimizer != "adamw")
+    throw std::invalid_argument("--optimizer must be sgd or adamw (got '" + config.optimizer + "')");
+  if (config.batch_size < 1) throw std::invalid_argument("--batch must be at least 1");
+  if (config.schedule.epochs < 1) throw std::invalid_argument("--epochs must be at least 1");
+  if (config.amp && !resolve_device(config.device).cuda)
+    throw std::invalid_argument("--amp (bfloat16 autocast) needs a CUDA device; --device " + config.device +
+                                " resolves to the CPU");
+  if (clip_shape.size() == 4 && config.classes.size() >= 2) {
+    auto model = build_model(config.model, static_cast<int>(config.classes.size()), static_cast<int>(clip_shape[0]),
+                             config.cbam, resolve_head(config));
+    model->eval();
+    torch::NoGradGuard no_grad;
+    std::vector<int64_t> shape{1};
+    shape.insert(shape.end(), clip_shape.begin(), clip_shape.end());
+    try {
+      (void)model->forward(torch::zeros(shape));
+    } catch (const c10::Error& e) {
+      const std::string what = e.what_without_backtrace();
+      throw std::invalid_argument("--model " + config.model + " cannot take clips of " + std::to_string(clip_shape[0]) +
+                                  "x" + std::to_string(clip_shape[1]) + "x" + std::to_string(clip_shape[2]) + "x" +
+                                  std::to_string(clip_shape[3]) + " (channels x --frames x --size): " +
+                                  what.substr(0, what.find('\n')));
+    }
+  }
+}
+
 FitResult fit(const TrainConfig& config, ClipSource& source, const std::vector<int>& labels,
               const std::vector<int64_t>& train, const std::vector<int64_t>& val, const std::string& dir, bool resume,
               const FitCallbacks& callbacks) {
+  check_config(config);
   const int num_classes = static_cast<int>(config.classes.size());
   if (num_classes < 2) throw std::invalid_argument("training needs at least 2 classes");
   if (train.empty()) throw std::invalid_argument("the training set is empty");

@@ -3,12 +3,15 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <random>
+#include <set>
 
 #include "mexa/io/errors.h"
 #include "mexa/io/video_reader.h"
 #include "mexa/temporal/frame_image.h"
+#include "mexa/temporal/motion.h"
 
 namespace mexa::temporal {
 
@@ -21,6 +24,9 @@ ClipLoader::ClipLoader(ClipSpec spec) : impl_(std::make_unique<Impl>()) {
   if (spec.channels != 1 && spec.channels != 3) throw std::invalid_argument("channels must be 1 or 3");
   if (spec.frames < 1 || spec.height < 8 || spec.width < 8) throw std::invalid_argument("clip spec too small");
   if (!(spec.std > 0)) throw std::invalid_argument("normalisation std must be positive");
+  if (spec.sampling == Sampling::Triplet && spec.frames != 3)
+    throw std::invalid_argument("triplet sampling gives 3 frames (onset, apex, offset): --frames must be 3, not " +
+                                std::to_string(spec.frames));
   impl_->spec = spec;
   if (spec.face != FaceDetector::None) {
     FaceTrackerOptions options;
@@ -100,8 +106,11 @@ void assemble(const std::vector<cv::Mat>& sized_frames, const cv::Mat& sized_ons
 
 }  // namespace
 
-/// Decodes frames [first, last] that `wanted` names into it (native RGB or grey).
-void ClipLoader::decode(const std::string& path, int64_t first, int64_t last, std::map<int64_t, cv::Mat>& wanted) {
+/// Decodes frames [first, last] once; each frame `keep` accepts is aligned
+/// with one transform — from the first kept frame (the onset for load()) —
+/// and sized to the model's input at once, so only small frames are held.
+std::map<int64_t, cv::Mat> ClipLoader::decode_sized(const std::string& path, int64_t first, int64_t last,
+                                                     const std::function<bool(int64_t)>& keep, bool& face_found) {
   const ClipSpec& spec = impl_->spec;
   io::VideoReaderOptions options;
   options.pixel_format = spec.channels == 3 || impl_->tracker ? io::PixelFormat::Rgb24 : io::PixelFormat::Gray8;
@@ -110,12 +119,26 @@ void ClipLoader::decode(const std::string& path, int64_t first, int64_t last, st
   options.frame_folder_fps = spec.folder_fps;
   io::VideoReader reader(path, options);
   io::Frame frame;
-  while (reader.next(frame))
-    if (auto it = wanted.find(frame.index()); it != wanted.end()) it->second = to_mat(frame).clone();
-  for (const auto& [index, image] : wanted)
-    if (image.empty())
-      throw DecodeError(path, "frame " + std::to_string(index) + " is beyond the end of the clip (" +
-                                  std::to_string(reader.frames_returned() + options.first_frame) + " frames)");
+  std::map<int64_t, cv::Mat> sized;
+  cv::Mat transform;
+  bool aligned = false;
+  while (reader.next(frame)) {
+    if (!keep(frame.index())) continue;
+    const cv::Mat image = to_mat(frame);
+    if (!aligned) {
+      transform = face_transform(image, face_found);
+      aligned = true;
+    }
+    sized[frame.index()] = size_frame(image, transform, spec);  // a new Mat: the frame buffer is reused
+  }
+  return sized;
+}
+
+/// Throws DecodeError naming the first of `wanted` that the video did not have.
+static void require_frames(const std::string& path, const std::map<int64_t, cv::Mat>& sized,
+                           const std::vector<int64_t>& wanted) {
+  for (int64_t index : wanted)
+    if (!sized.count(index)) throw DecodeError(path, "frame " + std::to_string(index) + " is beyond the end of the clip");
 }
 
 /// Frame -> canonical crop from the face on `image` (empty: none, or no face).
@@ -129,6 +152,35 @@ cv::Mat ClipLoader::face_transform(const cv::Mat& image, bool& found) {
   return found ? impl_->tracker->alignment(faces[0]) : cv::Mat();
 }
 
+namespace {
+
+/// Motion-adaptive sampling's curve: motion of every sized frame of [onset,
+/// offset] against the onset (zeros before it), indexed by clip frame.
+std::vector<float> span_motion(const std::map<int64_t, cv::Mat>& sized, const ClipSpan& span) {
+  std::vector<cv::Mat> grey;
+  for (int64_t i = span.onset; i <= span.offset; ++i) {
+    const cv::Mat& f = sized.at(i);
+    cv::Mat g;
+    if (f.channels() == 3)
+      cv::cvtColor(f, g, cv::COLOR_RGB2GRAY);
+    else
+      g = f;
+    grey.push_back(g);
+  }
+  const auto curve = motion_curve(grey, MotionOptions{.reference = 0});
+  std::vector<float> motion(static_cast<size_t>(span.offset + 1), 0.0f);
+  std::copy(curve.begin(), curve.end(), motion.begin() + span.onset);
+  return motion;
+}
+
+std::vector<int64_t> every_frame(const ClipSpan& span) {
+  std::vector<int64_t> out;
+  for (int64_t i = span.onset; i <= span.offset; ++i) out.push_back(i);
+  return out;
+}
+
+}  // namespace
+
 ClipSample ClipLoader::load(const std::string& path, const ClipSpan& span, uint64_t seed) {
   const ClipSpec& spec = impl_->spec;
   SampleSpec sampling;
@@ -137,19 +189,24 @@ ClipSample ClipLoader::load(const std::string& path, const ClipSpan& span, uint6
   sampling.jitter = spec.jitter;
   sampling.seed = seed;
   ClipSample sample;
-  sample.indices = sample_keyframes(sampling, span);
-
-  // Decode only [first needed, offset]: the onset (alignment) and the picked frames.
-  std::map<int64_t, cv::Mat> wanted;
-  for (int64_t i : sample.indices) wanted[i] = cv::Mat();
-  wanted[span.onset];
-  decode(path, std::min(span.onset, sample.indices.front()), std::max(span.offset, sample.indices.back()), wanted);
-
-  // One transform for the whole clip, from the onset frame.
-  const cv::Mat transform = face_transform(wanted[span.onset], sample.face_found);
-  std::vector<cv::Mat> sized;
-  for (int64_t i : sample.indices) sized.push_back(size_frame(wanted[i], transform, spec));
-  assemble(sized, size_frame(wanted[span.onset], transform, spec), spec, seed, sample);
+  std::map<int64_t, cv::Mat> sized;
+  if (spec.sampling == Sampling::MotionAdaptive) {
+    // The curve needs every frame of the span: decode them all (sized), then pick.
+    sized = decode_sized(path, span.onset, span.offset, [](int64_t) { return true; }, sample.face_found);
+    require_frames(path, sized, every_frame(span));
+    sample.indices = sample_keyframes(sampling, span, span_motion(sized, span));
+  } else {
+    sample.indices = sample_keyframes(sampling, span);
+    // Decode [onset, last picked]: the onset (alignment) and the picked frames.
+    std::set<int64_t> wanted(sample.indices.begin(), sample.indices.end());
+    wanted.insert(span.onset);
+    sized = decode_sized(path, *wanted.begin(), std::max(span.offset, *wanted.rbegin()),
+                         [&](int64_t i) { return wanted.count(i) > 0; }, sample.face_found);
+    require_frames(path, sized, {wanted.begin(), wanted.end()});
+  }
+  std::vector<cv::Mat> frames;
+  for (int64_t i : sample.indices) frames.push_back(sized.at(i));
+  assemble(frames, sized.at(span.onset), spec, seed, sample);
   return sample;
 }
 
@@ -159,31 +216,29 @@ std::vector<ClipSample> ClipLoader::load_windows(const std::string& path, const 
   SampleSpec sampling;
   sampling.strategy = spec.sampling;
   sampling.frames = spec.frames;
+  const bool motion = spec.sampling == Sampling::MotionAdaptive;
   std::vector<std::vector<int64_t>> indices;
-  std::map<int64_t, cv::Mat> wanted;
-  int64_t first = windows.front().onset, last = windows.front().offset;
+  std::set<int64_t> wanted;
   for (const auto& span : windows) {
-    indices.push_back(sample_keyframes(sampling, span));
-    for (int64_t i : indices.back()) wanted[i];
-    wanted[span.onset];
-    first = std::min({first, span.onset, indices.back().front()});
-    last = std::max({last, span.offset, indices.back().back()});
+    if (motion) {
+      for (int64_t i = span.onset; i <= span.offset; ++i) wanted.insert(i);
+    } else {
+      indices.push_back(sample_keyframes(sampling, span));
+      wanted.insert(indices.back().begin(), indices.back().end());
+      wanted.insert(span.onset);
+    }
   }
-  decode(path, first, last, wanted);
   // One transform for every window, from the earliest frame; frames sized once, shared by windows.
   bool found = true;
-  const cv::Mat transform = face_transform(wanted.begin()->second, found);
-  std::map<int64_t, cv::Mat> sized;
-  for (auto& [index, image] : wanted) {
-    sized[index] = size_frame(image, transform, spec);
-    image.release();
-  }
+  const auto sized = decode_sized(path, *wanted.begin(), *wanted.rbegin(),
+                                  [&](int64_t i) { return wanted.count(i) > 0; }, found);
+  require_frames(path, sized, {wanted.begin(), wanted.end()});
   std::vector<ClipSample> samples(windows.size());
   for (size_t k = 0; k < windows.size(); ++k) {
-    std::vector<cv::Mat> frames;
-    for (int64_t i : indices[k]) frames.push_back(sized.at(i));
-    samples[k].indices = indices[k];
+    samples[k].indices = motion ? sample_keyframes(sampling, windows[k], span_motion(sized, windows[k])) : indices[k];
     samples[k].face_found = found;
+    std::vector<cv::Mat> frames;
+    for (int64_t i : samples[k].indices) frames.push_back(sized.at(i));
     assemble(frames, sized.at(windows[k].onset), spec, 0, samples[k]);
   }
   return samples;

@@ -81,4 +81,36 @@ check "eval without --model is a usage error (2)" '[ $rc -eq 2 ]'
 "$mexa" train --data "$data" --out "$work/x" --loss nonsense >/dev/null 2>&1; rc=$?
 check "an unknown loss is a usage error (2)" '[ $rc -eq 2 ]'
 
+# Every option is checked before any clip is decoded: exit 2 naming it, no run folder made.
+refused=0
+for bad in "--head bogus:--head" "--optimizer adam:--optimizer" "--amp --device cpu:--amp" \
+           "--sampling triplet --frames 4:--frames must be 3" "--model resnet:--model" \
+           "--sampling triplet --frames 3:cannot take clips of 1x3x16x16"; do
+  flags=${bad%%:*}; says=${bad#*:}
+  "$mexa" train "${common[@]}" --data "$data" --out "$work/refused" $flags >/dev/null 2>"$work/err"; rc=$?
+  if [ $rc -eq 2 ] && grep -q -- "$says" "$work/err" && [ ! -e "$work/refused" ]; then refused=$((refused + 1)); else
+    echo "     not refused up front: $flags (exit $rc): $(head -c 300 "$work/err")"; fi
+done
+check "--head, --optimizer, --amp on CPU, triplet with 4 frames, an unknown model, a clip too small for small3d: exit 2 before decoding" \
+  '[ $refused -eq 6 ]'
+
+# --resume refuses other data: the manifest's content is compared, not its name.
+head -n 20 "$data" > "$work/set/fewer.csv"
+cp "$work/set/fewer.csv" "$work/set/annotations-copy.csv"
+"$mexa" train --out "$work/resumed" --data "$work/set/fewer.csv" --resume --log-level warn >/dev/null 2>"$work/err"; rc=$?
+check "--resume with a changed manifest is refused (2)" '[ $rc -eq 2 ] && grep -q "not the manifest this run was trained on" "$work/err"'
+cp "$data" "$work/set/moved.csv"
+"$mexa" train --out "$work/resumed" --data "$work/set/moved.csv" --resume --log-level warn >/dev/null 2>&1; rc=$?
+check "--resume with the same manifest at another path is accepted" '[ $rc -eq 0 ]'
+
+# Key frames chosen by the motion curve: train, eval and score all compute it.
+"$mexa" train "${common[@]}" --data "$data" --out "$work/motion" --sampling motion >/dev/null 2>"$work/err"; rc=$?
+check "train --sampling motion" '[ $rc -eq 0 ] && [ -s "$work/motion/summary.json" ]'
+"$mexa" eval --model "$work/motion/folds/kfold-1/last.pt" --data "$data" --json "$work/motion.json" --log-level warn >/dev/null 2>&1; rc=$?
+check "eval of a motion-sampled model scores all 24 clips" '[ $rc -eq 0 ] && [ "$(json "$work/motion.json" "d[\"n\"]")" -eq 24 ]'
+"$mexa" score "$data" --model "$work/motion/folds/kfold-1/last.pt" --out "$work/motion.h5" --log-level warn >"$work/out" 2>&1; rc=$?
+check "score of a motion-sampled model: 24 clips ok" '[ $rc -eq 0 ] && grep -q "24 clips written (24 ok" "$work/out"'
+"$mexa" train "${common[@]}" --data "$data" --out "$work/triplet" --sampling triplet --frames 3 --model r3d_18 >/dev/null 2>&1; rc=$?
+check "train --sampling triplet --frames 3" '[ $rc -eq 0 ] && [ -s "$work/triplet/summary.json" ]'
+
 finish

@@ -114,6 +114,14 @@ struct FitCallbacks {
   std::function<void(const EpochRecord&)> on_epoch;
 };
 
+/// Checks what fit() would refuse about `config` alone — model name, head,
+/// optimizer, AMP without a CUDA device, batch and epochs — and, given the
+/// clip shape {C, T, H, W}, that the model accepts it (one forward pass of
+/// zeros on the CPU), so a command can refuse before any clip is decoded.
+/// Throws std::invalid_argument naming the option (std::runtime_error when a
+/// CUDA device is asked for but absent).
+void check_config(const TrainConfig& config, const std::vector<int64_t>& clip_shape = {});
+
 /// Trains on `train` (indices into `labels` and the source), validating on
 /// `val` when it is not empty. Writes DIR/last.pt, DIR/best.pt,
 /// DIR/metrics.csv and DIR/metrics.json. With `resume`, continues from

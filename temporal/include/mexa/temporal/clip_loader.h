@@ -1,7 +1,9 @@
 // temporal::ClipLoader: one annotated clip -> the float array a model reads.
 // Decodes the frames the key-frame sampler picks (VideoReader), aligns the face
 // once on the onset frame (FaceTracker; or takes the frame as the face with
-// FaceDetector::None), resizes to H x W and normalises: grey or RGB in [0, 1],
+// FaceDetector::None), resizes to H x W and normalises. Motion-adaptive
+// sampling computes its motion curve here, from the aligned frames of
+// [onset, offset] against the onset, so train, eval and score sample alike: grey or RGB in [0, 1],
 // then (x - mean) / std per channel. Output layout [C, T, H, W], row-major,
 // ready to become a tensor in the engine (which sees no OpenCV or FFmpeg).
 //
@@ -14,6 +16,7 @@
 #include <opencv2/core.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -76,7 +79,8 @@ class ClipLoader {
   const ClipSpec& spec() const;
 
  private:
-  void decode(const std::string& path, int64_t first, int64_t last, std::map<int64_t, cv::Mat>& wanted);
+  std::map<int64_t, cv::Mat> decode_sized(const std::string& path, int64_t first, int64_t last,
+                                          const std::function<bool(int64_t)>& keep, bool& face_found);
   cv::Mat face_transform(const cv::Mat& image, bool& found);
 
   struct Impl;
