@@ -31,6 +31,7 @@ int run_eval(const std::vector<std::string>& args) {
       "mexa eval --model CKPT --data annotations.csv [--json FILE] [options]", run_eval};
   std::string model, data, json_path, predictions_path, device = "auto", cache = "none";
   int batch = 16, workers = 2, threads = 0;
+  double logit_adjust = 0;
   ManifestFlags manifest_flags;
   po::options_description options("Eval options");
   options.add_options()("model", po::value(&model)->required(), "checkpoint (best.pt / last.pt of a run)")(
@@ -41,7 +42,9 @@ int run_eval(const std::vector<std::string>& args) {
       "batch", po::value(&batch)->default_value(batch), "clips per forward pass")(
       "workers", po::value(&workers)->default_value(workers), "data loading threads")(
       "threads", po::value(&threads)->default_value(threads), "LibTorch CPU threads (0: all cores)")(
-      "cache", po::value(&cache)->default_value(cache), "HDF5 clip cache path, or 'none'");
+      "cache", po::value(&cache)->default_value(cache), "HDF5 clip cache path, or 'none'")(
+      "logit-adjust", po::value(&logit_adjust)->default_value(0.0, "0"),
+      "post-hoc logit adjustment: probabilities from logits - TAU log(training class prior) (0: off)");
   add_manifest_flags(options, manifest_flags);
   po::variables_map vm;
   if (!parse(args, command, options, {}, vm)) return kOk;
@@ -49,6 +52,11 @@ int run_eval(const std::vector<std::string>& args) {
   apply_compute_options(threads, device);
   auto [predictor, spec] = pipeline::load_model(model, device);
   const auto& info = predictor->info();
+  try {
+    predictor->set_logit_adjustment(logit_adjust);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--logit-adjust: ") + e.what());
+  }
   const auto manifest = io::read_manifest(data, manifest_options_for(manifest_flags, info.classes));
   for (const auto& problem : manifest.skipped) spdlog::warn("{}", problem.message);
   if (manifest.rows.empty()) throw DataError(data, "no usable rows for the model's classes");

@@ -79,7 +79,9 @@ int run_score(const std::vector<std::string>& args) {
       "frame-probs", po::bool_switch(&o.frame_probs),
       "per-frame probabilities: the model on a window around every frame (as long as the clip's span)")(
       "long-frames", po::value(&o.long_frames)->default_value(o.long_frames),
-      "videos longer than this are spotted for intervals, each scored");
+      "videos longer than this are spotted for intervals, each scored")(
+      "logit-adjust", po::value(&o.logit_adjust)->default_value(o.logit_adjust, "0"),
+      "post-hoc logit adjustment: probabilities from logits - TAU log(training class prior) (0: off)");
   add_manifest_flags(options, manifest_flags);
   po::positional_options_description positional;
   positional.add("input", -1);

@@ -139,7 +139,8 @@ torch::Tensor ImbalanceLoss::operator()(const torch::Tensor& logits, const torch
           F::cross_entropy(margin_logits(logits, targets), targets, F::CrossEntropyFuncOptions().reduction(torch::kNone));
       const torch::Tensor q = torch::exp(-ce_margin);
       const torch::Tensor focal_ldam = (torch::pow(1 - q, config_.gamma) * ce_margin).mean();
-      const torch::Tensor correction = F::cross_entropy(logits + log_counts_.to(device), targets);
+      // On the scaled logits, like the margin term (with a cosine head the raw logits are cosines).
+      const torch::Tensor correction = F::cross_entropy(config_.s * logits + log_counts_.to(device), targets);
       return focal_ldam + config_.lambda * correction;
     }
   }

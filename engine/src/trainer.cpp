@@ -368,7 +368,8 @@ struct TrainState {
 };
 
 void save_checkpoint(const fs::path& path, VideoModel& model, torch::optim::Optimizer& optimizer,
-                     const TrainConfig& config, const std::string& head, int in_channels, const TrainState& state) {
+                     const TrainConfig& config, const std::string& head, int in_channels,
+                     const std::vector<int64_t>& class_counts, const TrainState& state) {
   torch::serialize::OutputArchive archive;
   archive.write("format", c10::IValue(std::string(kFormat)));
   torch::serialize::OutputArchive model_archive;
@@ -380,6 +381,11 @@ void save_checkpoint(const fs::path& path, VideoModel& model, torch::optim::Opti
   archive.write("training", c10::IValue(encode_map(training_fields(config, head))));
   archive.write("metadata", c10::IValue(encode_map(config.metadata)));
   archive.write("classes", c10::IValue(join_lines(config.classes)));
+  {
+    std::vector<std::string> counts;
+    for (int64_t n : class_counts) counts.push_back(std::to_string(n));
+    archive.write("class_counts", c10::IValue(join_lines(counts)));  // post-hoc logit adjustment's prior
+  }
   archive.write("in_channels", c10::IValue(static_cast<int64_t>(in_channels)));
   archive.write("feature_dim", c10::IValue(model.feature_dim()));
   archive.write("epoch", c10::IValue(static_cast<int64_t>(state.epoch)));
@@ -422,9 +428,13 @@ CheckpointInfo info_from_archive(torch::serialize::InputArchive& archive, const 
     info.classes = split_lines(read_string(archive, "classes"));
     info.metadata = decode_map(read_string(archive, "metadata"));
     for (const auto& [key, value] : training) info.metadata.emplace("train." + key, value);
+    // A cosine head's logits are cosines; training scales them by the loss's s.
+    info.logit_scale = info.head == "cosine" ? std::stod(training.at("loss.s")) : 1.0;
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": not a mexa checkpoint (" + std::string(e.what()).substr(0, 200) + ")");
   }
+  if (c10::IValue counts; archive.try_read("class_counts", counts))  // checkpoints from before it was stored lack it
+    for (const auto& n : split_lines(counts.toStringRef())) info.class_counts.push_back(std::stoll(n));
   return info;
 }
 
@@ -688,8 +698,8 @@ FitResult fit(const TrainConfig& config, ClipSource& source, const std::vector<i
       state.best_epoch = record.epoch;
     }
     if (val.empty()) state.best_epoch = record.epoch;
-    save_checkpoint(last_path, *model, *optimizer, config, head, in_channels, state);
-    if (improved) save_checkpoint(best_path, *model, *optimizer, config, head, in_channels, state);
+    save_checkpoint(last_path, *model, *optimizer, config, head, in_channels, counts, state);
+    if (improved) save_checkpoint(best_path, *model, *optimizer, config, head, in_channels, counts, state);
     write_atomically(fs::path(dir) / "metrics.csv", history_csv(state.history));
     write_atomically(fs::path(dir) / "metrics.json", history_json(state.history));
     if (callbacks.on_epoch) callbacks.on_epoch(record);
@@ -707,6 +717,7 @@ struct Predictor::Impl {
   CheckpointInfo info;
   torch::Device device{torch::kCPU};
   std::shared_ptr<VideoModel> model;
+  torch::Tensor logit_offset;  ///< post-hoc logit adjustment (tau log prior); undefined: none
 };
 
 Predictor::Predictor(const std::string& checkpoint, const std::string& device) : impl_(std::make_unique<Impl>()) {
@@ -733,6 +744,18 @@ Predictor& Predictor::operator=(Predictor&&) noexcept = default;
 const CheckpointInfo& Predictor::info() const { return impl_->info; }
 std::string Predictor::device_name() const { return impl_->device.str(); }
 
+void Predictor::set_logit_adjustment(double tau) {
+  if (tau == 0) {
+    impl_->logit_offset = torch::Tensor();
+    return;
+  }
+  const auto& counts = impl_->info.class_counts;
+  if (counts.size() != impl_->info.classes.size())
+    throw std::invalid_argument(impl_->info.path + ": the checkpoint stores no training class counts (trained by an "
+                                "older mexa); post-hoc logit adjustment needs them");
+  impl_->logit_offset = posthoc_adjust(torch::zeros({1, static_cast<int64_t>(counts.size())}), counts, tau).neg();
+}
+
 /// Outputs for `inputs` (undefined tensors: failed clips, !ok).
 std::vector<Predictor::Output> predict_tensors(Predictor::Impl& impl, const std::vector<torch::Tensor>& inputs) {
   std::vector<Predictor::Output> outputs(inputs.size());
@@ -747,7 +770,9 @@ std::vector<Predictor::Output> predict_tensors(Predictor::Impl& impl, const std:
   torch::NoGradGuard no_grad;
   const auto x = torch::stack(loaded).to(impl.device);
   const auto features = impl.model->features(x);
-  const auto probs = torch::softmax(impl.model->classify(features).to(torch::kFloat32), 1).to(torch::kCPU).contiguous();
+  auto logits = impl.model->classify(features).to(torch::kFloat32) * impl.info.logit_scale;
+  if (impl.logit_offset.defined()) logits = logits - impl.logit_offset.to(logits.device());
+  const auto probs = torch::softmax(logits, 1).to(torch::kCPU).contiguous();
   const auto feats = features.to(torch::kCPU, torch::kFloat32).contiguous();
   for (size_t k = 0; k < where.size(); ++k) {
     Predictor::Output& o = outputs[where[k]];

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <iostream>
@@ -43,6 +44,12 @@ temporal::FaceDetector face_detector(const ScoreOptions& o, const temporal::Clip
   }
 }
 
+std::string number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.9g", v);
+  return text;
+}
+
 io::ResultsMeta results_meta(const ScoreOptions& o, const engine::CheckpointInfo& info, temporal::FaceDetector face) {
   io::ResultsMeta meta;
   meta.class_names = info.classes;
@@ -53,6 +60,7 @@ io::ResultsMeta results_meta(const ScoreOptions& o, const engine::CheckpointInfo
   meta.frame_probs = o.frame_probs;
   for (const auto& [key, value] : info.metadata) meta.config += key + " = " + value + "\n";
   meta.config += "score.face = " + std::string(face == temporal::FaceDetector::None ? "none" : "detector") + "\n";
+  if (o.logit_adjust != 0) meta.config += "score.logit_adjust = " + number(o.logit_adjust) + "\n";
   return meta;
 }
 
@@ -91,6 +99,11 @@ ScoreSummary score(const ScoreOptions& o, const std::atomic<bool>& stop, const S
   }
   auto [predictor, spec] = load_model(o.model, o.device);
   const auto& info = predictor->info();
+  try {
+    predictor->set_logit_adjustment(o.logit_adjust);
+  } catch (const std::invalid_argument& e) {
+    throw OptionError(std::string("--logit-adjust: ") + e.what());
+  }
 
   ClipAnalysisOptions analysis;
   analysis.input = spec;

@@ -73,6 +73,11 @@ check "eval --predictions writes one row per clip" '[ "$(wc -l < "$work/eval.csv
 "$mexa" eval --model "$ckpt" --data "$work/badset/annotations.csv" --json - --log-level error >"$work/eval-bad.json" 2>"$work/err"; rc=$?
 check "eval with a broken clip exits 1, names it, scores the rest" \
   '[ $rc -eq 1 ] && grep -q "$bad_path" "$work/err" && [ "$(json "$work/eval-bad.json" "d[\"n\"]")" -eq 23 ] && [ "$(json "$work/eval-bad.json" "len(d[\"failed\"])")" -eq 1 ]'
+"$mexa" eval --model "$ckpt" --data "$data" --logit-adjust 1 --predictions "$work/eval-la.csv" --log-level warn >/dev/null 2>&1; rc=$?
+check "eval --logit-adjust 1 (post-hoc, from the checkpoint's class counts) changes the probabilities" \
+  '[ $rc -eq 0 ] && [ "$(wc -l < "$work/eval-la.csv")" -eq 25 ] && ! cmp -s "$work/eval.csv" "$work/eval-la.csv"'
+"$mexa" score "$data" --model "$ckpt" --logit-adjust 1 --out "$work/la.h5" --log-level warn >"$work/out" 2>&1; rc=$?
+check "score --logit-adjust 1" '[ $rc -eq 0 ] && grep -q "24 clips written (24 ok" "$work/out"'
 echo "junk" > "$work/junk.pt"
 "$mexa" eval --model "$work/junk.pt" --data "$data" >/dev/null 2>"$work/err"; rc=$?
 check "eval of a file that is not a checkpoint is fatal (3) and names it" '[ $rc -eq 3 ] && grep -q "junk.pt" "$work/err"'

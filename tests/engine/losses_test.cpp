@@ -64,7 +64,9 @@ TEST(Losses, LabelSmoothing) {
 }
 
 TEST(Losses, CouplingInterpretation) {
-  EXPECT_NEAR(value({.kind = LossKind::Coupling}), 0.9240991657088536, 1e-5);
+  // The correction term uses the scaled logits s z, like the margin term.
+  EXPECT_NEAR(value({.kind = LossKind::Coupling}), 1.7683096336108816e-08, 1e-6);
+  EXPECT_NEAR(value({.kind = LossKind::Coupling, .s = 2.0}), 0.7451847307364481, 1e-5);
   EXPECT_NEAR(value({.kind = LossKind::Coupling, .s = 1.0}), 1.0536579515493596, 1e-5);
 }
 

@@ -2,6 +2,7 @@
 // checkpoint contents and errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <random>
@@ -181,6 +182,39 @@ TEST_F(Trainer, PredictorRejectsFilesThatAreNotCheckpoints) {
     } catch (const std::runtime_error& e) {
       EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
     }
+  }
+}
+
+TEST_F(Trainer, CosineHeadProbabilitiesComeFromTheScaledLogits) {
+  // LDAM-DRW trains a cosine head; its probabilities are softmax(s cos), so a
+  // model that separates the classes is confident (softmax of bare cosines
+  // could not exceed e / (e + 2/e) = 0.79 for 3 classes).
+  PatternSource source(48);
+  TrainConfig c = small_config(8);
+  c.loss.kind = LossKind::Ldam;
+  c.loss.drw_epoch = 6;
+  const auto result = fit(c, source, source.labels(), range(0, 48), {}, (dir_ / "cos").string(), false);
+  Predictor predictor(result.selected_checkpoint, "cpu");
+  EXPECT_EQ(predictor.info().head, "cosine");
+  EXPECT_DOUBLE_EQ(predictor.info().logit_scale, c.loss.s);
+  EXPECT_EQ(predictor.info().class_counts, (std::vector<int64_t>{16, 16, 16}));
+  float top = 0;
+  for (const auto& o : predictor.predict_all(source, range(0, 48), 16, 0))
+    top = std::max(top, *std::max_element(o.probs.begin(), o.probs.end()));
+  EXPECT_GT(top, 0.9f);
+}
+
+TEST_F(Trainer, PosthocLogitAdjustmentNeedsCountsAndShiftsTowardsRareClasses) {
+  PatternSource source(12);
+  TrainConfig c = small_config(1);
+  const auto result = fit(c, source, source.labels(), {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 3}, {},
+                          (dir_ / "la").string(), false);
+  Predictor plain(result.selected_checkpoint, "cpu"), adjusted(result.selected_checkpoint, "cpu");
+  adjusted.set_logit_adjustment(1.0);
+  const auto a = plain.predict_all(source, range(0, 6), 6, 0), b = adjusted.predict_all(source, range(0, 6), 6, 0);
+  for (size_t i = 0; i < a.size(); ++i) {
+    // Class 0 has the most training clips: adjustment lowers it relative to the others.
+    EXPECT_LT(b[i].probs[0] / b[i].probs[1], a[i].probs[0] / a[i].probs[1]);
   }
 }
 

@@ -25,7 +25,7 @@
 //                      loss (Xu et al., arXiv 2205.12117; the paper's exact
 //                      equation was not available here):
 //                      L = (1 - q_y)^gamma * CE(s (z - m_y e_y))       focal on LDAM logits
-//                          + lambda * CE(z + log pi)                   correction term
+//                          + lambda * CE(s z + log pi)                 correction term (scaled logits)
 //                      where q = softmax(s (z - m_y e_y)); lambda = 0.5. The
 //                      correction term couples the margin loss with the
 //                      prior-corrected (balanced-softmax) logits.

@@ -140,6 +140,8 @@ struct CheckpointInfo {
   int in_channels = 1;
   int epoch = 0;
   int64_t feature_dim = 0;
+  double logit_scale = 1;              ///< cosine head: the loss's s (probabilities are softmax(s cos)); else 1
+  std::vector<int64_t> class_counts;   ///< training clips per class (empty in older checkpoints)
   std::vector<std::string> classes;
   std::map<std::string, std::string> metadata;
 };
@@ -156,6 +158,11 @@ class Predictor {
 
   const CheckpointInfo& info() const;
   std::string device_name() const;
+
+  /// Post-hoc logit adjustment (Menon et al.): probabilities from logits -
+  /// tau log(prior), the prior being the training class counts. 0 turns it
+  /// off. Throws std::invalid_argument when the checkpoint has no counts.
+  void set_logit_adjustment(double tau);
 
   struct Output {
     bool ok = false;              ///< false: the clip failed to load

@@ -57,6 +57,7 @@ struct ScoreOptions {
   bool landmarks = false;            ///< 68 landmarks per frame (needs a face detector)
   bool frame_probs = false;          ///< the model on a window around every frame
   int64_t long_frames = 3000;        ///< longer videos are spotted for intervals, each scored
+  double logit_adjust = 0;           ///< post-hoc logit adjustment tau (0: off); needs the checkpoint's class counts
 };
 
 struct ScoreSummary {
