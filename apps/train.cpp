@@ -140,7 +140,8 @@ int run_train(const std::vector<std::string>& args) {
       "(atomic, every epoch), per-epoch metrics, test predictions pooled over folds and summary.json (MEGC ACC, "
       "UF1, UAR). --resume continues an interrupted run exactly.",
       "mexa train --data annotations.csv --out RUN [--config configs/small3d.ini] [options]", run_train};
-  std::string data, out, size = "64x64", sampling = "uniform", face = "none", cache = "auto";
+  std::string data, out, size = "64x64", sampling = "uniform", face = "none", cache = "auto", input = "frames",
+              flow = "tvl1";
   std::string model = "small3d", head = "auto", loss = "ce", sampler = "instance", optimizer = "sgd",
               schedule = "cosine", milestones, device = "auto", protocol = "loso";
   ManifestFlags manifest_flags;
@@ -178,7 +179,11 @@ int run_train(const std::vector<std::string>& args) {
       "mean", po::value(&spec.mean)->default_value(0.5f, "0.5"), "normalisation mean (pixels in [0, 1])")(
       "std", po::value(&spec.std)->default_value(0.25f, "0.25"), "normalisation standard deviation")(
       "folder-fps", po::value(&spec.folder_fps)->default_value(0.0, "0"), "frame rate of frame folders")(
-      "onset-difference", po::bool_switch(&spec.onset_difference), "feed frame - onset frame (movement only)")(
+      "input", po::value(&input)->default_value(input),
+      "what the model sees: frames, onset-difference (frame - onset frame) or flow (onset->apex u, v, strain; "
+      "3 channels, 1 frame, --size 28x28 unless given; the input of --model ststnet)")(
+      "flow", po::value(&flow)->default_value(flow), "--input flow: tvl1, farneback or dis")(
+      "onset-difference", po::bool_switch(&spec.onset_difference), "same as --input onset-difference")(
       "jitter", po::value(&spec.jitter)->default_value(0), "temporal jitter in frames (decodes every epoch)")(
       "no-augment", po::bool_switch(&no_augment), "no spatial augmentation")(
       "flip", po::value(&tc.augment.flip)->default_value(tc.augment.flip, "0.5"), "horizontal flip probability")(
@@ -241,6 +246,22 @@ int run_train(const std::vector<std::string>& args) {
 
   // ---- configuration
   try {
+    if (input == "onset-difference") {
+      spec.onset_difference = true;
+    } else if (input == "flow") {
+      if (spec.onset_difference) throw UsageError("--input flow and --onset-difference exclude each other");
+      if ((!vm["frames"].defaulted() && spec.frames != 1) || (!vm["channels"].defaulted() && spec.channels != 3))
+        throw UsageError("--input flow is 3 channels (u, v, strain) of 1 frame: leave --frames and --channels out");
+      spec.flow = true;
+      spec.frames = 1;
+      spec.channels = 3;
+      spec.flow_method = temporal::parse_flow_method(flow);
+      if (vm["size"].defaulted()) size = "28x28";
+    } else if (input != "frames") {
+      throw UsageError("--input must be frames, onset-difference or flow (got '" + input + "')");
+    }
+    if (model == "ststnet" && !spec.flow)
+      throw UsageError("--model ststnet takes optical flow: add --input flow (raw frames are refused)");
     parse_size(size, spec.width, spec.height);
     spec.sampling = temporal::parse_sampling(sampling);
     spec.face = temporal::parse_face_detector(face);
@@ -262,6 +283,7 @@ int run_train(const std::vector<std::string>& args) {
     tc.device = device;
     tc.amp = amp;
     tc.augment_enabled = !no_augment;
+    tc.augment.flow_field = spec.flow;
     tc.stop_after_epoch = stop_after;
     po_.protocol = engine::parse_protocol(protocol);
     po_.seed = seed;

@@ -1,5 +1,7 @@
 #include "mexa/engine/trainer.h"
 
+#include "augment.h"
+
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
@@ -51,30 +53,6 @@ torch::Tensor to_tensor(ClipArray clip) {
   for (int64_t d : clip.shape) n *= d;
   if (static_cast<int64_t>(owned->size()) != n) throw std::runtime_error("clip data does not match its shape");
   return torch::from_blob(owned->data(), clip.shape, [owned](void*) {}, torch::kFloat32);
-}
-
-/// One random affine transform (flip, rotation, zoom, shift) for every frame of x [C, T, H, W].
-torch::Tensor augment_clip(const torch::Tensor& x, const Augment& a, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> unit(-1.0, 1.0), coin(0.0, 1.0);
-  const bool flip = coin(rng) < a.flip;
-  const double angle = a.rotation * unit(rng) * std::numbers::pi / 180.0;
-  const double zoom = 1.0 + a.scale * unit(rng);
-  const double tx = 2.0 * a.shift * unit(rng), ty = 2.0 * a.shift * unit(rng);  // normalised coordinates span 2
-  torch::Tensor frames = x.permute({1, 0, 2, 3});  // [T, C, H, W]
-  if (flip) frames = frames.flip({3});
-  if (angle == 0 && zoom == 1 && tx == 0 && ty == 0) return frames.permute({1, 0, 2, 3}).contiguous();
-  // affine_grid maps output coordinates to input ones: sampling at (R/zoom) p + t zooms in by `zoom`.
-  const double c = std::cos(angle) / zoom, s = std::sin(angle) / zoom;
-  const auto theta = torch::tensor({static_cast<float>(c), static_cast<float>(-s), static_cast<float>(tx),
-                                    static_cast<float>(s), static_cast<float>(c), static_cast<float>(ty)})
-                         .view({1, 2, 3})
-                         .expand({frames.size(0), 2, 3});
-  namespace F = torch::nn::functional;
-  const auto grid = F::affine_grid(theta, frames.sizes().vec(), /*align_corners=*/false);
-  frames = F::grid_sample(frames, grid,
-                          F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
-  return frames.permute({1, 0, 2, 3}).contiguous();
 }
 
 /// Loads batches ahead in worker threads. Batch b is handed out only when all
@@ -283,6 +261,7 @@ std::map<std::string, std::string> training_fields(const TrainConfig& c, const s
       {"seed", std::to_string(c.seed)},
       {"augment", c.augment_enabled ? "1" : "0"},
       {"augment.flip", format_double(c.augment.flip)},
+      {"augment.flow_field", c.augment.flow_field ? "1" : "0"},
       {"augment.shift", format_double(c.augment.shift)},
       {"augment.rotation", format_double(c.augment.rotation)},
       {"augment.scale", format_double(c.augment.scale)},

@@ -18,6 +18,11 @@ std::string face_name(temporal::FaceDetector f) {
     if (temporal::parse_face_detector(name) == f) return name;
   throw std::logic_error("unnamed face detector");
 }
+std::string flow_name(temporal::FlowMethod f) {
+  for (const char* name : {"tvl1", "farneback", "dis"})
+    if (temporal::parse_flow_method(name) == f) return name;
+  throw std::logic_error("unnamed flow method");
+}
 std::string number(double v) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.9g", v);
@@ -36,7 +41,9 @@ std::map<std::string, std::string> input_metadata(const temporal::ClipSpec& s) {
           {"input.std", number(s.std)},
           {"input.face", face_name(s.face)},
           {"input.folder_fps", number(s.folder_fps)},
-          {"input.onset_difference", s.onset_difference ? "1" : "0"}};
+          {"input.onset_difference", s.onset_difference ? "1" : "0"},
+          {"input.kind", temporal::input_kind_name(s)},
+          {"input.flow_method", flow_name(s.flow_method)}};
 }
 
 temporal::ClipSpec input_spec_from(const std::map<std::string, std::string>& m) {
@@ -56,6 +63,13 @@ temporal::ClipSpec input_spec_from(const std::map<std::string, std::string>& m) 
   s.face = temporal::parse_face_detector(get("input.face"));
   s.folder_fps = std::stod(get("input.folder_fps"));
   s.onset_difference = get("input.onset_difference") == "1";
+  // Checkpoints from before input kinds existed have frames or onset differences.
+  if (const auto kind = m.find("input.kind"); kind != m.end()) {
+    if (kind->second != "frames" && kind->second != "onset-difference" && kind->second != "flow")
+      throw std::runtime_error("unknown input kind '" + kind->second + "' (a newer mexa's checkpoint?)");
+    s.flow = kind->second == "flow";
+    s.flow_method = temporal::parse_flow_method(get("input.flow_method"));
+  }
   return s;
 }
 

@@ -20,6 +20,17 @@ struct ClipLoader::Impl {
   std::unique_ptr<FaceTracker> tracker;  // null with FaceDetector::None
 };
 
+namespace {
+/// Frames are aligned and sized to this: the model's size, or the flow's work size.
+cv::Size work_size(const ClipSpec& spec) {
+  return spec.flow ? cv::Size(kFlowWorkSize, kFlowWorkSize) : cv::Size(spec.width, spec.height);
+}
+}  // namespace
+
+std::string input_kind_name(const ClipSpec& spec) {
+  return spec.flow ? "flow" : spec.onset_difference ? "onset-difference" : "frames";
+}
+
 ClipLoader::ClipLoader(ClipSpec spec) : impl_(std::make_unique<Impl>()) {
   if (spec.channels != 1 && spec.channels != 3) throw std::invalid_argument("channels must be 1 or 3");
   if (spec.frames < 1 || spec.height < 8 || spec.width < 8) throw std::invalid_argument("clip spec too small");
@@ -27,11 +38,14 @@ ClipLoader::ClipLoader(ClipSpec spec) : impl_(std::make_unique<Impl>()) {
   if (spec.sampling == Sampling::Triplet && spec.frames != 3)
     throw std::invalid_argument("triplet sampling gives 3 frames (onset, apex, offset): --frames must be 3, not " +
                                 std::to_string(spec.frames));
+  if (spec.flow && (spec.channels != 3 || spec.frames != 1))
+    throw std::invalid_argument("flow input is 3 channels (u, v, strain) of 1 frame");
+  if (spec.flow && spec.onset_difference) throw std::invalid_argument("flow input and onset difference exclude each other");
   impl_->spec = spec;
   if (spec.face != FaceDetector::None) {
     FaceTrackerOptions options;
     options.detector = spec.face;
-    options.crop_size = {spec.width, spec.height};
+    options.crop_size = work_size(spec);
     impl_->tracker = std::make_unique<FaceTracker>(options);
   }
 }
@@ -44,15 +58,29 @@ const ClipSpec& ClipLoader::spec() const { return impl_->spec; }
 namespace {
 
 /// The frame as the model sees it before normalisation: grey or RGB, aligned
-/// by `transform` (or resized) to the spec's size, 8 bits.
+/// by `transform` (or resized) to the work size, 8 bits. Flow is computed on grey.
 cv::Mat size_frame(cv::Mat image, const cv::Mat& transform, const ClipSpec& spec) {
-  if (image.channels() == 3 && spec.channels == 1) cv::cvtColor(image, image, cv::COLOR_RGB2GRAY);
+  if (image.channels() == 3 && (spec.channels == 1 || spec.flow)) cv::cvtColor(image, image, cv::COLOR_RGB2GRAY);
   cv::Mat sized;
   if (!transform.empty())
-    cv::warpAffine(image, sized, transform, cv::Size(spec.width, spec.height), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::warpAffine(image, sized, transform, work_size(spec), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
   else
-    cv::resize(image, sized, cv::Size(spec.width, spec.height), 0, 0, cv::INTER_AREA);
+    cv::resize(image, sized, work_size(spec), 0, 0, cv::INTER_AREA);
   return sized;
+}
+
+/// Onset -> apex flow features as [3, 1, H, W] (u, v, strain).
+void assemble_flow(const cv::Mat& onset, const cv::Mat& apex, const ClipSpec& spec, ClipSample& sample) {
+  const FlowFeatures f = flow_features(onset, apex, spec.flow_method, cv::Size(spec.width, spec.height));
+  std::vector<cv::Mat> planes;
+  cv::split(f.stacked, planes);
+  const size_t plane = static_cast<size_t>(spec.height) * spec.width;
+  sample.shape = {3, 1, spec.height, spec.width};
+  sample.data.resize(3 * plane);
+  for (size_t ch = 0; ch < 3; ++ch) {
+    const cv::Mat p = planes[ch].isContinuous() ? planes[ch] : planes[ch].clone();
+    std::copy(p.ptr<float>(), p.ptr<float>() + plane, sample.data.begin() + static_cast<std::ptrdiff_t>(ch * plane));
+  }
 }
 
 /// Sized frames (one per sampled index) -> [C, T, H, W] floats: augmentation
@@ -190,6 +218,16 @@ ClipSample ClipLoader::load(const std::string& path, const ClipSpan& span, uint6
   sampling.seed = seed;
   ClipSample sample;
   std::map<int64_t, cv::Mat> sized;
+  if (spec.flow) {
+    // Onset and apex only; the flow field is the model's input.
+    const int64_t apex = span.apex >= 0 ? span.apex : span.onset + (span.offset - span.onset) / 2;
+    sized = decode_sized(path, span.onset, std::max(span.offset, apex),
+                         [&](int64_t i) { return i == span.onset || i == apex; }, sample.face_found);
+    require_frames(path, sized, {span.onset, apex});
+    sample.indices = {span.onset, apex};
+    assemble_flow(sized.at(span.onset), sized.at(apex), spec, sample);
+    return sample;
+  }
   if (spec.sampling == Sampling::MotionAdaptive) {
     // The curve needs every frame of the span: decode them all (sized), then pick.
     sized = decode_sized(path, span.onset, span.offset, [](int64_t) { return true; }, sample.face_found);
@@ -219,8 +257,13 @@ std::vector<ClipSample> ClipLoader::load_windows(const std::string& path, const 
   const bool motion = spec.sampling == Sampling::MotionAdaptive;
   std::vector<std::vector<int64_t>> indices;
   std::set<int64_t> wanted;
+  auto apex_of = [](const ClipSpan& w) { return w.apex >= 0 ? w.apex : w.onset + (w.offset - w.onset) / 2; };
   for (const auto& span : windows) {
-    if (motion) {
+    if (spec.flow) {
+      indices.push_back({span.onset, apex_of(span)});
+      wanted.insert(span.onset);
+      wanted.insert(apex_of(span));
+    } else if (motion) {
       for (int64_t i = span.onset; i <= span.offset; ++i) wanted.insert(i);
     } else {
       indices.push_back(sample_keyframes(sampling, span));
@@ -235,6 +278,12 @@ std::vector<ClipSample> ClipLoader::load_windows(const std::string& path, const 
   require_frames(path, sized, {wanted.begin(), wanted.end()});
   std::vector<ClipSample> samples(windows.size());
   for (size_t k = 0; k < windows.size(); ++k) {
+    if (spec.flow) {
+      samples[k].indices = indices[k];
+      samples[k].face_found = found;
+      assemble_flow(sized.at(windows[k].onset), sized.at(apex_of(windows[k])), spec, samples[k]);
+      continue;
+    }
     samples[k].indices = motion ? sample_keyframes(sampling, windows[k], span_motion(sized, windows[k])) : indices[k];
     samples[k].face_found = found;
     std::vector<cv::Mat> frames;

@@ -90,14 +90,14 @@ check "an unknown loss is a usage error (2)" '[ $rc -eq 2 ]'
 refused=0
 for bad in "--head bogus:--head" "--optimizer adam:--optimizer" "--amp --device cpu:--amp" \
            "--sampling triplet --frames 4:--frames must be 3" "--model resnet:--model" \
-           "--sampling triplet --frames 3:cannot take clips of 1x3x16x16"; do
+           "--sampling triplet --frames 3:cannot take clips of 1x3x16x16" "--model ststnet:--input flow"; do
   flags=${bad%%:*}; says=${bad#*:}
   "$mexa" train "${common[@]}" --data "$data" --out "$work/refused" $flags >/dev/null 2>"$work/err"; rc=$?
   if [ $rc -eq 2 ] && grep -q -- "$says" "$work/err" && [ ! -e "$work/refused" ]; then refused=$((refused + 1)); else
     echo "     not refused up front: $flags (exit $rc): $(head -c 300 "$work/err")"; fi
 done
-check "--head, --optimizer, --amp on CPU, triplet with 4 frames, an unknown model, a clip too small for small3d: exit 2 before decoding" \
-  '[ $refused -eq 6 ]'
+check "--head, --optimizer, --amp on CPU, triplet with 4 frames, an unknown model, a clip too small for small3d, ststnet on frames: exit 2 before decoding" \
+  '[ $refused -eq 7 ]'
 
 # --resume refuses other data: the manifest's content is compared, not its name.
 head -n 20 "$data" > "$work/set/fewer.csv"
@@ -115,6 +115,23 @@ check "train --sampling motion" '[ $rc -eq 0 ] && [ -s "$work/motion/summary.jso
 check "eval of a motion-sampled model scores all 24 clips" '[ $rc -eq 0 ] && [ "$(json "$work/motion.json" "d[\"n\"]")" -eq 24 ]'
 "$mexa" score "$data" --model "$work/motion/folds/kfold-1/last.pt" --out "$work/motion.h5" --log-level warn >"$work/out" 2>&1; rc=$?
 check "score of a motion-sampled model: 24 clips ok" '[ $rc -eq 0 ] && grep -q "24 clips written (24 ok" "$work/out"'
+# STSTNet on onset -> apex optical flow (u, v, strain at 28x28): train, eval and score all compute it.
+"$mexa" train --data "$data" --out "$work/flow" --model ststnet --input flow --flow farneback --protocol kfold --folds 2 \
+  --epochs 1 --batch 8 --log-level warn >/dev/null 2>"$work/err"; rc=$?
+check "train --model ststnet --input flow" '[ $rc -eq 0 ] && [ -s "$work/flow/summary.json" ] && grep -q "^input = flow$" "$work/flow/config.ini"'
+"$mexa" eval --model "$work/flow/folds/kfold-1/last.pt" --data "$data" --predictions "$work/flow-eval.csv" --log-level warn >/dev/null 2>&1; rc=$?
+"$mexa" score "$data" --model "$work/flow/folds/kfold-1/last.pt" --out "$work/flow.h5" --log-level warn >"$work/out" 2>&1; rc2=$?
+"$mexa" export "$work/flow.h5" --out "$work/flow-export" >/dev/null 2>&1
+check "eval and score of the flow model agree on every clip (the checkpoint's input kind drives both)" \
+  '[ $rc -eq 0 ] && [ $rc2 -eq 0 ] && /usr/bin/python3 -c "
+import csv, sys
+ev = {r[\"id\"]: r for r in csv.DictReader(open(sys.argv[1]))}
+sc = {r[\"id\"]: r for r in csv.DictReader(open(sys.argv[2]))}
+assert len(ev) == 24 and ev.keys() == sc.keys()
+for k in ev:
+    for c in (x for x in ev[k] if x.startswith(\"p_\")):
+        assert abs(float(ev[k][c]) - float(sc[k][c])) < 1e-5, (k, c)
+" "$work/flow-eval.csv" "$work/flow-export/clips.csv"'
 "$mexa" train "${common[@]}" --data "$data" --out "$work/triplet" --sampling triplet --frames 3 --model r3d_18 >/dev/null 2>&1; rc=$?
 check "train --sampling triplet --frames 3" '[ $rc -eq 0 ] && [ -s "$work/triplet/summary.json" ]'
 

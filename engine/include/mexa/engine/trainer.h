@@ -58,6 +58,9 @@ struct Augment {
   double shift = 0.05;    ///< largest translation, fraction of the size
   double rotation = 5.0;  ///< largest rotation, degrees
   double scale = 0.05;    ///< zoom in [1 - scale, 1 + scale]
+  /// The clip is an optical flow field (channel 0 = u, horizontal flow): a
+  /// mirror negates u as well as reversing the columns.
+  bool flow_field = false;
 };
 
 struct TrainConfig {

@@ -24,6 +24,7 @@
 
 #include "mexa/temporal/face_tracker.h"
 #include "mexa/temporal/keyframe_sampler.h"
+#include "mexa/temporal/optical_flow.h"
 
 namespace mexa::temporal {
 
@@ -48,10 +49,22 @@ struct ClipSpec {
   /// Subtract the onset frame from every frame: the model sees the movement,
   /// not the face (identity cancels; (x_t - x_onset) / std).
   bool onset_difference = false;
+  /// Onset -> apex optical flow instead of frames (STSTNet's input): u, v and
+  /// optical strain (optical_flow.h) computed on the aligned face at
+  /// kFlowWorkSize and resized to H x W; output [3, 1, H, W], normalised as
+  /// flow_features documents (mean/std and sampling do not apply).
+  bool flow = false;
+  FlowMethod flow_method = FlowMethod::TvL1;
   int jitter = 0;           ///< training-time temporal jitter (frames)
   Augmentation augment;     ///< training-time spatial augmentation (off by default)
   double folder_fps = 0;    ///< frame rate for frame folders (0: FFmpeg's default)
 };
+
+/// Side of the aligned face crop optical flow is computed on.
+constexpr int kFlowWorkSize = 128;
+
+/// "frames", "onset-difference" or "flow": what the spec feeds the model.
+std::string input_kind_name(const ClipSpec& spec);
 
 struct ClipSample {
   std::vector<float> data;          ///< C * T * H * W values
