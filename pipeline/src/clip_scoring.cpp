@@ -117,11 +117,11 @@ ScoredClip ClipAnalyser::analyse(const ScoreInput& in, const PredictFn& predict)
     w.clip.apex_source = a.apex_spotted ? 1 : 0;
     for (const auto& f : a.frames) {
       w.frames.push_back(frame_row(f, options_.video.landmarks));
-      if (!a.long_video) w.frames.back().phase = phase_of(f.index, a.onset, a.apex, a.offset);
+      if (a.has_span) w.frames.back().phase = phase_of(f.index, a.onset, a.apex, a.offset);
     }
     if (!a.face_found) {
       fail(w, io::ClipStatus::NoFace, in.path + ": no face found in any frame");
-    } else if (a.long_video) {
+    } else if (!a.has_span) {  // a long video without annotation: its spotted intervals, each scored
       for (const auto& iv : a.intervals) {
         w.intervals.push_back({0, static_cast<int32_t>(iv.onset), static_cast<int32_t>(iv.apex),
                                static_cast<int32_t>(iv.offset), iv.score, -1, {}});

@@ -28,11 +28,16 @@ VideoAnalyser::VideoAnalyser(VideoAnalysisOptions options) : impl_(std::make_uni
   }
 }
 
+int spotting_k(double fps, const VideoAnalysisOptions& o) {
+  const long frames = std::lround((fps > 0 ? fps : 200) * o.expected_me_seconds);
+  return std::max(2, static_cast<int>((frames + 1) / 2));
+}
+
 VideoAnalyser::~VideoAnalyser() = default;
 VideoAnalyser::VideoAnalyser(VideoAnalyser&&) noexcept = default;
 VideoAnalyser& VideoAnalyser::operator=(VideoAnalyser&&) noexcept = default;
 
-VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpan& annotated) {
+VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpan& annotated_span) {
   const auto& o = impl_->options;
   io::VideoReaderOptions ro;
   ro.pixel_format = impl_->tracker ? io::PixelFormat::Rgb24 : io::PixelFormat::Gray8;
@@ -41,10 +46,13 @@ VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpa
   if (impl_->tracker) impl_->tracker->reset();  // tracks belong to one video
   VideoAnalysis out;
   out.fps = reader.info().avg_frame_rate.value();
-  const int k = std::max(2, static_cast<int>(std::lround(o.sliding_seconds * (out.fps > 0 ? out.fps : 200))));
+  const int k = spotting_k(out.fps, o);
   const cv::Size motion_size(o.motion_size, o.motion_size);
+  // A long video is a clip (not spotted) when the caller gives its whole span.
+  const bool annotated = annotated_span.onset >= 0 && annotated_span.offset >= annotated_span.onset;
 
   std::vector<cv::Mat> crops;  // short videos: every crop; dropped on the switch to long mode
+  std::vector<cv::Mat> span_crops;  // annotated span of a long video: its crops only
   std::unique_ptr<SlidingMotion> sliding;
   cv::Mat transform;  // frame -> canonical crop, from the first frame with a face
   bool any_face = false;
@@ -84,15 +92,21 @@ VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpa
       cv::resize(gray, crop, motion_size, 0, 0, cv::INTER_AREA);
     if (!sliding && static_cast<int64_t>(crops.size()) >= o.max_short_frames) {
       // Too long for a clip: stream from here on (replaying what was kept).
-      sliding = std::make_unique<SlidingMotion>(MotionOptions{.sliding = k});
-      for (size_t i = 0; i < crops.size(); ++i) out.frames[i].motion = sliding->push(crops[i]);
+      sliding = std::make_unique<SlidingMotion>(MotionOptions{.sliding = k},
+                                                face_region_weights(motion_size, o.spot_weights));
+      for (size_t i = 0; i < crops.size(); ++i) {
+        out.frames[i].motion = sliding->push(crops[i]);
+        if (annotated && static_cast<int64_t>(i) >= annotated_span.onset && static_cast<int64_t>(i) <= annotated_span.offset)
+          span_crops.push_back(crops[i]);
+      }
       crops.clear();
       crops.shrink_to_fit();
       out.long_video = true;
     }
-    if (sliding)
+    if (sliding) {
       f.motion = sliding->push(crop);
-    else
+      if (annotated && f.index >= annotated_span.onset && f.index <= annotated_span.offset) span_crops.push_back(crop);
+    } else
       crops.push_back(crop);  // a fresh Mat each frame: no copy needed
     out.frames.push_back(std::move(f));
   }
@@ -100,12 +114,14 @@ VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpa
   if (n == 0) throw DecodeError(path, "no frames");
   out.face_found = any_face;
 
-  if (out.long_video) {
+  out.spot_k = out.long_video ? k : 0;
+  if (out.long_video && !annotated) {
     std::vector<float> curve(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) curve[static_cast<size_t>(i)] = out.frames[static_cast<size_t>(i)].motion;
     SpotOptions spot = o.spot;
     spot.k = k;
     out.intervals = spot_intervals(transient_score(curve, k), spot);
+    out.has_span = false;
     out.onset = 0;
     out.offset = n - 1;
     out.apex = out.intervals.empty() ? 0 : out.intervals.front().apex;
@@ -113,18 +129,26 @@ VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpa
     return out;
   }
 
-  // Short video: motion against the onset (or first) frame, apex at its peak.
-  out.onset = annotated.onset >= 0 ? annotated.onset : 0;
-  out.offset = annotated.offset >= 0 ? annotated.offset : n - 1;
+  // One movement: motion against the onset (or first) frame, apex at its peak.
+  out.onset = annotated_span.onset >= 0 ? annotated_span.onset : 0;
+  out.offset = annotated_span.offset >= 0 ? annotated_span.offset : n - 1;
   if (out.onset >= n || out.offset >= n || out.offset < out.onset)
     throw DataError(path, "annotated span [" + std::to_string(out.onset) + ", " + std::to_string(out.offset) +
                               "] does not fit the video's " + std::to_string(n) + " frames");
-  const auto curve = motion_curve(crops, MotionOptions{.reference = out.onset});
-  for (int64_t i = 0; i < n; ++i) out.frames[static_cast<size_t>(i)].motion = curve[static_cast<size_t>(i)];
-  if (annotated.apex >= out.onset && annotated.apex <= out.offset) {
-    out.apex = annotated.apex;
+  const cv::Mat weights = face_region_weights(motion_size, o.apex_weights);
+  std::vector<float> span_curve;  // index 0 = the onset
+  if (out.long_video) {
+    // Per-frame motion stays the sliding curve; the span gets its own, against its onset.
+    span_curve = motion_curve(span_crops, MotionOptions{.reference = 0}, weights);
   } else {
-    out.apex = spot_apex(curve, out.onset, out.offset);
+    const auto curve = motion_curve(crops, MotionOptions{.reference = out.onset}, weights);
+    for (int64_t i = 0; i < n; ++i) out.frames[static_cast<size_t>(i)].motion = curve[static_cast<size_t>(i)];
+    span_curve.assign(curve.begin() + out.onset, curve.begin() + out.offset + 1);
+  }
+  if (annotated_span.apex >= out.onset && annotated_span.apex <= out.offset) {
+    out.apex = annotated_span.apex;
+  } else {
+    out.apex = out.onset + spot_apex(span_curve, 0, out.offset - out.onset);
     out.apex_spotted = true;
   }
   return out;

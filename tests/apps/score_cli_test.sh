@@ -162,6 +162,33 @@ assert len(iv) >= 1 and all(r[\"pred\"] and 0 <= int(r[\"onset\"]) <= int(r[\"ap
 assert clip[\"apex_source\"] == \"spotted\" and any(r[\"onset\"] == clip[\"onset\"] and r[\"offset\"] == clip[\"offset\"] for r in iv)
 "'
 
+# A long video with annotated spans (a manifest row per micro-expression, as CAS(ME)^2 gives them): each row keeps
+# its onset/apex/offset (no spotting), and score agrees with eval on the same manifest.
+py 'import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["type"] == "micro"]
+with open(sys.argv[2], "w") as out:
+    out.write("subject,clip,path,onset,apex,offset,emotion\n")
+    for i, r in enumerate(rows):
+        out.write(",".join([r["subject"], "me%d" % i, r["path"], r["onset"], r["apex"], r["offset"], r["emotion"]]) + "\n")
+' "$work/long/intervals.csv" "$work/long/spans.csv"
+"$mexa" score "$work/long/spans.csv" --model "$model" --out "$work/spans.h5" --log-level warn >/dev/null 2>&1; rc=$?
+"$mexa" export "$work/spans.h5" --out "$work/spans-export" >/dev/null 2>&1
+"$mexa" eval --model "$model" --data "$work/long/spans.csv" --predictions "$work/spans-eval.csv" --log-level warn >/dev/null 2>&1; rc2=$?
+check "annotated spans of a 4000-frame video keep their onset/apex/offset, and score equals eval" \
+  '[ $rc -eq 0 ] && [ $rc2 -eq 0 ] && py "
+import csv
+truth = list(csv.DictReader(open(\"$work/long/spans.csv\")))
+clips = {r[\"id\"]: r for r in csv.DictReader(open(\"$work/spans-export/clips.csv\"))}
+ev = {r[\"id\"]: r for r in csv.DictReader(open(\"$work/spans-eval.csv\"))}
+assert len(truth) >= 1 and len(clips) == len(truth) == len(ev), (len(truth), len(clips), len(ev))
+for t in truth:
+    c = clips[t[\"subject\"] + \"/\" + t[\"clip\"]]
+    assert (c[\"onset\"], c[\"apex\"], c[\"offset\"], c[\"apex_source\"]) == (t[\"onset\"], t[\"apex\"], t[\"offset\"], \"annotated\"), c
+    e = ev[c[\"id\"]]
+    assert all(abs(float(c[k]) - float(e[k])) < 1e-5 for k in c if k.startswith(\"p_\")), c[\"id\"]
+assert list(csv.DictReader(open(\"$work/spans-export/intervals.csv\"))) == []
+"'
+
 # Landmarks on a real face (opencv-doc's Megamind.avi, when installed).
 megamind=/usr/share/doc/opencv-doc/examples/data/Megamind.avi
 if [ -r "$megamind" ]; then

@@ -7,8 +7,10 @@
 // Memory stays bounded whatever the length: short videos (up to
 // max_short_frames) keep one small grey crop per frame for the motion curve
 // against the reference frame; longer ones switch to the streaming
-// sliding-window curve (SlidingMotion) and interval spotting, holding only
-// the last k crops.
+// sliding-window curve (SlidingMotion), holding only the last k crops, and
+// are spotted for intervals — unless the caller gives an annotated span
+// (a manifest row of a long video): then the span's crops alone are kept and
+// its apex is taken or spotted as in a short clip.
 //
 // Not thread-safe (holds a FaceTracker): one analyser per worker thread.
 //
@@ -33,9 +35,13 @@ struct VideoAnalysisOptions {
   FaceDetector face = FaceDetector::None;  ///< None: the whole frame is the face (pre-cropped clips)
   bool landmarks = false;                  ///< keep 68 landmarks per frame (needs a detector)
   int motion_size = 64;                    ///< side of the grey crop the motion curve is computed on
-  int64_t max_short_frames = 3000;         ///< longer videos are spotted as long videos
-  double sliding_seconds = 0.05;           ///< long videos: k = this many seconds of frames (>= 2)
-  SpotOptions spot;                        ///< long videos: threshold and spacing (k is set from sliding_seconds)
+  int64_t max_short_frames = 3000;         ///< longer videos are streamed (and spotted when not annotated)
+  // Spotting (long videos without an annotated span) — the defaults that
+  // docs/temporal-accuracy.md measures, through this very class:
+  double expected_me_seconds = 0.25;       ///< k = (round(fps * this) + 1) / 2 frames (SOFTNet's rule, >= 2)
+  RegionWeights spot_weights{.eyes = 0.0f, .eye_size = 2.0f};  ///< blinks masked: eyes and the skin around them
+  SpotOptions spot;                        ///< threshold p on the transient score (k is set from the fps)
+  RegionWeights apex_weights;              ///< short clips: the motion curve against the onset
   double folder_fps = 0;                   ///< frame rate for frame folders (0: FFmpeg's default)
 };
 
@@ -55,15 +61,22 @@ struct FrameAnalysis {
 };
 
 struct VideoAnalysis {
-  std::vector<FrameAnalysis> frames;
+  std::vector<FrameAnalysis> frames;  ///< motion: against the onset (short clips) or frame t - k (long videos)
   double fps = 0;
-  bool long_video = false;
-  // Clip-level timing (short videos): annotated values where given, spotted otherwise.
+  bool long_video = false;  ///< more than max_short_frames: streamed, motion is the sliding curve
+  /// true: onset/apex/offset describe one movement (every short clip, and long
+  /// videos with an annotated span); false: long video, see `intervals`.
+  bool has_span = true;
+  // The movement: annotated values where given, spotted otherwise.
   int64_t onset = 0, apex = 0, offset = 0;
   bool apex_spotted = false;
-  std::vector<Interval> intervals;  ///< long videos: spotted intervals
+  std::vector<Interval> intervals;  ///< long videos without a span: spotted intervals
+  int spot_k = 0;                   ///< long videos: the k of the sliding curve and of spotting
   bool face_found = true;           ///< false: no face in any frame (detector on)
 };
+
+/// Spotting's k for a frame rate: (round(fps * expected_me_seconds) + 1) / 2, at least 2.
+int spotting_k(double fps, const VideoAnalysisOptions& options);
 
 class VideoAnalyser {
  public:
