@@ -1,4 +1,6 @@
-// How well mexa's temporal analysis recovers what `mexa synth` put in:
+// How well mexa's temporal analysis recovers what `mexa synth` put in, through
+// temporal::VideoAnalyser with its default options — the very code and
+// defaults `mexa score` runs:
 //  A. apex error (frames) of the motion-curve apex on annotated clips;
 //  B. MEGC spotting on long videos (blinks, head motion, macro-expressions).
 // Writes a Markdown table.
@@ -17,25 +19,14 @@
 
 #include "mexa/io/csv.h"
 #include "mexa/io/manifest.h"
-#include "mexa/io/video_reader.h"
 #include "mexa/synth/generator.h"
-#include "mexa/temporal/frame_image.h"
 #include "mexa/temporal/motion.h"
+#include "mexa/temporal/video_analysis.h"
 
 namespace fs = std::filesystem;
 using namespace mexa;
 
 namespace {
-
-std::vector<cv::Mat> decode_gray(const std::string& path) {
-  io::VideoReaderOptions options;
-  options.pixel_format = io::PixelFormat::Gray8;
-  io::VideoReader reader(path, options);
-  std::vector<cv::Mat> frames;
-  io::Frame frame;
-  while (reader.next(frame)) frames.push_back(temporal::to_mat(frame).clone());
-  return frames;
-}
 
 double percentile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
@@ -62,13 +53,12 @@ ApexResult apex_errors(const fs::path& work, int fps, synth::OutputFormat format
   o.format = format;
   if (!fs::exists(fs::path(o.out_dir) / "annotations.csv")) synth::generate(o);
   const io::Manifest m = io::read_manifest((fs::path(o.out_dir) / "annotations.csv").string());
-  const cv::Mat weights = temporal::face_region_weights({128, 128}, {});
+  temporal::VideoAnalyser analyser(temporal::VideoAnalysisOptions{});
   std::vector<double> errors, whole;
   for (const auto& row : m.rows) {
-    const auto frames = decode_gray(row.path);
-    const auto curve = temporal::motion_curve(frames, {.reference = row.onset}, weights);
-    errors.push_back(std::abs(temporal::spot_apex(curve, row.onset, row.offset) - row.apex));
-    whole.push_back(std::abs(temporal::spot_apex(curve, 0, static_cast<int64_t>(frames.size()) - 1) - row.apex));
+    // The apex hidden: spotted within the annotated span, and over the whole clip.
+    errors.push_back(std::abs(analyser.analyse(row.path, {row.onset, -1, row.offset}).apex - row.apex));
+    whole.push_back(std::abs(analyser.analyse(row.path, {}).apex - row.apex));
   }
   ApexResult r;
   r.setting = name;
@@ -92,6 +82,7 @@ struct SpotRow {
 struct SpotResult {
   std::vector<SpotRow> rows;
   int k = 0;
+  int oracle_k = 0;  ///< SOFTNet's k from the true mean micro-expression length
   int videos = 0;
   double fps_processed = 0;
 };
@@ -121,21 +112,22 @@ SpotResult spotting(const fs::path& work, int subjects, double seconds) {
     }
   }
   SpotResult r;
-  // SOFTNet's rule: k = (mean expression length + 1) / 2.
-  r.k = static_cast<int>(std::lround((length_sum / micro_count + 1) / 2));
-  // Blinks masked: eyes and the skin around them (SOFTNet masks the eye regions too).
-  const cv::Mat weights = temporal::face_region_weights({128, 128}, {.eyes = 0.0f, .eye_size = 2.0f});
-  std::map<std::string, std::vector<float>> scores;
+  // SOFTNet's rule from the truth, k = (mean expression length + 1) / 2, for comparison with the default's.
+  r.oracle_k = static_cast<int>(std::lround((length_sum / micro_count + 1) / 2));
+  const temporal::VideoAnalysisOptions defaults;
+  temporal::VideoAnalyser analyser(defaults);
+  std::map<std::string, std::vector<float>> scores;  // the sliding curve d(t, t-k) per video
   int64_t frames_done = 0;
   const auto start = std::chrono::steady_clock::now();
   for (const auto& [video, path] : paths) {
-    temporal::SlidingMotion stream({.sliding = r.k}, weights);
-    io::VideoReaderOptions gray;
-    gray.pixel_format = io::PixelFormat::Gray8;
-    io::VideoReader reader(path, gray);
-    io::Frame frame;
+    const auto a = analyser.analyse(path);
+    if (!a.long_video || a.has_span) throw std::runtime_error(path + ": expected a long video to spot");
+    r.k = a.spot_k;
     std::vector<float> score;
-    while (reader.next(frame)) score.push_back(stream.push(temporal::to_mat(frame)));
+    for (const auto& f : a.frames) score.push_back(f.motion);
+    // The defaults' own intervals must be what the sweep's (transient, default p) row finds.
+    const auto same = temporal::spot_intervals(temporal::transient_score(score, r.k), {.p = defaults.spot.p, .k = r.k});
+    if (same.size() != a.intervals.size()) throw std::logic_error("the sweep does not reproduce VideoAnalyser's spotting");
     frames_done += static_cast<int64_t>(score.size());
     scores[video] = std::move(score);
     ++r.videos;
@@ -181,6 +173,8 @@ int main(int argc, char** argv) {
      << "- Date: " << date << "; machine: 2-core x86_64 (the project's CPU machine)\n"
      << "- Data: `mexa synth` defaults (seed 2026, 10 subjects, 128x128, amplitude 1-6 px, noise 1.0), "
         "face-cropped clips (no face detection needed)\n\n"
+     << "- Both sections run `temporal::VideoAnalyser` with its default options: the code and defaults of "
+        "`mexa score` (64x64 motion crops, `VideoAnalysisOptions` in temporal/video_analysis.h).\n\n"
      << "## A. Apex from the motion curve (annotated onset/offset, apex hidden)\n\n"
      << "Motion curve: region-weighted mean squared difference to the onset frame after global "
         "alignment (phase correlation + ECC); apex = peak of the 3-frame average within [onset, offset]. "
@@ -197,11 +191,13 @@ int main(int argc, char** argv) {
      << "`mexa synth --long`: " << spot.videos
      << " one-minute videos at 200 fps, each with 3-6 micro-expressions, 1-2 macro-expressions (8-14 px), "
         "blinks every 1.5-5 s and 2 px head motion. Score = region-weighted difference between frame t "
-        "and t-k after global alignment, eyes and the skin around them masked; threshold = mean + 0.55 (max - mean); peaks >= k apart; "
-        "interval = [peak - k, peak + k]; k = (mean micro-expression length + 1) / 2 = "
-     << spot.k << " frames. True positive: IoU >= 0.5. p = 0.55 is SOFTNet's value; smaller p are shown because "
-        "the macro-expressions (and blinks leaking past the mask) set the max. The transient score is "
-        "min(d(t, t-k), d(t, t+k)) (temporal::transient_score): high only where a movement comes and goes.\n\n"
+        "and t-k after global alignment, eyes and the skin around them masked; threshold = mean + p (max - mean); peaks >= k apart; "
+        "interval = [peak - k, peak + k]; k = (round(fps x 0.25 s) + 1) / 2 = "
+     << spot.k << " frames (the default's expected micro-expression length; SOFTNet's rule on the true mean length "
+        "would give " << spot.oracle_k << "). True positive: IoU >= 0.5. p = 0.55 is SOFTNet's value and mexa's default; "
+        "smaller p are shown because the macro-expressions (and blinks leaking past the mask) set the max. The transient "
+        "score is min(d(t, t-k), d(t, t+k)) (temporal::transient_score), what `mexa score` spots on: high only where a "
+        "movement comes and goes. The row `transient 0.55` is `mexa score`'s default.\n\n"
      << "| score | p | micro: TP | FP | FN | precision | recall | F1 | micro+macro: TP | FP | FN | F1 |\n"
      << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& row : spot.rows) {

@@ -5,7 +5,6 @@
 #include <csignal>
 #include <cstdlib>
 #include <map>
-#include <mutex>
 #include <stdexcept>
 
 namespace mexa::io {
@@ -45,6 +44,10 @@ Registry& registry() {
       }
       if (std::find(known.begin(), known.end(), name) == known.end() || at < 1) {
         parsed.error = "MEXA_FAILPOINT: '" + item + "' is not NAME:N with N >= 1 and NAME one of the known points";
+        return parsed;
+      }
+      if (parsed.points.count(name)) {
+        parsed.error = "MEXA_FAILPOINT: '" + name + "' is given twice";
         return parsed;
       }
       parsed.points[name].at = at;

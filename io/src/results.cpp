@@ -236,7 +236,9 @@ class Column {
         std::memcpy(raw.data() + i * width, stored.data(), stored.size());
         continue;
       }
-      std::memcpy(raw.data() + i * width, value.data(), std::min(value.size(), width));
+      size_t n = std::min(value.size(), width);
+      while (n < value.size() && n > 0 && (static_cast<unsigned char>(value[n]) & 0xC0) == 0x80) --n;  // whole UTF-8 characters
+      std::memcpy(raw.data() + i * width, value.data(), n);
     }
     Handle type = fixed_string_type(width);
     write(first, values.size(), type.get(), raw.data());
@@ -297,17 +299,6 @@ constexpr size_t kSubjectWidth = 128;
 constexpr size_t kErrorWidth = 1024;
 
 }  // namespace
-
-std::string stored_text(const std::string& text, size_t width) {
-  if (text.size() <= width) return text;
-  uint64_t hash = 14695981039346656037ull;  // FNV-1a 64 of the whole text
-  for (unsigned char c : text) hash = (hash ^ c) * 1099511627211ull;
-  char head[20];
-  std::snprintf(head, sizeof head, "~%016llx~", static_cast<unsigned long long>(hash));
-  size_t from = text.size() - (width - 18);
-  while (from < text.size() && (static_cast<unsigned char>(text[from]) & 0xC0) == 0x80) ++from;  // UTF-8 boundary
-  return head + text.substr(from);
-}
 
 std::string stored_clip_id(const std::string& id) { return stored_text(id, kIdWidth); }
 
@@ -410,6 +401,22 @@ void open_columns(const Schema& schema, const std::string& file, Tables& tables)
 }
 
 }  // namespace
+
+/// The provenance attributes and the column shapes of an opened file (groups open).
+ResultsMeta meta_of_file(hid_t root, const Tables& tables, const std::string& path) {
+  ResultsMeta meta;
+  meta.class_names = read_strings_attr(root, path, "class_names");
+  meta.model = read_string_attr(root, path, "model");
+  meta.checkpoint_sha256 = read_string_attr(root, path, "checkpoint_sha256");
+  meta.config = read_string_attr(root, path, "config");
+  meta.engine_version = read_string_attr(root, path, "engine_version");
+  meta.created_utc = read_string_attr(root, path, "created_utc");
+  meta.frame_landmarks = H5Lexists(tables.frames_group.get(), "landmarks", H5P_DEFAULT) > 0;
+  meta.frame_probs = H5Lexists(tables.frames_group.get(), "probs", H5P_DEFAULT) > 0;
+  const Column feature = Column::open(tables.clips_group.get(), path, "apex_feature");
+  meta.feature_dim = feature.inner().empty() ? 0 : static_cast<int>(feature.inner()[0]);
+  return meta;
+}
 
 constexpr const char* kCommittedRows = "committed_rows";
 
@@ -541,16 +548,13 @@ struct ResultsWriter::Impl {
     if (version != kResultsSchemaVersion)
       throw StorageError(path, "schema version " + std::to_string(version) + " cannot be resumed by this mexa (writes " +
                                    std::to_string(kResultsSchemaVersion) + ")");
-    ResultsMeta existing = meta;
-    existing.class_names = read_strings_attr(root, path, "class_names");
-    existing.model = read_string_attr(root, path, "model");
-    existing.checkpoint_sha256 = read_string_attr(root, path, "checkpoint_sha256");
-    existing.config = read_string_attr(root, path, "config");
+    // Everything that shapes the file, as the file has it, against this run's.
+    open_groups(root, path, tables);
+    const ResultsMeta existing = meta_of_file(root, tables, path);
     if (const auto why = resume_mismatch(existing, meta); !why.empty())
       throw StorageError(path, "cannot be resumed by this run: " + why);
-    meta.created_utc = read_string_attr(root, path, "created_utc");
+    meta.created_utc = existing.created_utc;
 
-    open_groups(root, path, tables);
     face_ids = H5Lexists(tables.frames_group.get(), "face_id", H5P_DEFAULT) > 0;
     open_columns(schema(), path, tables);
     committed_rows = Handle(check(H5Dopen2(root, kCommittedRows, H5P_DEFAULT), path, "open /committed_rows"));
@@ -568,8 +572,10 @@ struct ResultsWriter::Impl {
   void flush() { check_status(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), path, "flush"); }
 
   /// Records the row counts that readers may trust, after the rows themselves are on disk.
-  void commit() {
+  /// `batch`: a batch's commit (the fault-injection point sits between the rows' flush and the count).
+  void commit(bool batch = false) {
     flush();
+    if (batch) failpoint("kill-before-commit");
     const int64_t rows[3] = {clip_rows, frame_rows, interval_rows};
     check_status(H5Dwrite(committed_rows.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows), path,
                  "write /committed_rows");
@@ -602,9 +608,7 @@ struct ResultsWriter::Impl {
     frame_rows += static_cast<int64_t>(batch.frames.size());
     interval_rows += static_cast<int64_t>(batch.intervals.size());
     failpoint("kill-mid-batch");
-    flush();
-    failpoint("kill-before-commit");
-    commit();
+    commit(/*batch=*/true);
     for (const ClipRow& c : batch.clips) ids.insert(stored_clip_id(c.id));
     failpoint("kill-after-commit");
     failpoint("interrupt-after-commit");
@@ -704,43 +708,6 @@ struct ResultsWriter::Impl {
   }
 };
 
-std::string resume_mismatch(const ResultsMeta& existing, const ResultsMeta& wanted) {
-  auto differs = [](const std::string& what, const std::string& file, const std::string& run) {
-    return what + " differs (file: " + file + "; this run: " + run + ")";
-  };
-  auto joined = [](const std::vector<std::string>& names) {
-    std::string text;
-    for (const auto& n : names) text += (text.empty() ? "" : ",") + n;
-    return text;
-  };
-  auto yes_no = [](bool b) { return std::string(b ? "yes" : "no"); };
-  if (existing.checkpoint_sha256 != wanted.checkpoint_sha256)
-    return differs("checkpoint sha256", existing.checkpoint_sha256, wanted.checkpoint_sha256);
-  if (existing.model != wanted.model) return differs("model", existing.model, wanted.model);
-  if (existing.class_names != wanted.class_names)
-    return differs("class names", joined(existing.class_names), joined(wanted.class_names));
-  if (existing.feature_dim != wanted.feature_dim)
-    return differs("apex feature size", std::to_string(existing.feature_dim), std::to_string(wanted.feature_dim));
-  if (existing.frame_landmarks != wanted.frame_landmarks)
-    return differs("per-frame landmarks", yes_no(existing.frame_landmarks), yes_no(wanted.frame_landmarks));
-  if (existing.frame_probs != wanted.frame_probs)
-    return differs("per-frame probabilities", yes_no(existing.frame_probs), yes_no(wanted.frame_probs));
-  if (existing.config != wanted.config) return "the run's config differs (model metadata or scoring options)";
-  return "";
-}
-
-const char* clip_status_name(ClipStatus status) {
-  switch (status) {
-    case ClipStatus::Ok: return "ok";
-    case ClipStatus::NoFace: return "no_face";
-    case ClipStatus::DecodeError: return "decode_error";
-    case ClipStatus::BadAnnotation: return "bad_annotation";
-    case ClipStatus::ModelError: return "model_error";
-    case ClipStatus::InternalError: return "internal_error";
-  }
-  return "unknown";
-}
-
 ResultsWriter::ResultsWriter(const std::string& path, const ResultsMeta& meta, Mode mode)
     : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
@@ -815,18 +782,10 @@ struct ResultsReader::Impl {
     meta.schema_version = static_cast<int>(read_int64_attr(root, path, "schema_version"));
     if (meta.schema_version != kResultsSchemaVersion)
       throw StorageError(path, "schema version " + std::to_string(meta.schema_version) + " is not supported");
-    meta.engine_version = read_string_attr(root, path, "engine_version");
-    meta.created_utc = read_string_attr(root, path, "created_utc");
-    meta.class_names = read_strings_attr(root, path, "class_names");
-    meta.model = read_string_attr(root, path, "model");
-    meta.checkpoint_sha256 = read_string_attr(root, path, "checkpoint_sha256");
-    meta.config = read_string_attr(root, path, "config");
-
     open_groups(root, path, tables);
-    meta.frame_landmarks = H5Lexists(tables.frames_group.get(), "landmarks", H5P_DEFAULT) > 0;
-    meta.frame_probs = H5Lexists(tables.frames_group.get(), "probs", H5P_DEFAULT) > 0;
-    const Column feature = Column::open(tables.clips_group.get(), path, "apex_feature");
-    meta.feature_dim = feature.inner().empty() ? 0 : static_cast<int>(feature.inner()[0]);
+    const int schema_version = meta.schema_version;
+    meta = meta_of_file(root, tables, path);
+    meta.schema_version = schema_version;
 
     const bool face_ids = H5Lexists(tables.frames_group.get(), "face_id", H5P_DEFAULT) > 0;
     open_columns(schema_for(meta.class_names.size(), static_cast<hsize_t>(meta.feature_dim), meta.frame_landmarks,

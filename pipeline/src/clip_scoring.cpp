@@ -30,12 +30,13 @@ int16_t argmax(const std::vector<float>& p) {
 
 engine::ClipArray to_array(temporal::ClipSample sample) { return {sample.shape, std::move(sample.data)}; }
 
-/// --frame-probs: the window around frame t spans as many frames as the clip's
-/// onset..offset (at least 3), clamped to the video, with t as its apex.
-std::vector<temporal::ClipSpan> frame_windows(int64_t n_frames, int64_t onset, int64_t offset) {
+/// --frame-probs: the window around frame t (t in [first, last]) spans as many
+/// frames as the clip's onset..offset (at least 3), clamped to the video, with t as its apex.
+std::vector<temporal::ClipSpan> frame_windows(int64_t n_frames, int64_t onset, int64_t offset, int64_t first,
+                                              int64_t last) {
   const int64_t half = std::max<int64_t>(1, (offset - onset) / 2);
   std::vector<temporal::ClipSpan> windows;
-  for (int64_t t = 0; t < n_frames; ++t)
+  for (int64_t t = first; t <= last; ++t)
     windows.push_back({std::max<int64_t>(0, t - half), t, std::min(n_frames - 1, t + half)});
   return windows;
 }
@@ -136,10 +137,18 @@ ScoredClip ClipAnalyser::analyse(const ScoreInput& in, const PredictFn& predict)
         fail(w, io::ClipStatus::ModelError, in.path + ": " + e.what());
       }
     } else {
-      w.clip_input = to_array(loader_.load(in.path, {a.onset, a.apex, a.offset}));
-      if (options_.frame_probs)
-        for (auto& sample : loader_.load_windows(in.path, frame_windows(w.clip.n_frames, a.onset, a.offset)))
+      // The model sees the span as training does: an annotated span without an
+      // apex keeps it unknown (the sampler centres), as ManifestClipSource does.
+      const int64_t model_apex = in.onset >= 0 && in.offset >= 0 && in.apex < 0 ? -1 : a.apex;
+      w.clip_input = to_array(loader_.load(in.path, {a.onset, model_apex, a.offset}));
+      if (options_.frame_probs) {
+        // A long video's windows cover its annotated span only: memory stays bounded by the span.
+        w.frame_inputs_first = a.long_video ? a.onset : 0;
+        const int64_t last = a.long_video ? a.offset : w.clip.n_frames - 1;
+        for (auto& sample :
+             loader_.load_windows(in.path, frame_windows(w.clip.n_frames, a.onset, a.offset, w.frame_inputs_first, last)))
           w.frame_inputs.push_back(to_array(std::move(sample)));
+      }
     }
   } catch (const DecodeError& e) {
     fail(w, io::ClipStatus::DecodeError, e.what());
@@ -190,7 +199,8 @@ void predict_clips(const PredictFn& predict, std::vector<ScoredClip>& batch) {
         const auto end = w.frame_inputs.begin() + static_cast<std::ptrdiff_t>(std::min(w.frame_inputs.size(), first + kChunk));
         const std::vector<engine::ClipArray> chunk(std::make_move_iterator(begin), std::make_move_iterator(end));
         const auto out = predict(chunk);
-        for (size_t k = 0; k < out.size(); ++k) w.frames[first + k].probs = out[k].probs;
+        for (size_t k = 0; k < out.size(); ++k)
+          w.frames[static_cast<size_t>(w.frame_inputs_first) + first + k].probs = out[k].probs;
       }
     } catch (const std::exception& e) {
       fail(w, io::ClipStatus::ModelError, w.clip.source + ": " + e.what());

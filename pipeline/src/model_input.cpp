@@ -13,11 +13,6 @@ std::string sampling_name(temporal::Sampling s) {
     if (temporal::parse_sampling(name) == s) return name;
   throw std::logic_error("unnamed sampling strategy");
 }
-std::string face_name(temporal::FaceDetector f) {
-  for (const char* name : {"none", "hog", "haar"})
-    if (temporal::parse_face_detector(name) == f) return name;
-  throw std::logic_error("unnamed face detector");
-}
 std::string flow_name(temporal::FlowMethod f) {
   for (const char* name : {"tvl1", "farneback", "dis"})
     if (temporal::parse_flow_method(name) == f) return name;
@@ -39,7 +34,7 @@ std::map<std::string, std::string> input_metadata(const temporal::ClipSpec& s) {
           {"input.channels", std::to_string(s.channels)},
           {"input.mean", number(s.mean)},
           {"input.std", number(s.std)},
-          {"input.face", face_name(s.face)},
+          {"input.face", temporal::face_detector_name(s.face)},
           {"input.folder_fps", number(s.folder_fps)},
           {"input.onset_difference", s.onset_difference ? "1" : "0"},
           {"input.kind", temporal::input_kind_name(s)},

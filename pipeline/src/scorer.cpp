@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <iostream>
@@ -44,12 +43,6 @@ temporal::FaceDetector face_detector(const ScoreOptions& o, const temporal::Clip
   }
 }
 
-std::string number(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.9g", v);
-  return text;
-}
-
 io::ResultsMeta results_meta(const ScoreOptions& o, const engine::CheckpointInfo& info, temporal::FaceDetector face) {
   io::ResultsMeta meta;
   meta.class_names = info.classes;
@@ -59,8 +52,8 @@ io::ResultsMeta results_meta(const ScoreOptions& o, const engine::CheckpointInfo
   meta.frame_landmarks = o.landmarks;
   meta.frame_probs = o.frame_probs;
   for (const auto& [key, value] : info.metadata) meta.config += key + " = " + value + "\n";
-  meta.config += "score.face = " + std::string(face == temporal::FaceDetector::None ? "none" : "detector") + "\n";
-  if (o.logit_adjust != 0) meta.config += "score.logit_adjust = " + number(o.logit_adjust) + "\n";
+  meta.config += "score.face = " + temporal::face_detector_name(face) + "\n";
+  if (o.logit_adjust != 0) meta.config += fmt::format("score.logit_adjust = {}\n", o.logit_adjust);
   return meta;
 }
 
@@ -169,9 +162,9 @@ ScoreSummary score(const ScoreOptions& o, const std::atomic<bool>& stop, const S
       ~CancelOnExit() { queue.cancel(); }
     } cancel_on_exit{queue};
     for (int w = 0; w < o.workers; ++w)
-      workers.emplace_back([&, w](std::stop_token token) {
+      workers.emplace_back([&, w] {
         try {
-          for (size_t i = next++; i < todo.size() && !stop && !token.stop_requested(); i = next++)
+          for (size_t i = next++; i < todo.size() && !stop; i = next++)
             if (!queue.push(analysers[static_cast<size_t>(w)]->analyse(*todo[i], predict))) break;
         } catch (...) {  // the thread boundary: nothing escapes a worker
           std::lock_guard lock(worker_error_mutex);

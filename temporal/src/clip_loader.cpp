@@ -221,7 +221,10 @@ ClipSample ClipLoader::load(const std::string& path, const ClipSpan& span, uint6
   if (spec.flow) {
     // Onset and apex only; the flow field is the model's input.
     const int64_t apex = span.apex >= 0 ? span.apex : span.onset + (span.offset - span.onset) / 2;
-    sized = decode_sized(path, span.onset, std::max(span.offset, apex),
+    if (apex < span.onset || apex > span.offset)
+      throw DataError(path, "apex " + std::to_string(apex) + " outside the span [" + std::to_string(span.onset) + ", " +
+                                std::to_string(span.offset) + "]");
+    sized = decode_sized(path, span.onset, apex,
                          [&](int64_t i) { return i == span.onset || i == apex; }, sample.face_found);
     require_frames(path, sized, {span.onset, apex});
     sample.indices = {span.onset, apex};

@@ -161,6 +161,15 @@ void FaceTracker::reset() {
   impl_->frame_index = 0;
 }
 
+std::string face_detector_name(FaceDetector detector) {
+  switch (detector) {
+    case FaceDetector::Haar: return "haar";
+    case FaceDetector::DlibHog: return "hog";
+    case FaceDetector::None: return "none";
+  }
+  return "none";
+}
+
 std::string default_cascade_path() {
   const char* env = std::getenv("MEXA_HAAR_CASCADE");
   return env && *env ? env : "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";

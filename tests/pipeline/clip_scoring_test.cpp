@@ -59,10 +59,12 @@ TEST_F(ClipScoring, ModelInputAtTrainingAndScoringIsBitwiseEqual) {
   so.clips = 6;
   so.subjects = 2;
   so.seed = 5;
-  const auto manifest = io::read_manifest(synth::generate(so).manifest);
+  auto manifest = io::read_manifest(synth::generate(so).manifest);
   ASSERT_EQ(manifest.rows.size(), 6u);
+  manifest.rows[1].apex = manifest.rows[4].apex = -1;  // SMIC-style rows: onset and offset, no apex
 
   temporal::ClipSpec spec;
+  spec.sampling = temporal::Sampling::ApexWindow;  // the apex (or its absence) shapes the input
   spec.frames = 8;
   spec.height = spec.width = 32;
   spec.onset_difference = true;

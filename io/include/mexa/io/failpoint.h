@@ -11,7 +11,9 @@
 // its name is taken: `kill-*` points raise SIGKILL (no handler, no flush, no
 // destructor runs), `interrupt-*` points raise SIGINT (as a user's Ctrl-C),
 // `throw-*` points throw std::logic_error (a programming error's stand-in).
-// Unarmed points cost one relaxed atomic load.
+// Unarmed points cost a function call and an empty-map check. With several
+// threads passing one point, which thread's pass is the N-th is up to the
+// scheduler (the count itself is exact).
 //
 // Points placed today (io::ResultsWriter::append, one call per batch):
 //   kill-mid-batch       rows of the batch written, nothing flushed yet

@@ -41,7 +41,8 @@ struct ScoredClip {
   std::vector<io::FrameRow> frames;
   std::vector<io::IntervalRow> intervals;
   engine::ClipArray clip_input;                 ///< the model input (short videos; empty once predicted)
-  std::vector<engine::ClipArray> frame_inputs;  ///< --frame-probs: one window per frame (short videos)
+  std::vector<engine::ClipArray> frame_inputs;  ///< --frame-probs: one window per frame from frame_inputs_first
+  int64_t frame_inputs_first = 0;               ///< frame of frame_inputs[0] (the onset for a long video's span)
 };
 
 struct ClipAnalysisOptions {

@@ -33,6 +33,8 @@ enum class FaceDetector {
 
 /// Parses "haar", "hog" or "none"; throws std::invalid_argument.
 FaceDetector parse_face_detector(const std::string& name);
+/// "haar", "hog" or "none".
+std::string face_detector_name(FaceDetector detector);
 
 /// Where the model files are: $MEXA_HAAR_CASCADE / $MEXA_LANDMARK_MODEL when
 /// set, else Debian's opencv-data and libdlib-data paths.
