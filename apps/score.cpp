@@ -56,7 +56,7 @@ int run_score(const std::vector<std::string>& args) {
       "score",
       "Score videos with a checkpoint from `mexa train` and write an HDF5 results file: per clip probabilities, "
       "prediction, onset/apex/offset (annotated or spotted), apex feature; per frame face box, confidence, "
-      "success, motion and phase (optionally landmarks); spotted intervals of long videos, each scored. Inputs: "
+      "success, motion and phase (optionally landmarks); spotted intervals of unannotated long videos, each scored. Inputs: "
       "video files, frame folders, directories (recursive), manifest CSVs (annotated spans and labels), "
       "@list.txt and - (list on stdin). A clip that fails gets a row with its status and error; exit 1 if any.",
       "mexa score INPUT... --model CKPT --out results.h5 [options]", run_score};
@@ -77,9 +77,10 @@ int run_score(const std::vector<std::string>& args) {
       "face", po::value(&o.face), "face alignment for the per-frame rows: none, hog, haar (default: the model's)")(
       "landmarks", po::bool_switch(&o.landmarks), "store 68 landmarks per frame (needs --face hog or haar)")(
       "frame-probs", po::bool_switch(&o.frame_probs),
-      "per-frame probabilities: the model on a window around every frame (as long as the clip's span)")(
+      "per-frame probabilities: the model on a window around every frame (as long as the clip's span; in a long "
+      "video with an annotated span, the span's frames only)")(
       "long-frames", po::value(&o.long_frames)->default_value(o.long_frames),
-      "videos longer than this are spotted for intervals, each scored")(
+      "longer videos are streamed; without an annotated span they are spotted for intervals, each scored")(
       "logit-adjust", po::value(&o.logit_adjust)->default_value(o.logit_adjust, "0"),
       "post-hoc logit adjustment: probabilities from logits - TAU log(training class prior) (0: off)");
   add_manifest_flags(options, manifest_flags);
