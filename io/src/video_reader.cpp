@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -423,10 +424,17 @@ struct VideoReader::Impl {
   }
 };
 
+namespace {
+std::atomic<int64_t> g_readers_opened{0};
+}  // namespace
+
 VideoReader::VideoReader(const std::string& path, VideoReaderOptions options)
     : impl_(std::make_unique<Impl>(path, options)) {
+  ++g_readers_opened;
   impl_->open();
 }
+
+int64_t VideoReader::opened_total() { return g_readers_opened; }
 VideoReader::~VideoReader() = default;
 VideoReader::VideoReader(VideoReader&&) noexcept = default;
 VideoReader& VideoReader::operator=(VideoReader&&) noexcept = default;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <optional>
 
 #include "mexa/io/errors.h"
 #include "mexa/io/failpoint.h"
@@ -109,7 +110,17 @@ ScoredClip ClipAnalyser::analyse(const ScoreInput& in, const PredictFn& predict)
   w.clip.label = static_cast<int16_t>(in.label);
   try {
     io::failpoint("throw-in-analysis");
-    const auto a = analyser_.analyse(in.path, {in.onset, in.apex, in.offset});
+    // One decode: when the analysis and the model read the same pixel format,
+    // the model's frames are collected (aligned on the onset, sized) as the
+    // analysis decodes; otherwise the model input is decoded on its own.
+    std::optional<temporal::ClipLoader::Collector> collector;
+    temporal::FrameSink sink;
+    if (analyser_.pixel_format() == loader_.pixel_format()) {
+      collector.emplace(loader_, std::max<int64_t>(in.onset, 0), in.onset >= 0 ? in.offset : -1,
+                        options_.video.max_short_frames);
+      sink = [&](int64_t index, const cv::Mat& image) { collector->push(index, image); };
+    }
+    const auto a = analyser_.analyse(in.path, {in.onset, in.apex, in.offset}, sink);
     w.clip.fps = a.fps;
     w.clip.n_frames = static_cast<int64_t>(a.frames.size());
     w.clip.onset = static_cast<int32_t>(a.onset);
@@ -140,7 +151,10 @@ ScoredClip ClipAnalyser::analyse(const ScoreInput& in, const PredictFn& predict)
       // The model sees the span as training does: an annotated span without an
       // apex keeps it unknown (the sampler centres), as ManifestClipSource does.
       const int64_t model_apex = in.onset >= 0 && in.offset >= 0 && in.apex < 0 ? -1 : a.apex;
-      w.clip_input = to_array(loader_.load(in.path, {a.onset, model_apex, a.offset}));
+      const temporal::ClipSpan span{a.onset, model_apex, a.offset};
+      w.clip_input = to_array(collector && !collector->overflowed() ? collector->finish(in.path, span)
+                                                                    : loader_.load(in.path, span));
+      collector.reset();  // its frames are not needed any more
       if (options_.frame_probs) {
         // A long video's windows cover its annotated span only: memory stays bounded by the span.
         w.frame_inputs_first = a.long_video ? a.onset : 0;

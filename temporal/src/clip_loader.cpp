@@ -141,7 +141,7 @@ std::map<int64_t, cv::Mat> ClipLoader::decode_sized(const std::string& path, int
                                                      const std::function<bool(int64_t)>& keep, bool& face_found) {
   const ClipSpec& spec = impl_->spec;
   io::VideoReaderOptions options;
-  options.pixel_format = spec.channels == 3 || impl_->tracker ? io::PixelFormat::Rgb24 : io::PixelFormat::Gray8;
+  options.pixel_format = pixel_format();
   options.first_frame = first;
   options.last_frame = last;
   options.frame_folder_fps = spec.folder_fps;
@@ -209,46 +209,102 @@ std::vector<int64_t> every_frame(const ClipSpan& span) {
 
 }  // namespace
 
-ClipSample ClipLoader::load(const std::string& path, const ClipSpan& span, uint64_t seed) {
-  const ClipSpec& spec = impl_->spec;
+namespace {
+
+SampleSpec sample_spec(const ClipSpec& spec, uint64_t seed) {
   SampleSpec sampling;
   sampling.strategy = spec.sampling;
   sampling.frames = spec.frames;
   sampling.jitter = spec.jitter;
   sampling.seed = seed;
+  return sampling;
+}
+
+/// Flow's apex: the annotated one, else the middle of the span; DataError outside the span.
+int64_t flow_apex(const std::string& path, const ClipSpan& span) {
+  const int64_t apex = span.apex >= 0 ? span.apex : span.onset + (span.offset - span.onset) / 2;
+  if (apex < span.onset || apex > span.offset)
+    throw DataError(path, "apex " + std::to_string(apex) + " outside the span [" + std::to_string(span.onset) + ", " +
+                              std::to_string(span.offset) + "]");
+  return apex;
+}
+
+}  // namespace
+
+io::PixelFormat ClipLoader::pixel_format() const {
+  const ClipSpec& spec = impl_->spec;
+  return (spec.channels == 3 && !spec.flow) || impl_->tracker ? io::PixelFormat::Rgb24 : io::PixelFormat::Gray8;
+}
+
+std::set<int64_t> ClipLoader::needed_frames(const std::string& path, const ClipSpan& span, uint64_t seed) const {
+  const ClipSpec& spec = impl_->spec;
+  if (spec.flow) return {span.onset, flow_apex(path, span)};
+  if (spec.sampling == Sampling::MotionAdaptive) {  // the curve needs every frame of the span
+    const auto all = every_frame(span);
+    return {all.begin(), all.end()};
+  }
+  const auto indices = sample_keyframes(sample_spec(spec, seed), span);
+  std::set<int64_t> wanted(indices.begin(), indices.end());
+  wanted.insert(span.onset);  // the alignment frame
+  return wanted;
+}
+
+ClipSample ClipLoader::from_sized(const std::string& path, const ClipSpan& span, uint64_t seed,
+                                  const std::map<int64_t, cv::Mat>& sized, bool face_found) const {
+  const ClipSpec& spec = impl_->spec;
   ClipSample sample;
-  std::map<int64_t, cv::Mat> sized;
-  if (spec.flow) {
-    // Onset and apex only; the flow field is the model's input.
-    const int64_t apex = span.apex >= 0 ? span.apex : span.onset + (span.offset - span.onset) / 2;
-    if (apex < span.onset || apex > span.offset)
-      throw DataError(path, "apex " + std::to_string(apex) + " outside the span [" + std::to_string(span.onset) + ", " +
-                                std::to_string(span.offset) + "]");
-    sized = decode_sized(path, span.onset, apex,
-                         [&](int64_t i) { return i == span.onset || i == apex; }, sample.face_found);
+  sample.face_found = face_found;
+  if (spec.flow) {  // onset -> apex flow is the model's input
+    const int64_t apex = flow_apex(path, span);
     require_frames(path, sized, {span.onset, apex});
     sample.indices = {span.onset, apex};
     assemble_flow(sized.at(span.onset), sized.at(apex), spec, sample);
     return sample;
   }
   if (spec.sampling == Sampling::MotionAdaptive) {
-    // The curve needs every frame of the span: decode them all (sized), then pick.
-    sized = decode_sized(path, span.onset, span.offset, [](int64_t) { return true; }, sample.face_found);
     require_frames(path, sized, every_frame(span));
-    sample.indices = sample_keyframes(sampling, span, span_motion(sized, span));
+    sample.indices = sample_keyframes(sample_spec(spec, seed), span, span_motion(sized, span));
   } else {
-    sample.indices = sample_keyframes(sampling, span);
-    // Decode [onset, last picked]: the onset (alignment) and the picked frames.
-    std::set<int64_t> wanted(sample.indices.begin(), sample.indices.end());
-    wanted.insert(span.onset);
-    sized = decode_sized(path, *wanted.begin(), std::max(span.offset, *wanted.rbegin()),
-                         [&](int64_t i) { return wanted.count(i) > 0; }, sample.face_found);
-    require_frames(path, sized, {wanted.begin(), wanted.end()});
+    sample.indices = sample_keyframes(sample_spec(spec, seed), span);
+    std::vector<int64_t> wanted(sample.indices);
+    wanted.push_back(span.onset);
+    require_frames(path, sized, wanted);
   }
   std::vector<cv::Mat> frames;
   for (int64_t i : sample.indices) frames.push_back(sized.at(i));
   assemble(frames, sized.at(span.onset), spec, seed, sample);
   return sample;
+}
+
+ClipSample ClipLoader::load(const std::string& path, const ClipSpan& span, uint64_t seed) {
+  const std::set<int64_t> wanted = needed_frames(path, span, seed);
+  // Decode [onset, last needed] (to the offset unless flow needs less).
+  const int64_t last = impl_->spec.flow ? *wanted.rbegin() : std::max(span.offset, *wanted.rbegin());
+  bool face_found = true;
+  const auto sized =
+      decode_sized(path, *wanted.begin(), last, [&](int64_t i) { return wanted.count(i) > 0; }, face_found);
+  return from_sized(path, span, seed, sized, face_found);
+}
+
+ClipLoader::Collector::Collector(ClipLoader& loader, int64_t first, int64_t last, int64_t max_frames)
+    : loader_(loader), first_(first), last_(last), max_frames_(max_frames) {}
+
+void ClipLoader::Collector::push(int64_t index, const cv::Mat& frame) {
+  if (overflowed_ || index < first_ || (last_ >= 0 && index > last_)) return;
+  if (!aligned_) {  // the first kept frame aligns the clip, as in decode_sized
+    transform_ = loader_.face_transform(frame, face_found_);
+    aligned_ = true;
+  }
+  sized_[index] = size_frame(frame, transform_, loader_.impl_->spec);
+  if (static_cast<int64_t>(sized_.size()) > max_frames_) {
+    overflowed_ = true;
+    sized_.clear();
+  }
+}
+
+ClipSample ClipLoader::Collector::finish(const std::string& path, const ClipSpan& span, uint64_t seed) const {
+  if (overflowed_) throw std::logic_error("ClipLoader::Collector::finish after overflow");
+  return loader_.from_sized(path, span, seed, sized_, face_found_);
 }
 
 std::vector<ClipSample> ClipLoader::load_windows(const std::string& path, const std::vector<ClipSpan>& windows) {
@@ -260,7 +316,7 @@ std::vector<ClipSample> ClipLoader::load_windows(const std::string& path, const 
   const bool motion = spec.sampling == Sampling::MotionAdaptive;
   std::vector<std::vector<int64_t>> indices;
   std::set<int64_t> wanted;
-  auto apex_of = [](const ClipSpan& w) { return w.apex >= 0 ? w.apex : w.onset + (w.offset - w.onset) / 2; };
+  auto apex_of = [&](const ClipSpan& w) { return flow_apex(path, w); };
   for (const auto& span : windows) {
     if (spec.flow) {
       indices.push_back({span.onset, apex_of(span)});

@@ -37,10 +37,14 @@ VideoAnalyser::~VideoAnalyser() = default;
 VideoAnalyser::VideoAnalyser(VideoAnalyser&&) noexcept = default;
 VideoAnalyser& VideoAnalyser::operator=(VideoAnalyser&&) noexcept = default;
 
-VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpan& annotated_span) {
+io::PixelFormat VideoAnalyser::pixel_format() const {
+  return impl_->tracker ? io::PixelFormat::Rgb24 : io::PixelFormat::Gray8;
+}
+
+VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpan& annotated_span, const FrameSink& sink) {
   const auto& o = impl_->options;
   io::VideoReaderOptions ro;
-  ro.pixel_format = impl_->tracker ? io::PixelFormat::Rgb24 : io::PixelFormat::Gray8;
+  ro.pixel_format = pixel_format();
   ro.frame_folder_fps = o.folder_fps;
   io::VideoReader reader(path, ro);
   if (impl_->tracker) impl_->tracker->reset();  // tracks belong to one video
@@ -62,6 +66,7 @@ VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpa
     f.index = frame.index();
     f.time = frame.time_s();
     cv::Mat image = to_mat(frame);
+    if (sink) sink(f.index, image);
     cv::Mat gray;
     if (impl_->tracker) {
       cv::Mat bgr;

@@ -10,6 +10,7 @@
 #include "../common/temp_dir_test.h"
 #include "mexa/io/errors.h"
 #include "mexa/io/manifest.h"
+#include "mexa/io/video_reader.h"
 #include "mexa/pipeline/clip_scoring.h"
 #include "mexa/pipeline/manifest_clip_source.h"
 #include "mexa/synth/generator.h"
@@ -41,8 +42,10 @@ TEST_F(ClipScoring, FaceTrackingStateDoesNotLeakIntoTheNextVideo) {
   options.input.height = options.input.width = 16;
   options.input.face = temporal::FaceDetector::DlibHog;
   ClipAnalyser analyser(options);  // one worker's analyser, two videos in a row
+  const int64_t opened = io::VideoReader::opened_total();
   const ScoredClip first = analyser.analyse({"face", face, "", -1, -1, -1, -1}, {});
   ASSERT_EQ(first.clip.status, io::ClipStatus::Ok) << first.clip.error;
+  EXPECT_EQ(io::VideoReader::opened_total() - opened, 1) << "rows and model input from one decode";
   int found = 0;
   for (const auto& f : first.frames) found += f.success;
   EXPECT_GT(found, 20);
@@ -53,9 +56,11 @@ TEST_F(ClipScoring, FaceTrackingStateDoesNotLeakIntoTheNextVideo) {
   for (const auto& f : second.frames) EXPECT_EQ(f.success, 0) << "frame " << f.index;
 }
 
-TEST_F(ClipScoring, ModelInputAtTrainingAndScoringIsBitwiseEqual) {
+/// Training's input (ManifestClipSource: ClipLoader::load) and scoring's (ClipAnalyser: one decode,
+/// the frames collected as the analysis runs) for the same clips and spec.
+void expect_training_equals_scoring(const std::filesystem::path& dir, const temporal::ClipSpec& spec) {
   synth::SynthOptions so;
-  so.out_dir = (dir_ / "set").string();
+  so.out_dir = (dir / "set").string();
   so.clips = 6;
   so.subjects = 2;
   so.seed = 5;
@@ -63,11 +68,6 @@ TEST_F(ClipScoring, ModelInputAtTrainingAndScoringIsBitwiseEqual) {
   ASSERT_EQ(manifest.rows.size(), 6u);
   manifest.rows[1].apex = manifest.rows[4].apex = -1;  // SMIC-style rows: onset and offset, no apex
 
-  temporal::ClipSpec spec;
-  spec.sampling = temporal::Sampling::ApexWindow;  // the apex (or its absence) shapes the input
-  spec.frames = 8;
-  spec.height = spec.width = 32;
-  spec.onset_difference = true;
   ManifestClipSource training(manifest.rows, spec, "", /*workers=*/1, /*record_failures=*/false);
   ClipAnalysisOptions options;
   options.input = spec;
@@ -76,12 +76,38 @@ TEST_F(ClipScoring, ModelInputAtTrainingAndScoringIsBitwiseEqual) {
   for (size_t i = 0; i < manifest.rows.size(); ++i) {
     const auto& row = manifest.rows[i];
     const engine::ClipArray trained = training.load(static_cast<int64_t>(i), /*seed=*/0, /*worker=*/0);
+    const int64_t opened = io::VideoReader::opened_total();
     const ScoredClip scored =
         scoring.analyse({row.id, row.path, row.subject, row.label, row.onset, row.apex, row.offset}, {});
     ASSERT_EQ(scored.clip.status, io::ClipStatus::Ok) << scored.clip.error;
+    EXPECT_EQ(io::VideoReader::opened_total() - opened, 1) << row.id << ": decoded more than once";
     EXPECT_EQ(scored.clip_input.shape, trained.shape) << row.id;
     EXPECT_TRUE(scored.clip_input.data == trained.data) << row.id << ": the model would see another input";
   }
+}
+
+TEST_F(ClipScoring, ModelInputAtTrainingAndScoringIsBitwiseEqual) {
+  temporal::ClipSpec spec;
+  spec.sampling = temporal::Sampling::ApexWindow;  // the apex (or its absence) shapes the input
+  spec.frames = 8;
+  spec.height = spec.width = 32;
+  spec.onset_difference = true;
+  expect_training_equals_scoring(dir_, spec);
+}
+
+TEST_F(ClipScoring, MotionSampledAndFlowInputsAreBitwiseEqualToo) {
+  temporal::ClipSpec motion;
+  motion.sampling = temporal::Sampling::MotionAdaptive;
+  motion.frames = 6;
+  motion.height = motion.width = 24;
+  expect_training_equals_scoring(dir_ / "motion", motion);
+  temporal::ClipSpec flow;
+  flow.flow = true;
+  flow.flow_method = temporal::FlowMethod::Farneback;
+  flow.channels = 3;
+  flow.frames = 1;
+  flow.height = flow.width = 28;
+  expect_training_equals_scoring(dir_ / "flow", flow);
 }
 
 TEST_F(ClipScoring, MissingLandmarkModelFailsAtConstructionNamingTheFile) {

@@ -110,6 +110,9 @@ class VideoReader {
   /// Opens a video file or a frame folder. Throws DecodeError naming the file
   /// and the reason when it cannot be opened or holds no video stream.
   explicit VideoReader(const std::string& path, VideoReaderOptions options = {});
+  /// Readers opened by this process so far (thread-safe): how tests check
+  /// that a pipeline decodes a video once.
+  static int64_t opened_total();
   ~VideoReader();
   VideoReader(VideoReader&&) noexcept;
   VideoReader& operator=(VideoReader&&) noexcept;

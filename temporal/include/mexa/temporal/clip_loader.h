@@ -18,10 +18,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "mexa/io/video_reader.h"
 #include "mexa/temporal/face_tracker.h"
 #include "mexa/temporal/keyframe_sampler.h"
 #include "mexa/temporal/optical_flow.h"
@@ -90,8 +92,40 @@ class ClipLoader {
   std::vector<ClipSample> load_windows(const std::string& path, const std::vector<ClipSpan>& windows);
 
   const ClipSpec& spec() const;
+  /// What load() decodes to: RGB for 3-channel frames or a face detector, else grey.
+  io::PixelFormat pixel_format() const;
+
+  /// load() in streaming form, for a caller that decodes the video itself (one
+  /// decode gives the per-frame analysis and the model input). push() every
+  /// decoded frame in order, in pixel_format(); finish() then gives exactly
+  /// what load(path, span) would (same alignment frame — the first pushed
+  /// frame at or after `first`, the onset — same sizing, sampling, assembly).
+  /// Keeps the frames of [first, last] (last < 0: to the end) at the model's
+  /// size, at most `max_frames`; past that overflowed() is true and the
+  /// caller falls back to load(). Not thread-safe; the loader must outlive it.
+  class Collector {
+   public:
+    Collector(ClipLoader& loader, int64_t first, int64_t last, int64_t max_frames);
+    void push(int64_t index, const cv::Mat& frame);
+    bool overflowed() const { return overflowed_; }
+    /// Throws like load() (DecodeError for frames the video did not have).
+    ClipSample finish(const std::string& path, const ClipSpan& span, uint64_t seed = 0) const;
+
+   private:
+    ClipLoader& loader_;
+    int64_t first_, last_, max_frames_;
+    std::map<int64_t, cv::Mat> sized_;
+    cv::Mat transform_;
+    bool aligned_ = false, face_found_ = true, overflowed_ = false;
+  };
 
  private:
+  /// The frames load() keeps for `span` (the onset always; then the picked
+  /// frames, the whole span for motion sampling, onset and apex for flow).
+  std::set<int64_t> needed_frames(const std::string& path, const ClipSpan& span, uint64_t seed) const;
+  /// The model input from the sized frames of `span`.
+  ClipSample from_sized(const std::string& path, const ClipSpan& span, uint64_t seed,
+                        const std::map<int64_t, cv::Mat>& sized, bool face_found) const;
   std::map<int64_t, cv::Mat> decode_sized(const std::string& path, int64_t first, int64_t last,
                                           const std::function<bool(int64_t)>& keep, bool& face_found);
   cv::Mat face_transform(const cv::Mat& image, bool& found);

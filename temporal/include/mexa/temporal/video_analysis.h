@@ -22,10 +22,12 @@
 #include <opencv2/core.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "mexa/io/video_reader.h"
 #include "mexa/temporal/face_tracker.h"
 #include "mexa/temporal/motion.h"
 
@@ -78,6 +80,11 @@ struct VideoAnalysis {
 /// Spotting's k for a frame rate: (round(fps * expected_me_seconds) + 1) / 2, at least 2.
 int spotting_k(double fps, const VideoAnalysisOptions& options);
 
+/// Receives every decoded frame (index, image in the analyser's pixel format)
+/// before it is analysed: a caller that needs the frames too (the model
+/// input) takes them here instead of decoding the video again.
+using FrameSink = std::function<void(int64_t index, const cv::Mat& image)>;
+
 class VideoAnalyser {
  public:
   explicit VideoAnalyser(VideoAnalysisOptions options);
@@ -87,7 +94,10 @@ class VideoAnalyser {
 
   /// Throws DecodeError naming the file when it cannot be read, DataError
   /// when the annotation lies outside the video.
-  VideoAnalysis analyse(const std::string& path, const AnnotatedSpan& annotated = {});
+  VideoAnalysis analyse(const std::string& path, const AnnotatedSpan& annotated = {}, const FrameSink& sink = {});
+
+  /// What analyse() decodes to: RGB with a face detector, else grey.
+  io::PixelFormat pixel_format() const;
 
  private:
   struct Impl;
