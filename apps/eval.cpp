@@ -9,7 +9,6 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
-#include "compute_options.h"
 #include "mexa/pipeline/manifest_clip_source.h"
 #include "mexa/pipeline/model_input.h"
 #include "commands.h"
@@ -49,7 +48,11 @@ int run_eval(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse(args, command, options, {}, vm)) return kOk;
   if (batch < 1 || workers < 0) throw UsageError("--batch must be >= 1 and --workers >= 0");
-  apply_compute_options(threads, device);
+  try {
+    pipeline::apply_compute_options(threads, device);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
   auto [predictor, spec] = pipeline::load_model(model, device);
   const auto& info = predictor->info();
   try {

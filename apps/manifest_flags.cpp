@@ -32,10 +32,7 @@ io::ManifestOptions manifest_options(const ManifestFlags& f) {
 }
 
 io::ManifestOptions manifest_options_for(const ManifestFlags& f, const std::vector<std::string>& classes) {
-  auto mo = manifest_options(f);
-  mo.class_names = classes;
-  mo.class_aliases = classes == io::megc3_classes() ? io::megc3_aliases() : std::map<std::string, std::string>{};
-  return mo;
+  return io::with_classes(manifest_options(f), classes);
 }
 
 }  // namespace mexa::cli

@@ -13,10 +13,6 @@
 
 namespace mexa::cli {
 
-int predicted_class(const std::vector<float>& probs) {
-  return static_cast<int>(std::max_element(probs.begin(), probs.end()) - probs.begin());
-}
-
 std::string predictions_csv(const std::vector<PredictionRow>& rows, const std::vector<std::string>& classes,
                             bool with_fold) {
   std::string text = with_fold ? "id,subject,fold,label,pred" : "id,subject,label,pred";

@@ -12,8 +12,7 @@
 
 namespace mexa::cli {
 
-/// The class a probability vector predicts (its argmax).
-int predicted_class(const std::vector<float>& probs);
+using engine::predicted_class;
 
 /// One clip's prediction, as the prediction CSVs hold it.
 struct PredictionRow {

@@ -245,6 +245,7 @@ int run_train(const std::vector<std::string>& args) {
   }
 
   // ---- configuration
+  const auto manifest_opts = manifest_options(manifest_flags);
   try {
     if (input == "onset-difference") {
       spec.onset_difference = true;
@@ -291,18 +292,16 @@ int run_train(const std::vector<std::string>& args) {
     if (epochs < 1 || tc.batch_size < 1 || tc.workers < 0) throw UsageError("--epochs and --batch must be >= 1, --workers >= 0");
     // Everything fit() and the clip loader would refuse, refused now: before any clip is decoded.
     (void)temporal::ClipLoader(spec);  // sampling vs --frames; a missing face model file is a DataError (exit 3)
-    tc.classes = manifest_options(manifest_flags).class_names;
+    tc.classes = manifest_opts.class_names;
     engine::check_config(tc, {spec.channels, spec.frames, spec.height, spec.width});
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
 
   // ---- data
-  const auto manifest_opts = manifest_options(manifest_flags);
   const auto manifest = io::read_manifest(data, manifest_opts);
   for (const auto& problem : manifest.skipped) spdlog::warn("{}", problem.message);
   if (manifest.rows.empty()) throw DataError(data, "no usable rows");
-  tc.classes = manifest_opts.class_names;
   tc.metadata = pipeline::input_metadata(spec);
   tc.metadata["input.jitter"] = std::to_string(spec.jitter);
   tc.metadata["data.manifest"] = fs::absolute(data).string();

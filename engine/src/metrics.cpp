@@ -1,9 +1,15 @@
 #include "mexa/engine/metrics.h"
 
+#include <algorithm>
+
 #include <stdexcept>
 #include <string>
 
 namespace mexa::engine {
+
+int predicted_class(const std::vector<float>& scores) {
+  return static_cast<int>(std::max_element(scores.begin(), scores.end()) - scores.begin());
+}
 
 ClassificationReport classification_report(const std::vector<int>& labels, const std::vector<int>& predictions,
                                            int num_classes) {

@@ -71,8 +71,8 @@ void check_failpoints() {
 }
 
 void failpoint(const char* name) {
-  check_failpoints();
   Registry& r = registry();
+  if (!r.error.empty()) throw std::invalid_argument(r.error);
   if (r.points.empty()) return;
   const auto it = r.points.find(name);
   if (it == r.points.end()) return;

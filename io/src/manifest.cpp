@@ -134,6 +134,12 @@ std::map<std::string, std::string> megc3_aliases() {
           {"negative", "negative"}};
 }
 
+ManifestOptions with_classes(ManifestOptions options, const std::vector<std::string>& classes) {
+  options.class_names = classes;
+  options.class_aliases = classes == megc3_classes() ? megc3_aliases() : std::map<std::string, std::string>{};
+  return options;
+}
+
 Manifest read_manifest(const std::string& path, const ManifestOptions& options) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw DataError(path, "no such file");

@@ -11,6 +11,7 @@
 
 #include "mexa/io/errors.h"
 #include "mexa/io/failpoint.h"
+#include "mexa/engine/metrics.h"
 
 namespace mexa::pipeline {
 namespace {
@@ -25,9 +26,7 @@ io::FramePhase phase_of(int64_t t, int64_t onset, int64_t apex, int64_t offset) 
   return io::FramePhase::ApexToOffset;
 }
 
-int16_t argmax(const std::vector<float>& p) {
-  return static_cast<int16_t>(std::distance(p.begin(), std::max_element(p.begin(), p.end())));
-}
+int16_t argmax(const std::vector<float>& p) { return static_cast<int16_t>(engine::predicted_class(p)); }
 
 engine::ClipArray to_array(temporal::ClipSample sample) { return {sample.shape, std::move(sample.data)}; }
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "mexa/engine/device.h"
 #include "mexa/io/errors.h"
 
 namespace mexa::pipeline {
@@ -81,6 +82,11 @@ LoadedModel load_model(const std::string& checkpoint, const std::string& device)
     throw DataError(checkpoint, e.what());
   }
   return m;
+}
+
+void apply_compute_options(int threads, const std::string& device) {
+  engine::set_compute_threads(threads);
+  (void)engine::resolve_device(device);
 }
 
 }  // namespace mexa::pipeline

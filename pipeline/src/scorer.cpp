@@ -9,7 +9,6 @@
 #include <mutex>
 #include <thread>
 
-#include "mexa/engine/device.h"
 #include "mexa/io/checksum.h"
 #include "mexa/io/errors.h"
 #include "mexa/io/results.h"
@@ -66,12 +65,6 @@ void check_resumable(const ScoreOptions& o, const io::ResultsMeta& meta) {
                       "; score into another file or use --overwrite");
 }
 
-io::ManifestOptions with_model_classes(io::ManifestOptions mo, const std::vector<std::string>& classes) {
-  mo.class_names = classes;
-  mo.class_aliases = classes == io::megc3_classes() ? io::megc3_aliases() : std::map<std::string, std::string>{};
-  return mo;
-}
-
 }  // namespace
 
 int64_t ScoreSummary::failed() const {
@@ -85,8 +78,7 @@ ScoreSummary score(const ScoreOptions& o, const std::atomic<bool>& stop, const S
   Shard shard;
   try {
     shard = resolve_shard(o.shard);
-    engine::set_compute_threads(o.threads);
-    (void)engine::resolve_device(o.device);
+    apply_compute_options(o.threads, o.device);
   } catch (const std::invalid_argument& e) {
     throw OptionError(e.what());
   }
@@ -117,7 +109,7 @@ ScoreSummary score(const ScoreOptions& o, const std::atomic<bool>& stop, const S
 
   // ---- inputs
   ScoreSummary summary;
-  auto collected = collect_inputs(o.inputs, with_model_classes(o.manifest, info.classes), std::cin);
+  auto collected = collect_inputs(o.inputs, io::with_classes(o.manifest, info.classes), std::cin);
   for (const auto& p : collected.problems) spdlog::error("{}: {}", p.what, p.error);
   summary.problems = std::move(collected.problems);
   const auto items = shard_items(collected.items, shard);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -134,32 +135,23 @@ void assemble(const std::vector<cv::Mat>& sized_frames, const cv::Mat& sized_ons
 
 }  // namespace
 
-/// Decodes frames [first, last] once; each frame `keep` accepts is aligned
-/// with one transform — from the first kept frame (the onset for load()) —
-/// and sized to the model's input at once, so only small frames are held.
+/// Decodes frames [first, last] once; each frame `keep` accepts goes through
+/// a Collector (aligned on the first kept frame — the onset for load() — and
+/// sized to the model's input at once, so only small frames are held).
 std::map<int64_t, cv::Mat> ClipLoader::decode_sized(const std::string& path, int64_t first, int64_t last,
                                                      const std::function<bool(int64_t)>& keep, bool& face_found) {
-  const ClipSpec& spec = impl_->spec;
   io::VideoReaderOptions options;
   options.pixel_format = pixel_format();
   options.first_frame = first;
   options.last_frame = last;
-  options.frame_folder_fps = spec.folder_fps;
+  options.frame_folder_fps = impl_->spec.folder_fps;
   io::VideoReader reader(path, options);
+  Collector collector(*this, first, last, std::numeric_limits<int64_t>::max());
   io::Frame frame;
-  std::map<int64_t, cv::Mat> sized;
-  cv::Mat transform;
-  bool aligned = false;
-  while (reader.next(frame)) {
-    if (!keep(frame.index())) continue;
-    const cv::Mat image = to_mat(frame);
-    if (!aligned) {
-      transform = face_transform(image, face_found);
-      aligned = true;
-    }
-    sized[frame.index()] = size_frame(image, transform, spec);  // a new Mat: the frame buffer is reused
-  }
-  return sized;
+  while (reader.next(frame))
+    if (keep(frame.index())) collector.push(frame.index(), to_mat(frame));
+  face_found = collector.face_found_;
+  return std::move(collector.sized_);
 }
 
 /// Throws DecodeError naming the first of `wanted` that the video did not have.
@@ -206,10 +198,6 @@ std::vector<int64_t> every_frame(const ClipSpan& span) {
   for (int64_t i = span.onset; i <= span.offset; ++i) out.push_back(i);
   return out;
 }
-
-}  // namespace
-
-namespace {
 
 SampleSpec sample_spec(const ClipSpec& spec, uint64_t seed) {
   SampleSpec sampling;
@@ -291,11 +279,11 @@ ClipLoader::Collector::Collector(ClipLoader& loader, int64_t first, int64_t last
 
 void ClipLoader::Collector::push(int64_t index, const cv::Mat& frame) {
   if (overflowed_ || index < first_ || (last_ >= 0 && index > last_)) return;
-  if (!aligned_) {  // the first kept frame aligns the clip, as in decode_sized
+  if (!aligned_) {  // the first kept frame aligns the clip
     transform_ = loader_.face_transform(frame, face_found_);
     aligned_ = true;
   }
-  sized_[index] = size_frame(frame, transform_, loader_.impl_->spec);
+  sized_[index] = size_frame(frame, transform_, loader_.impl_->spec);  // a new Mat: decoders reuse frame buffers
   if (static_cast<int64_t>(sized_.size()) > max_frames_) {
     overflowed_ = true;
     sized_.clear();

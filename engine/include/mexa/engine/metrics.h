@@ -23,6 +23,9 @@ struct ClassificationReport {
   std::vector<std::vector<int64_t>> confusion;  ///< [true][predicted]
 };
 
+/// The class a probability (or logit) vector predicts: its argmax, the first on ties.
+int predicted_class(const std::vector<float>& scores);
+
 /// Throws std::invalid_argument when the vectors differ in length or hold a
 /// class outside [0, num_classes).
 ClassificationReport classification_report(const std::vector<int>& labels, const std::vector<int>& predictions,

@@ -37,6 +37,10 @@ std::vector<std::string> megc3_classes();
 /// surprise -> surprise; anger, contempt, disgust, sadness, fear, repression -> negative).
 std::map<std::string, std::string> megc3_aliases();
 
+struct ManifestOptions;
+/// `options` reading the classes `classes` (a model's), with MEGC's aliases when they are MEGC's 3.
+ManifestOptions with_classes(ManifestOptions options, const std::vector<std::string>& classes);
+
 struct ManifestOptions {
   AnnotationStyle style = AnnotationStyle::Mexa;
   std::vector<std::string> class_names = dfme_classes();

@@ -29,4 +29,8 @@ struct LoadedModel {
 /// Throws DataError naming the file when it is not a usable mexa checkpoint.
 LoadedModel load_model(const std::string& checkpoint, const std::string& device);
 
+/// --threads and --device of the inference commands: sets LibTorch's CPU
+/// threads and checks the device text; throws std::invalid_argument for bad values.
+void apply_compute_options(int threads, const std::string& device);
+
 }  // namespace mexa::pipeline

@@ -1,11 +1,12 @@
 // temporal::ClipLoader: one annotated clip -> the float array a model reads.
 // Decodes the frames the key-frame sampler picks (VideoReader), aligns the face
 // once on the onset frame (FaceTracker; or takes the frame as the face with
-// FaceDetector::None), resizes to H x W and normalises. Motion-adaptive
-// sampling computes its motion curve here, from the aligned frames of
-// [onset, offset] against the onset, so train, eval and score sample alike: grey or RGB in [0, 1],
+// FaceDetector::None), resizes to H x W and normalises: grey or RGB in [0, 1],
 // then (x - mean) / std per channel. Output layout [C, T, H, W], row-major,
 // ready to become a tensor in the engine (which sees no OpenCV or FFmpeg).
+// Motion-adaptive sampling computes its motion curve here, from the aligned
+// frames of [onset, offset] against the onset, so train, eval and score sample
+// alike; flow input is onset -> apex optical flow on the aligned face.
 //
 // Not thread-safe (holds a FaceTracker): one loader per worker thread.
 //
@@ -18,8 +19,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -112,6 +113,7 @@ class ClipLoader {
     ClipSample finish(const std::string& path, const ClipSpan& span, uint64_t seed = 0) const;
 
    private:
+    friend class ClipLoader;  // load() and load_windows() decode through a Collector too
     ClipLoader& loader_;
     int64_t first_, last_, max_frames_;
     std::map<int64_t, cv::Mat> sized_;
