@@ -36,10 +36,11 @@ cv::Point2f mean_of(const std::vector<cv::Point2f>& pts, int first, int last) {
   return sum * (1.0f / static_cast<float>(last - first + 1));
 }
 
-void require_file(const std::string& path, const std::string& what) {
+/// `env`: the variable that points at another copy of the file.
+void require_file(const std::string& path, const std::string& what, const char* env) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
-    throw DataError(path, what + " not found (install it, or point the option at another file)");
+    throw DataError(path, what + " not found (install it, or set " + env + " to another copy)");
 }
 
 }  // namespace
@@ -133,13 +134,13 @@ FaceTracker::FaceTracker(FaceTrackerOptions options) : impl_(std::make_unique<Im
   impl_->options = std::move(options);
   const auto& o = impl_->options;
   if (o.detector == FaceDetector::Haar) {
-    require_file(o.cascade, "Haar cascade");
+    require_file(o.cascade, "Haar cascade", "MEXA_HAAR_CASCADE");
     if (!impl_->cascade.load(o.cascade)) throw DataError(o.cascade, "cannot load the Haar cascade");
   } else if (o.detector == FaceDetector::DlibHog) {
     impl_->hog = dlib::get_frontal_face_detector();
   }
   if (o.landmarks && o.detector != FaceDetector::None) {
-    require_file(o.landmark_model, "dlib 68-landmark model");
+    require_file(o.landmark_model, "dlib 68-landmark model", "MEXA_LANDMARK_MODEL");
     try {
       dlib::deserialize(o.landmark_model) >> impl_->predictor;
     } catch (const std::exception& e) {
