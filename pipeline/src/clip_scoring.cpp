@@ -110,14 +110,19 @@ ScoredClip ClipAnalyser::analyse(const ScoreInput& in, const PredictFn& predict)
   try {
     io::failpoint("throw-in-analysis");
     // One decode: when the analysis and the model read the same pixel format,
-    // the model's frames are collected (aligned on the onset, sized) as the
-    // analysis decodes; otherwise the model input is decoded on its own.
+    // the model's frames are collected (sized) as the analysis decodes;
+    // otherwise the model input is decoded on its own. One alignment: with the
+    // same detector, the model input is cut with the analysis's alignment (the
+    // onset, else the first face), so rows and input share one transform.
     std::optional<temporal::ClipLoader::Collector> collector;
     temporal::FrameSink sink;
     if (analyser_.pixel_format() == loader_.pixel_format()) {
       collector.emplace(loader_, std::max<int64_t>(in.onset, 0), in.onset >= 0 ? in.offset : -1,
                         options_.video.max_short_frames);
-      sink = [&](int64_t index, const cv::Mat& image) { collector->push(index, image); };
+      const bool same_detector = options_.video.face == options_.input.face;
+      sink = [&, same_detector](int64_t index, const cv::Mat& image, const temporal::FaceAlignment& alignment) {
+        collector->push(index, image, same_detector ? &alignment : nullptr);
+      };
     }
     const auto a = analyser_.analyse(in.path, {in.onset, in.apex, in.offset}, sink);
     w.clip.fps = a.fps;

@@ -58,16 +58,11 @@ const ClipSpec& ClipLoader::spec() const { return impl_->spec; }
 
 namespace {
 
-/// The frame as the model sees it before normalisation: grey or RGB, aligned
-/// by `transform` (or resized) to the work size, 8 bits. Flow is computed on grey.
-cv::Mat size_frame(cv::Mat image, const cv::Mat& transform, const ClipSpec& spec) {
+/// The frame as the model sees it before normalisation: grey or RGB, cut by
+/// the clip's alignment to the work size, 8 bits. Flow is computed on grey.
+cv::Mat size_frame(cv::Mat image, const FaceAlignment& alignment, const ClipSpec& spec) {
   if (image.channels() == 3 && (spec.channels == 1 || spec.flow)) cv::cvtColor(image, image, cv::COLOR_RGB2GRAY);
-  cv::Mat sized;
-  if (!transform.empty())
-    cv::warpAffine(image, sized, transform, work_size(spec), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-  else
-    cv::resize(image, sized, work_size(spec), 0, 0, cv::INTER_AREA);
-  return sized;
+  return alignment.cut(image, work_size(spec));
 }
 
 /// Onset -> apex flow features as [3, 1, H, W] (u, v, strain).
@@ -139,7 +134,7 @@ void assemble(const std::vector<cv::Mat>& sized_frames, const cv::Mat& sized_ons
 /// a Collector (aligned on the first kept frame — the onset for load() — and
 /// sized to the model's input at once, so only small frames are held).
 std::map<int64_t, cv::Mat> ClipLoader::decode_sized(const std::string& path, int64_t first, int64_t last,
-                                                     const std::function<bool(int64_t)>& keep, bool& face_found) {
+                                                     const std::function<bool(int64_t)>& keep, FaceAlignment& alignment) {
   io::VideoReaderOptions options;
   options.pixel_format = pixel_format();
   options.first_frame = first;
@@ -150,7 +145,7 @@ std::map<int64_t, cv::Mat> ClipLoader::decode_sized(const std::string& path, int
   io::Frame frame;
   while (reader.next(frame))
     if (keep(frame.index())) collector.push(frame.index(), to_mat(frame));
-  face_found = collector.face_found_;
+  alignment = collector.alignment_;
   return std::move(collector.sized_);
 }
 
@@ -161,15 +156,11 @@ static void require_frames(const std::string& path, const std::map<int64_t, cv::
     if (!sized.count(index)) throw DecodeError(path, "frame " + std::to_string(index) + " is beyond the end of the clip");
 }
 
-/// Frame -> canonical crop from the face on `image` (empty: none, or no face).
-cv::Mat ClipLoader::face_transform(const cv::Mat& image, bool& found) {
-  found = true;
-  if (!impl_->tracker) return {};
-  cv::Mat bgr;
-  cv::cvtColor(image, bgr, cv::COLOR_RGB2BGR);
-  const auto faces = impl_->tracker->detect(bgr);
-  found = !faces.empty();
-  return found ? impl_->tracker->alignment(faces[0]) : cv::Mat();
+FaceAlignment ClipLoader::align(const cv::Mat& image, int64_t index) {
+  if (impl_->tracker) return align_on(*impl_->tracker, image, index);
+  FaceAlignment whole;  // FaceDetector::None: the frame is the face
+  whole.frame = index;
+  return whole;
 }
 
 namespace {
@@ -238,10 +229,11 @@ std::set<int64_t> ClipLoader::needed_frames(const std::string& path, const ClipS
 }
 
 ClipSample ClipLoader::from_sized(const std::string& path, const ClipSpan& span, uint64_t seed,
-                                  const std::map<int64_t, cv::Mat>& sized, bool face_found) const {
+                                  const std::map<int64_t, cv::Mat>& sized, const FaceAlignment& alignment) const {
   const ClipSpec& spec = impl_->spec;
   ClipSample sample;
-  sample.face_found = face_found;
+  sample.alignment = alignment;
+  sample.face_found = alignment.face || !impl_->tracker;
   if (spec.flow) {  // onset -> apex flow is the model's input
     const int64_t apex = flow_apex(path, span);
     require_frames(path, sized, {span.onset, apex});
@@ -268,22 +260,24 @@ ClipSample ClipLoader::load(const std::string& path, const ClipSpan& span, uint6
   const std::set<int64_t> wanted = needed_frames(path, span, seed);
   // Decode [onset, last needed] (to the offset unless flow needs less).
   const int64_t last = impl_->spec.flow ? *wanted.rbegin() : std::max(span.offset, *wanted.rbegin());
-  bool face_found = true;
+  FaceAlignment alignment;
   const auto sized =
-      decode_sized(path, *wanted.begin(), last, [&](int64_t i) { return wanted.count(i) > 0; }, face_found);
-  return from_sized(path, span, seed, sized, face_found);
+      decode_sized(path, *wanted.begin(), last, [&](int64_t i) { return wanted.count(i) > 0; }, alignment);
+  return from_sized(path, span, seed, sized, alignment);
 }
 
 ClipLoader::Collector::Collector(ClipLoader& loader, int64_t first, int64_t last, int64_t max_frames)
     : loader_(loader), first_(first), last_(last), max_frames_(max_frames) {}
 
-void ClipLoader::Collector::push(int64_t index, const cv::Mat& frame) {
+void ClipLoader::Collector::push(int64_t index, const cv::Mat& frame, const FaceAlignment* clip_alignment) {
   if (overflowed_ || index < first_ || (last_ >= 0 && index > last_)) return;
-  if (!aligned_) {  // the first kept frame aligns the clip
-    transform_ = loader_.face_transform(frame, face_found_);
+  if (!aligned_) {
+    // The caller's alignment when it was taken within the kept frames (the
+    // onset, or an unannotated clip's first face); else the first kept frame's.
+    alignment_ = clip_alignment && clip_alignment->frame >= first_ ? *clip_alignment : loader_.align(frame, index);
     aligned_ = true;
   }
-  sized_[index] = size_frame(frame, transform_, loader_.impl_->spec);  // a new Mat: decoders reuse frame buffers
+  sized_[index] = size_frame(frame, alignment_, loader_.impl_->spec);  // a new Mat: decoders reuse frame buffers
   if (static_cast<int64_t>(sized_.size()) > max_frames_) {
     overflowed_ = true;
     sized_.clear();
@@ -292,7 +286,7 @@ void ClipLoader::Collector::push(int64_t index, const cv::Mat& frame) {
 
 ClipSample ClipLoader::Collector::finish(const std::string& path, const ClipSpan& span, uint64_t seed) const {
   if (overflowed_) throw std::logic_error("ClipLoader::Collector::finish after overflow");
-  return loader_.from_sized(path, span, seed, sized_, face_found_);
+  return loader_.from_sized(path, span, seed, sized_, alignment_);
 }
 
 std::vector<ClipSample> ClipLoader::load_windows(const std::string& path, const std::vector<ClipSpan>& windows) {
@@ -319,20 +313,20 @@ std::vector<ClipSample> ClipLoader::load_windows(const std::string& path, const 
     }
   }
   // One transform for every window, from the earliest frame; frames sized once, shared by windows.
-  bool found = true;
+  FaceAlignment alignment;
   const auto sized = decode_sized(path, *wanted.begin(), *wanted.rbegin(),
-                                  [&](int64_t i) { return wanted.count(i) > 0; }, found);
+                                  [&](int64_t i) { return wanted.count(i) > 0; }, alignment);
   require_frames(path, sized, {wanted.begin(), wanted.end()});
   std::vector<ClipSample> samples(windows.size());
   for (size_t k = 0; k < windows.size(); ++k) {
+    samples[k].alignment = alignment;
+    samples[k].face_found = alignment.face || !impl_->tracker;
     if (spec.flow) {
       samples[k].indices = indices[k];
-      samples[k].face_found = found;
       assemble_flow(sized.at(windows[k].onset), sized.at(apex_of(windows[k])), spec, samples[k]);
       continue;
     }
     samples[k].indices = motion ? sample_keyframes(sampling, windows[k], span_motion(sized, windows[k])) : indices[k];
-    samples[k].face_found = found;
     std::vector<cv::Mat> frames;
     for (int64_t i : samples[k].indices) frames.push_back(sized.at(i));
     assemble(frames, sized.at(windows[k].onset), spec, 0, samples[k]);

@@ -3,7 +3,6 @@
 #include <dlib/image_processing.h>
 #include <dlib/image_processing/frontal_face_detector.h>
 #include <dlib/opencv/cv_image.h>
-#include <opencv2/calib3d.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
@@ -13,6 +12,7 @@
 #include <stdexcept>
 
 #include "mexa/io/errors.h"
+#include "mexa/temporal/alignment.h"
 
 namespace mexa::temporal {
 namespace {
@@ -192,27 +192,28 @@ std::vector<FaceObservation> FaceTracker::detect(const cv::Mat& image) {
   return faces;
 }
 
-cv::Mat FaceTracker::alignment(const FaceObservation& face) const {
-  const cv::Size size = impl_->options.crop_size;
-  const std::vector<cv::Point2f> target = canonical_points(size);
+cv::Mat FaceTracker::unit_alignment(const FaceObservation& face) const {
+  const std::vector<cv::Point2f> target = canonical_points(cv::Size(1, 1));
   std::vector<cv::Point2f> source;
   if (face.landmarks.size() == 68) {
     source = {mean_of(face.landmarks, 36, 41), mean_of(face.landmarks, 42, 47), mean_of(face.landmarks, 48, 67)};
   } else {
-    // From the box alone: where the canonical points sit in a typical detector box.
     const cv::Rect2f& b = face.box;
-    if (impl_->options.detector == FaceDetector::None) {
-      const cv::Mat scale = (cv::Mat_<double>(2, 3) << size.width / b.width, 0, -b.x * size.width / b.width, 0,
-                             size.height / b.height, -b.y * size.height / b.height);
-      return scale;
-    }
+    if (impl_->options.detector == FaceDetector::None)  // the box is the crop
+      return (cv::Mat_<double>(2, 3) << 1.0 / b.width, 0, -b.x / b.width, 0, 1.0 / b.height, -b.y / b.height);
+    // From the box alone: where the canonical points sit in a typical detector box.
     source = {{b.x + 0.30f * b.width, b.y + 0.38f * b.height},
               {b.x + 0.70f * b.width, b.y + 0.38f * b.height},
               {b.x + 0.50f * b.width, b.y + 0.80f * b.height}};
   }
-  cv::Mat transform = cv::estimateAffinePartial2D(source, target);
-  if (transform.empty()) throw std::runtime_error("cannot fit a similarity transform to the face");
-  return transform;
+  return fit_similarity(source, target);
+}
+
+cv::Mat FaceTracker::alignment(const FaceObservation& face) const {
+  FaceAlignment a;
+  a.face = true;
+  a.unit = unit_alignment(face);
+  return a.to(impl_->options.crop_size);
 }
 
 cv::Mat FaceTracker::crop(const cv::Mat& image, const cv::Mat& transform) const {

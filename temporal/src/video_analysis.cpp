@@ -7,6 +7,7 @@
 
 #include "mexa/io/errors.h"
 #include "mexa/io/video_reader.h"
+#include "mexa/temporal/alignment.h"
 #include "mexa/temporal/frame_image.h"
 
 namespace mexa::temporal {
@@ -47,7 +48,8 @@ VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpa
   ro.pixel_format = pixel_format();
   ro.frame_folder_fps = o.folder_fps;
   io::VideoReader reader(path, ro);
-  if (impl_->tracker) impl_->tracker->reset();  // tracks belong to one video
+  FaceTracker* tracker = impl_->tracker.get();
+  if (tracker) tracker->reset();  // tracks belong to one video
   VideoAnalysis out;
   out.fps = reader.info().avg_frame_rate.value();
   const int k = spotting_k(out.fps, o);
@@ -58,43 +60,33 @@ VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpa
   std::vector<cv::Mat> crops;  // short videos: every crop; dropped on the switch to long mode
   std::vector<cv::Mat> span_crops;  // annotated span of a long video: its crops only
   std::unique_ptr<SlidingMotion> sliding;
-  cv::Mat transform;  // frame -> canonical crop, from the first frame with a face
   bool any_face = false;
-  io::Frame frame;
-  while (reader.next(frame)) {
-    FrameAnalysis f;
-    f.index = frame.index();
-    f.time = frame.time_s();
-    cv::Mat image = to_mat(frame);
-    if (sink) sink(f.index, image);
+
+  // The clip's one alignment (alignment.h): on the annotated onset, else on
+  // the first frame with a face. Frames before it wait (in `waiting`, up to
+  // max_align_buffer_bytes) and are cut once it is known.
+  FaceAlignment& alignment = out.alignment;
+  bool aligned = false;
+  if (!tracker) {  // no detector: the whole frame is the face, from the start
+    alignment.frame = annotated ? annotated_span.onset : 0;
+    aligned = true;
+  }
+  struct Waiting {
+    FrameAnalysis row;
+    cv::Mat image;
+  };
+  std::vector<Waiting> waiting;
+  size_t waiting_bytes = 0;
+
+  // A frame whose alignment is known: to the sink, cut, into the motion curve.
+  auto settle = [&](FrameAnalysis f, const cv::Mat& image) {
+    if (sink) sink(f.index, image, alignment);
     cv::Mat gray;
-    if (impl_->tracker) {
-      cv::Mat bgr;
-      cv::cvtColor(image, bgr, cv::COLOR_RGB2BGR);
-      const auto faces = impl_->tracker->track(bgr);
-      if (!faces.empty() && faces[0].success) {
-        f.box = faces[0].box;
-        f.confidence = faces[0].confidence;
-        f.success = true;
-        f.face_id = faces[0].face_id;
-        if (o.landmarks) f.landmarks = faces[0].landmarks;
-        if (transform.empty()) transform = impl_->tracker->alignment(faces[0]);
-        any_face = true;
-      }
+    if (image.channels() == 3)
       cv::cvtColor(image, gray, cv::COLOR_RGB2GRAY);
-    } else {
-      f.box = cv::Rect2f(0, 0, static_cast<float>(image.cols), static_cast<float>(image.rows));
-      f.confidence = 1;
-      f.success = true;
-      f.face_id = 0;
-      gray = image;
-      any_face = true;
-    }
-    cv::Mat crop;
-    if (!transform.empty())
-      cv::warpAffine(gray, crop, transform, motion_size, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     else
-      cv::resize(gray, crop, motion_size, 0, 0, cv::INTER_AREA);
+      gray = image;
+    cv::Mat crop = alignment.cut(gray, motion_size);
     if (!sliding && static_cast<int64_t>(crops.size()) >= o.max_short_frames) {
       // Too long for a clip: stream from here on (replaying what was kept).
       sliding = std::make_unique<SlidingMotion>(MotionOptions{.sliding = k},
@@ -114,7 +106,62 @@ VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpa
     } else
       crops.push_back(crop);  // a fresh Mat each frame: no copy needed
     out.frames.push_back(std::move(f));
+  };
+  auto settle_waiting = [&] {
+    for (auto& w : waiting) settle(std::move(w.row), w.image);
+    waiting.clear();
+    waiting_bytes = 0;
+  };
+
+  io::Frame frame;
+  while (reader.next(frame)) {
+    FrameAnalysis f;
+    f.index = frame.index();
+    f.time = frame.time_s();
+    const cv::Mat image = to_mat(frame);
+    if (tracker) {
+      cv::Mat bgr;
+      cv::cvtColor(image, bgr, cv::COLOR_RGB2BGR);
+      const auto faces = tracker->track(bgr);
+      if (!faces.empty() && faces[0].success) {
+        f.box = faces[0].box;
+        f.confidence = faces[0].confidence;
+        f.success = true;
+        f.face_id = faces[0].face_id;
+        if (o.landmarks) f.landmarks = faces[0].landmarks;
+        any_face = true;
+      }
+      if (!aligned && (annotated ? f.index == annotated_span.onset : f.success)) {
+        alignment = align_on(*tracker, image, f.index);
+        aligned = true;
+      }
+    } else {
+      f.box = cv::Rect2f(0, 0, static_cast<float>(image.cols), static_cast<float>(image.rows));
+      f.confidence = 1;
+      f.success = true;
+      f.face_id = 0;
+      any_face = true;
+    }
+    if (aligned) {
+      settle_waiting();
+      settle(std::move(f), image);
+      continue;
+    }
+    waiting_bytes += image.total() * image.elemSize();
+    waiting.push_back({std::move(f), image.clone()});  // a copy: decoders reuse frame buffers
+    if (waiting_bytes > o.max_align_buffer_bytes) {
+      // The onset (or a face) is further in than memory allows waiting for:
+      // align on the first waiting frame with a face, if any; else cut the
+      // waiting frames whole (they have no face) and wait on.
+      const auto first_face = std::find_if(waiting.begin(), waiting.end(), [](const Waiting& w) { return w.row.success; });
+      if (first_face != waiting.end()) {
+        alignment = align_on(*tracker, first_face->image, first_face->row.index);
+        aligned = true;
+      }
+      settle_waiting();
+    }
   }
+  settle_waiting();  // no face (or no onset) to align on: these are cut whole
   const auto n = static_cast<int64_t>(out.frames.size());
   if (n == 0) throw DecodeError(path, "no frames");
   out.face_found = any_face;

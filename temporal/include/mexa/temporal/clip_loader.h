@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "mexa/io/video_reader.h"
+#include "mexa/temporal/alignment.h"
 #include "mexa/temporal/face_tracker.h"
 #include "mexa/temporal/keyframe_sampler.h"
 #include "mexa/temporal/optical_flow.h"
@@ -73,7 +74,8 @@ struct ClipSample {
   std::vector<float> data;          ///< C * T * H * W values
   std::vector<int64_t> shape;       ///< {C, T, H, W}
   std::vector<int64_t> indices;     ///< the clip frames used
-  bool face_found = true;           ///< false: no face on the onset frame (whole frame used)
+  bool face_found = true;           ///< false: no face on the alignment frame (whole frame used)
+  FaceAlignment alignment;          ///< what the frames were cut with (frame: where it was taken)
 };
 
 class ClipLoader {
@@ -103,11 +105,15 @@ class ClipLoader {
   /// frame at or after `first`, the onset — same sizing, sampling, assembly).
   /// Keeps the frames of [first, last] (last < 0: to the end) at the model's
   /// size, at most `max_frames`; past that overflowed() is true and the
-  /// caller falls back to load(). Not thread-safe; the loader must outlive it.
+  /// caller falls back to load(). A caller that has aligned the clip already
+  /// (VideoAnalyser, same detector) passes that alignment with each frame; it
+  /// is used when taken at or after `first` (the onset, or an unannotated
+  /// clip's first face), so rows and model input share one transform. Not
+  /// thread-safe; the loader must outlive it.
   class Collector {
    public:
     Collector(ClipLoader& loader, int64_t first, int64_t last, int64_t max_frames);
-    void push(int64_t index, const cv::Mat& frame);
+    void push(int64_t index, const cv::Mat& frame, const FaceAlignment* clip_alignment = nullptr);
     bool overflowed() const { return overflowed_; }
     /// Throws like load() (DecodeError for frames the video did not have).
     ClipSample finish(const std::string& path, const ClipSpan& span, uint64_t seed = 0) const;
@@ -117,8 +123,8 @@ class ClipLoader {
     ClipLoader& loader_;
     int64_t first_, last_, max_frames_;
     std::map<int64_t, cv::Mat> sized_;
-    cv::Mat transform_;
-    bool aligned_ = false, face_found_ = true, overflowed_ = false;
+    FaceAlignment alignment_;
+    bool aligned_ = false, overflowed_ = false;
   };
 
  private:
@@ -127,10 +133,11 @@ class ClipLoader {
   std::set<int64_t> needed_frames(const std::string& path, const ClipSpan& span, uint64_t seed) const;
   /// The model input from the sized frames of `span`.
   ClipSample from_sized(const std::string& path, const ClipSpan& span, uint64_t seed,
-                        const std::map<int64_t, cv::Mat>& sized, bool face_found) const;
+                        const std::map<int64_t, cv::Mat>& sized, const FaceAlignment& alignment) const;
   std::map<int64_t, cv::Mat> decode_sized(const std::string& path, int64_t first, int64_t last,
-                                          const std::function<bool(int64_t)>& keep, bool& face_found);
-  cv::Mat face_transform(const cv::Mat& image, bool& found);
+                                          const std::function<bool(int64_t)>& keep, FaceAlignment& alignment);
+  /// The alignment on one frame: its face (align_on), or the whole frame without a detector.
+  FaceAlignment align(const cv::Mat& image, int64_t index);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

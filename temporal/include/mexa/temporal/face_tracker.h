@@ -75,9 +75,12 @@ class FaceTracker {
   /// Faces in one frame (BGR or grey), largest first, landmarks fitted.
   std::vector<FaceObservation> detect(const cv::Mat& image);
 
-  /// Similarity transform (2x3, CV_64F) from the frame to the canonical crop:
-  /// from the landmarks when present, else from the box.
+  /// Similarity transform (2x3, CV_64F) from the frame to the canonical crop
+  /// of crop_size: from the landmarks when present, else from the box.
   cv::Mat alignment(const FaceObservation& face) const;
+  /// The same in unit coordinates (canonical face in [0, 1]^2), whatever
+  /// crop_size is: what FaceAlignment keeps (alignment.h).
+  cv::Mat unit_alignment(const FaceObservation& face) const;
   /// The crop: `image` warped by `transform` to crop_size.
   cv::Mat crop(const cv::Mat& image, const cv::Mat& transform) const;
 

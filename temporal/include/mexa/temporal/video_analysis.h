@@ -12,6 +12,11 @@
 // (a manifest row of a long video): then the span's crops alone are kept and
 // its apex is taken or spotted as in a short clip.
 //
+// Every motion crop is cut with the clip's one alignment (alignment.h), taken
+// on the annotated onset, else on the first frame with a face; frames before
+// it wait (bounded) until it is known. The FrameSink gets the same alignment,
+// so the model input is cut exactly as the per-frame rows.
+//
 // Not thread-safe (holds a FaceTracker): one analyser per worker thread.
 //
 //   mexa::temporal::VideoAnalyser analyser({.face = FaceDetector::None});
@@ -28,6 +33,7 @@
 #include <vector>
 
 #include "mexa/io/video_reader.h"
+#include "mexa/temporal/alignment.h"
 #include "mexa/temporal/face_tracker.h"
 #include "mexa/temporal/motion.h"
 
@@ -45,6 +51,10 @@ struct VideoAnalysisOptions {
   SpotOptions spot;                        ///< threshold p on the transient score (k is set from the fps)
   RegionWeights apex_weights;              ///< short clips: the motion curve against the onset
   double folder_fps = 0;                   ///< frame rate for frame folders (0: FFmpeg's default)
+  /// Frames decoded before the alignment frame (the onset, or the first face)
+  /// wait for it, up to this many bytes; past that the clip aligns on the
+  /// first waiting face (or cuts the faceless waiting frames whole).
+  size_t max_align_buffer_bytes = size_t{256} << 20;
 };
 
 struct AnnotatedSpan {
@@ -75,15 +85,19 @@ struct VideoAnalysis {
   std::vector<Interval> intervals;  ///< long videos without a span: spotted intervals
   int spot_k = 0;                   ///< long videos: the k of the sliding curve and of spotting
   bool face_found = true;           ///< false: no face in any frame (detector on)
+  /// The one transform every motion crop was cut with, and where it was taken:
+  /// the annotated onset, else the first frame with a face (face = false: none there).
+  FaceAlignment alignment;
 };
 
 /// Spotting's k for a frame rate: (round(fps * expected_me_seconds) + 1) / 2, at least 2.
 int spotting_k(double fps, const VideoAnalysisOptions& options);
 
-/// Receives every decoded frame (index, image in the analyser's pixel format)
-/// before it is analysed: a caller that needs the frames too (the model
-/// input) takes them here instead of decoding the video again.
-using FrameSink = std::function<void(int64_t index, const cv::Mat& image)>;
+/// Receives every decoded frame in order (index, image in the analyser's pixel
+/// format, the clip's alignment) once the alignment is known: a caller that
+/// needs the frames too (the model input) takes them here instead of decoding
+/// the video again, and cuts them with the same alignment.
+using FrameSink = std::function<void(int64_t index, const cv::Mat& image, const FaceAlignment& alignment)>;
 
 class VideoAnalyser {
  public:
