@@ -1,0 +1,227 @@
+#include "checkpoint.h"
+
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+
+#include "history.h"
+#include "mexa/engine/losses.h"
+
+namespace mexa::engine {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kFormat = "mexa-checkpoint-1";
+
+/// key=value lines; values must not hold newlines.
+std::string encode_map(const std::map<std::string, std::string>& map) {
+  std::string text;
+  for (const auto& [key, value] : map) {
+    if (key.find_first_of("=\n") != std::string::npos || value.find('\n') != std::string::npos)
+      throw std::invalid_argument("checkpoint metadata '" + key + "' holds '=' or a newline");
+    text += key + "=" + value + "\n";
+  }
+  return text;
+}
+std::map<std::string, std::string> decode_map(const std::string& text) {
+  std::map<std::string, std::string> map;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto eq = line.find('=');
+    if (eq != std::string::npos) map[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return map;
+}
+std::string join_lines(const std::vector<std::string>& items) {
+  std::string text;
+  for (const auto& s : items) text += s + "\n";
+  return text;
+}
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> items;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) items.push_back(line);
+  return items;
+}
+
+/// The training settings a resumed run must share with the checkpoint.
+std::map<std::string, std::string> training_fields(const TrainConfig& c, const std::string& head) {
+  std::string milestones;
+  for (int m : c.schedule.milestones) {
+    if (!milestones.empty()) milestones += ',';
+    milestones += std::to_string(m);
+  }
+  const auto& l = c.loss;
+  return {
+      {"model", c.model},
+      {"head", head},
+      {"cbam", c.cbam ? "1" : "0"},
+      {"loss", loss_name(l.kind)},
+      {"loss.gamma", format_double(l.gamma)},
+      {"loss.beta", format_double(l.beta)},
+      {"loss.max_m", format_double(l.max_m)},
+      {"loss.s", format_double(l.s)},
+      {"loss.drw_epoch", std::to_string(l.drw_epoch)},
+      {"loss.tau", format_double(l.tau)},
+      {"loss.smoothing", format_double(l.smoothing)},
+      {"loss.lambda", format_double(l.lambda)},
+      {"sampling", std::to_string(static_cast<int>(c.sampling))},
+      {"representation_epochs", std::to_string(c.representation_epochs)},
+      {"optimizer", c.optimizer},
+      {"momentum", format_double(c.momentum)},
+      {"weight_decay", format_double(c.weight_decay)},
+      {"lr", format_double(c.schedule.base)},
+      {"lr.schedule", c.schedule.kind == LrSchedule::Kind::Cosine ? "cosine" : "step"},
+      {"lr.warmup_epochs", std::to_string(c.schedule.warmup_epochs)},
+      {"lr.min", format_double(c.schedule.min_lr)},
+      {"lr.milestones", milestones},
+      {"lr.gamma", format_double(c.schedule.gamma)},
+      {"epochs", std::to_string(c.schedule.epochs)},
+      {"batch_size", std::to_string(c.batch_size)},
+      {"seed", std::to_string(c.seed)},
+      {"augment", c.augment_enabled ? "1" : "0"},
+      {"augment.flip", format_double(c.augment.flip)},
+      {"augment.flow_field", c.augment.flow_field ? "1" : "0"},
+      {"augment.shift", format_double(c.augment.shift)},
+      {"augment.rotation", format_double(c.augment.rotation)},
+      {"augment.scale", format_double(c.augment.scale)},
+  };
+}
+
+std::string read_string(torch::serialize::InputArchive& archive, const std::string& key) {
+  c10::IValue value;
+  archive.read(key, value);
+  return value.toStringRef();
+}
+int64_t read_int(torch::serialize::InputArchive& archive, const std::string& key) {
+  c10::IValue value;
+  archive.read(key, value);
+  return value.toInt();
+}
+
+}  // namespace
+
+std::shared_ptr<VideoModel> build_model(const std::string& name, int classes, int in_channels, bool cbam,
+                                        const std::string& head) {
+  ModelSpec spec;
+  spec.num_classes = classes;
+  spec.in_channels = in_channels;
+  spec.cbam = cbam;
+  spec.cosine_head = head == "cosine";
+  return make_model(name, spec);
+}
+
+void save_checkpoint(const fs::path& path, VideoModel& model, torch::optim::Optimizer& optimizer,
+                     const TrainConfig& config, const std::string& head, int in_channels,
+                     const std::vector<int64_t>& class_counts, const TrainState& state) {
+  torch::serialize::OutputArchive archive;
+  archive.write("format", c10::IValue(std::string(kFormat)));
+  torch::serialize::OutputArchive model_archive;
+  model.save(model_archive);
+  archive.write("model", model_archive);
+  torch::serialize::OutputArchive optimizer_archive;
+  optimizer.save(optimizer_archive);
+  archive.write("optimizer", optimizer_archive);
+  archive.write("training", c10::IValue(encode_map(training_fields(config, head))));
+  archive.write("metadata", c10::IValue(encode_map(config.metadata)));
+  archive.write("classes", c10::IValue(join_lines(config.classes)));
+  {
+    std::vector<std::string> counts;
+    for (int64_t n : class_counts) counts.push_back(std::to_string(n));
+    archive.write("class_counts", c10::IValue(join_lines(counts)));  // post-hoc logit adjustment's prior
+  }
+  archive.write("in_channels", c10::IValue(static_cast<int64_t>(in_channels)));
+  archive.write("feature_dim", c10::IValue(model.feature_dim()));
+  archive.write("epoch", c10::IValue(static_cast<int64_t>(state.epoch)));
+  archive.write("best_epoch", c10::IValue(static_cast<int64_t>(state.best_epoch)));
+  archive.write("best_uf1", c10::IValue(state.best_uf1));
+  archive.write("history", c10::IValue(history_csv(state.history)));
+  {
+    auto generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard lock(generator.mutex());
+    archive.write("cpu_rng", generator.get_state(), /*is_buffer=*/true);
+  }
+  const fs::path tmp = path.string() + ".tmp";
+  archive.save_to(tmp.string());
+  fs::rename(tmp, path);
+}
+
+torch::serialize::InputArchive open_archive(const std::string& path, const torch::Device& device) {
+  if (!fs::is_regular_file(path)) throw std::runtime_error(path + ": no such checkpoint file");
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path, device);
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    throw std::runtime_error(path + ": cannot read the checkpoint (" + what.substr(0, what.find('\n')) + ")");
+  }
+  return archive;
+}
+
+CheckpointInfo info_from_archive(torch::serialize::InputArchive& archive, const std::string& path) {
+  CheckpointInfo info;
+  info.path = path;
+  try {
+    if (read_string(archive, "format") != kFormat) throw std::runtime_error("unknown checkpoint format");
+    const auto training = decode_map(read_string(archive, "training"));
+    info.model = training.at("model");
+    info.head = training.at("head");
+    info.cbam = training.at("cbam") == "1";
+    info.in_channels = static_cast<int>(read_int(archive, "in_channels"));
+    info.feature_dim = read_int(archive, "feature_dim");
+    info.epoch = static_cast<int>(read_int(archive, "epoch"));
+    info.classes = split_lines(read_string(archive, "classes"));
+    info.metadata = decode_map(read_string(archive, "metadata"));
+    for (const auto& [key, value] : training) info.metadata.emplace("train." + key, value);
+    // A cosine head's logits are cosines; training scales them by the loss's s.
+    info.logit_scale = info.head == "cosine" ? std::stod(training.at("loss.s")) : 1.0;
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": not a mexa checkpoint (" + std::string(e.what()).substr(0, 200) + ")");
+  }
+  if (c10::IValue counts; archive.try_read("class_counts", counts))  // checkpoints from before it was stored lack it
+    for (const auto& n : split_lines(counts.toStringRef())) info.class_counts.push_back(std::stoll(n));
+  return info;
+}
+
+TrainState restore_checkpoint(const fs::path& path, const torch::Device& device, const TrainConfig& config,
+                              const std::string& head, VideoModel& model, torch::optim::Optimizer& optimizer) {
+  auto archive = open_archive(path.string(), device);
+  const auto info = info_from_archive(archive, path.string());
+  const auto saved = decode_map(read_string(archive, "training"));
+  for (const auto& [key, value] : training_fields(config, head))
+    if (!saved.count(key) || saved.at(key) != value)
+      throw std::runtime_error(path.string() + ": the run was started with " + key + " = " +
+                               (saved.count(key) ? saved.at(key) : "(unset)") + ", now " + value +
+                               "; resume with the same settings or start a new run");
+  if (info.classes != config.classes) throw std::runtime_error(path.string() + ": other class names");
+  torch::serialize::InputArchive model_archive, optimizer_archive;
+  archive.read("model", model_archive);
+  model.load(model_archive);
+  archive.read("optimizer", optimizer_archive);
+  optimizer.load(optimizer_archive);
+  torch::Tensor rng;
+  archive.read("cpu_rng", rng, /*is_buffer=*/true);
+  {
+    auto generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard lock(generator.mutex());
+    generator.set_state(rng.to(torch::kCPU));
+  }
+  TrainState state;
+  state.epoch = info.epoch;
+  state.best_epoch = static_cast<int>(read_int(archive, "best_epoch"));
+  c10::IValue best;
+  archive.read("best_uf1", best);
+  state.best_uf1 = best.toDouble();
+  state.history = parse_history(read_string(archive, "history"));
+  return state;
+}
+
+CheckpointInfo read_checkpoint_info(const std::string& checkpoint) {
+  auto archive = open_archive(checkpoint, torch::kCPU);
+  return info_from_archive(archive, checkpoint);
+}
+
+}  // namespace mexa::engine

@@ -1,0 +1,90 @@
+#include "history.h"
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace mexa::engine {
+
+namespace fs = std::filesystem;
+
+std::string format_double(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.17g", v);
+  return buffer;
+}
+
+void write_atomically(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) throw std::runtime_error(tmp.string() + ": cannot write");
+  }
+  fs::rename(tmp, path);
+}
+
+/// The columns of metrics.csv / keys of metrics.json, in EpochRecord's order.
+constexpr std::array<const char*, 10> kHistoryColumns{"epoch",   "lr",      "train_loss", "train_acc",        "val_acc",
+                                                      "val_uf1", "val_uar", "seconds",    "clips_per_second", "busy_fraction"};
+
+std::string history_csv(const std::vector<EpochRecord>& history) {
+  std::string text;
+  for (const char* name : kHistoryColumns) {
+    if (!text.empty()) text += ',';
+    text += name;
+  }
+  text += "\n";
+  for (const auto& r : history) {
+    text += std::to_string(r.epoch);
+    for (double v : {r.lr, r.train_loss, r.train_acc, r.val_acc, r.val_uf1, r.val_uar, r.seconds, r.clips_per_second,
+                     r.busy_fraction}) {
+      text += ',';
+      text += format_double(v);
+    }
+    text += "\n";
+  }
+  return text;
+}
+
+std::vector<EpochRecord> parse_history(const std::string& text) {
+  std::vector<EpochRecord> history;
+  std::vector<std::string> lines;
+  {
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+  }
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::istringstream in(lines[i]);
+    std::string field;
+    std::vector<double> v;
+    while (std::getline(in, field, ',')) v.push_back(std::stod(field));
+    if (v.size() != kHistoryColumns.size()) throw std::runtime_error("checkpoint history row has " + std::to_string(v.size()) + " fields");
+    history.push_back({static_cast<int>(v[0]), v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]});
+  }
+  return history;
+}
+
+std::string history_json(const std::vector<EpochRecord>& history) {
+  std::string text = "[\n";
+  for (size_t i = 0; i < history.size(); ++i) {
+    const auto& r = history[i];
+    const double values[] = {static_cast<double>(r.epoch), r.lr, r.train_loss, r.train_acc, r.val_acc, r.val_uf1,
+                             r.val_uar, r.seconds, r.clips_per_second, r.busy_fraction};
+    text += "  {";
+    for (size_t k = 0; k < kHistoryColumns.size(); ++k) {
+      // -1 marks "no validation set": JSON null says so without a magic number.
+      const bool missing = k >= 4 && k <= 6 && values[k] < 0;
+      text += k ? ", \"" : "\"";
+      text += kHistoryColumns[k];
+      text += "\": ";
+      text += missing ? "null" : k == 0 ? std::to_string(r.epoch) : format_double(values[k]);
+    }
+    text += i + 1 < history.size() ? "},\n" : "}\n";
+  }
+  return text + "]\n";
+}
+
+}  // namespace mexa::engine
