@@ -205,8 +205,7 @@ def load_features(rows, csv_path, work, threads):
         keys = list(cache)
         np.savez(cache_file, keys=np.array(keys), features=np.stack([cache[k] for k in keys]))
     log(f"{len(ids)} clips ({computed} computed, {len(ids) - computed} cached, {len(failures)} failed)")
-    seconds["cached_clips"] = len(ids) - computed
-    return ids, np.stack(feats), seconds, failures
+    return ids, np.stack(feats), seconds, failures, len(ids) - computed
 
 
 class STSTNet(nn.Module):
@@ -272,7 +271,7 @@ def make_folds(ids, subjects, args):
     else:
         random.Random(args.fold_seed).shuffle(distinct)
         groups = [distinct[k::args.folds] for k in range(args.folds)]
-    return [(f"{args.protocol}-{k + 1}", np.array([i for i, s in enumerate(subjects) if s in set(g)], dtype=np.int64))
+    return [(f"loso-{g[0]}" if args.protocol == "loso" else f"kfold-{k + 1}", np.array([i for i, s in enumerate(subjects) if s in set(g)], dtype=np.int64))
             for k, g in enumerate(groups)]
 
 
@@ -313,7 +312,7 @@ def main():
     torch.set_num_threads(args.threads)
 
     rows, classes = read_manifest(args.data, args.classes, args.index_base)
-    ids, raw, seconds, failures = load_features(rows, args.data, args.work, args.threads)
+    ids, raw, seconds, failures, cached = load_features(rows, args.data, args.work, args.threads)
     by_id = {r["id"]: r for r in rows}
     x = normalise(raw, args.norm)
     y = np.array([by_id[i]["label"] for i in ids], dtype=np.int64)
@@ -334,7 +333,7 @@ def main():
 
     result = metrics(labels, preds, classes)
     result.update({"seconds": {k: round(v, 3) for k, v in seconds.items()}, "clips": len(labels),
-                   "clips_failed": len(failures), "folds": len(folds), "classes": classes, "seed": args.seed,
+                   "clips_failed": len(failures), "clips_cached": cached, "folds": len(folds), "classes": classes, "seed": args.seed,
                    "epochs": args.epochs, "norm": args.norm,
                    "protocol": f"folds-from {args.folds_from}" if args.folds_from else args.protocol})
     text = json.dumps(result)
