@@ -140,17 +140,21 @@ int run_train(const std::vector<std::string>& args) {
       "(atomic, every epoch), per-epoch metrics, test predictions pooled over folds and summary.json (MEGC ACC, "
       "UF1, UAR). --resume continues an interrupted run exactly.",
       "mexa train --data annotations.csv --out RUN [--config configs/small3d.ini] [options]", run_train};
-  std::string data, out, size = "64x64", sampling = "uniform", face = "none", cache = "auto", input = "frames",
+  // The flags' defaults are the library's (engine::default_train_config(),
+  // pipeline::default_clip_spec()): one place, chosen by docs/defaults.md.
+  engine::TrainConfig tc = engine::default_train_config();
+  temporal::ClipSpec spec;  // mean, std, folder fps, jitter; the rest from default_clip_spec(--input)
+  std::string data, out, size, sampling, face = "none", cache = "auto", input = pipeline::kDefaultInputKind,
               flow = "tvl1";
-  std::string model = "small3d", head = "auto", loss = "ce", sampler = "instance", optimizer = "sgd",
-              schedule = "cosine", milestones, device = "auto", protocol = "loso";
+  std::string model, head = tc.head, loss = engine::loss_name(tc.loss.kind), sampler = "instance",
+              optimizer = tc.optimizer, schedule = engine::lr_schedule_name(tc.schedule.kind), milestones,
+              device = tc.device, protocol = "loso";
   ManifestFlags manifest_flags;
-  temporal::ClipSpec spec;
-  engine::TrainConfig tc;
   engine::ProtocolOptions po_;
-  int epochs = 30, warmup = 1, threads = 0, stop_after = 0;
-  double lr = 0.01, min_lr = 0, lr_gamma = 0.1;
-  bool resume = false, no_augment = false, cbam = false, amp = false;
+  int epochs = tc.schedule.epochs, warmup = tc.schedule.warmup_epochs, threads = 0, stop_after = 0, frames = 0,
+      channels = 0;
+  double lr = tc.schedule.base, min_lr = tc.schedule.min_lr, lr_gamma = tc.schedule.gamma;
+  bool resume = false, no_augment = false, augment = false, cbam = false, amp = false, onset_difference = false;
   uint64_t seed = 0;
 
   po::options_description run_options("Run");
@@ -171,28 +175,36 @@ int run_train(const std::vector<std::string>& args) {
       "cache", po::value(&cache)->default_value(cache),
       "HDF5 cache of preprocessed clips: a path, 'auto' (RUN/clips.h5) or 'none'");
   po::options_description input_options("Input");
-  input_options.add_options()("frames", po::value(&spec.frames)->default_value(16), "frames per clip (T)")(
-      "size", po::value(&size)->default_value(size), "model input WxH")(
-      "channels", po::value(&spec.channels)->default_value(1), "1 (grey) or 3 (RGB)")(
-      "sampling", po::value(&sampling)->default_value(sampling), "key frames: uniform, triplet, apex-window, interpolate, motion")(
+  input_options.add_options()(
+      "input", po::value(&input)->default_value(input),
+      "what the model sees: flow (onset->apex optical flow: u, v, strain; 3 channels, 1 frame, 28x28), frames, or "
+      "onset-difference (frame - onset frame; grey, 16 frames, 64x64)")(
+      "frames", po::value(&frames), "frames per clip T (default: 1 for flow, else 16)")(
+      "size", po::value(&size), "model input WxH (default: 28x28 for flow, else 64x64)")(
+      "channels", po::value(&channels), "1 (grey) or 3 (RGB) (default: 3 for flow, else 1)")(
+      "sampling", po::value(&sampling), "key frames: uniform (the default), triplet, apex-window, interpolate, motion")(
       "face", po::value(&face)->default_value(face), "face alignment: none (pre-cropped), hog or haar")(
       "mean", po::value(&spec.mean)->default_value(0.5f, "0.5"), "normalisation mean (pixels in [0, 1])")(
       "std", po::value(&spec.std)->default_value(0.25f, "0.25"), "normalisation standard deviation")(
       "folder-fps", po::value(&spec.folder_fps)->default_value(0.0, "0"), "frame rate of frame folders")(
-      "input", po::value(&input)->default_value(input),
-      "what the model sees: frames, onset-difference (frame - onset frame) or flow (onset->apex u, v, strain; "
-      "3 channels, 1 frame, --size 28x28 unless given; the input of --model ststnet)")(
       "flow", po::value(&flow)->default_value(flow), "--input flow: tvl1, farneback or dis")(
-      "onset-difference", po::bool_switch(&spec.onset_difference), "same as --input onset-difference")(
+      "onset-difference", po::bool_switch(&onset_difference), "same as --input onset-difference")(
       "jitter", po::value(&spec.jitter)->default_value(0), "temporal jitter in frames (decodes every epoch)")(
-      "no-augment", po::bool_switch(&no_augment), "no spatial augmentation")(
+      "augment", po::bool_switch(&augment),
+      tc.augment_enabled ? "spatial augmentation (the default)"
+                         : "spatial augmentation: flip, shift, rotation, zoom (off by default: no gain on flow, "
+                           "docs/defaults.md)")(
+      "no-augment", po::bool_switch(&no_augment),
+      tc.augment_enabled ? "no spatial augmentation" : "no spatial augmentation (the default)")(
       "flip", po::value(&tc.augment.flip)->default_value(tc.augment.flip, "0.5"), "horizontal flip probability")(
       "shift", po::value(&tc.augment.shift)->default_value(tc.augment.shift, "0.05"), "largest shift (fraction of size)")(
       "rotation", po::value(&tc.augment.rotation)->default_value(tc.augment.rotation, "5"), "largest rotation (degrees)")(
       "zoom", po::value(&tc.augment.scale)->default_value(tc.augment.scale, "0.05"), "largest zoom change");
   add_manifest_flags(input_options, manifest_flags);
   po::options_description model_options("Model and loss");
-  model_options.add_options()("model", po::value(&model)->default_value(model), "small3d, ststnet, r3d_18, mc3_18, r2plus1d_18")(
+  model_options.add_options()("model", po::value(&model),
+                              "small3d, ststnet, r3d_18, mc3_18, r2plus1d_18 (default: ststnet for --input flow, "
+                              "else small3d)")(
       "cbam", po::bool_switch(&cbam), "add CBAM attention blocks")(
       "head", po::value(&head)->default_value(head), "linear, cosine or auto (cosine for ldam-drw and coupling)")(
       "loss", po::value(&loss)->default_value(loss),
@@ -201,22 +213,23 @@ int run_train(const std::vector<std::string>& args) {
       "beta", po::value(&tc.loss.beta)->default_value(tc.loss.beta, "0.9999"), "class-balanced beta")(
       "max-m", po::value(&tc.loss.max_m)->default_value(tc.loss.max_m, "0.5"), "LDAM largest margin")(
       "scale", po::value(&tc.loss.s)->default_value(tc.loss.s, "30"), "LDAM logit scale s")(
-      "drw-epoch", po::value(&tc.loss.drw_epoch)->default_value(-1), "LDAM: deferred re-weighting from this epoch (0-based; -1: 4/5 of the epochs)")(
+      "drw-epoch", po::value(&tc.loss.drw_epoch)->default_value(tc.loss.drw_epoch), "LDAM: deferred re-weighting from this epoch (0-based; -1: 4/5 of the epochs)")(
       "tau", po::value(&tc.loss.tau)->default_value(tc.loss.tau, "1"), "logit adjustment tau")(
       "lambda", po::value(&tc.loss.lambda)->default_value(tc.loss.lambda, "0.5"), "coupling correction weight")(
       "smoothing", po::value(&tc.loss.smoothing)->default_value(tc.loss.smoothing, "0.1"), "label smoothing epsilon")(
       "sampler", po::value(&sampler)->default_value(sampler), "instance, sqrt, class-balanced or progressive")(
       "staged-epochs", po::value(&tc.representation_epochs)->default_value(0), "instance sampling for these first epochs, then --sampler");
   po::options_description optim_options("Optimisation");
-  optim_options.add_options()("optimizer", po::value(&optimizer)->default_value(optimizer), "sgd or adamw")(
-      "lr", po::value(&lr)->default_value(lr, "0.01"), "base learning rate")(
-      "momentum", po::value(&tc.momentum)->default_value(tc.momentum, "0.9"), "SGD momentum")(
-      "weight-decay", po::value(&tc.weight_decay)->default_value(tc.weight_decay, "0.0005"), "weight decay")(
-      "schedule", po::value(&schedule)->default_value(schedule), "cosine or step")(
+  optim_options.add_options()("optimizer", po::value(&optimizer)->default_value(optimizer), "adamw or sgd")(
+      "lr", po::value(&lr)->default_value(lr, fmt::format("{}", lr)), "base learning rate")(
+      "momentum", po::value(&tc.momentum)->default_value(tc.momentum, fmt::format("{}", tc.momentum)), "SGD momentum")(
+      "weight-decay", po::value(&tc.weight_decay)->default_value(tc.weight_decay, fmt::format("{}", tc.weight_decay)),
+      "weight decay")(
+      "schedule", po::value(&schedule)->default_value(schedule), "constant, cosine or step")(
       "warmup", po::value(&warmup)->default_value(warmup), "linear warm-up epochs")(
-      "min-lr", po::value(&min_lr)->default_value(0.0, "0"), "cosine: final learning rate")(
+      "min-lr", po::value(&min_lr)->default_value(min_lr, fmt::format("{}", min_lr)), "cosine: final learning rate")(
       "milestones", po::value(&milestones)->default_value(""), "step: epochs where the rate is multiplied by --lr-gamma")(
-      "lr-gamma", po::value(&lr_gamma)->default_value(lr_gamma, "0.1"), "step: factor")(
+      "lr-gamma", po::value(&lr_gamma)->default_value(lr_gamma, fmt::format("{}", lr_gamma)), "step: factor")(
       "epochs", po::value(&epochs)->default_value(epochs), "epochs per fold")(
       "batch", po::value(&tc.batch_size)->default_value(tc.batch_size), "batch size");
   po::options_description options;
@@ -247,30 +260,37 @@ int run_train(const std::vector<std::string>& args) {
   // ---- configuration
   const auto manifest_opts = manifest_options(manifest_flags);
   try {
-    if (input == "onset-difference") {
-      spec.onset_difference = true;
-    } else if (input == "flow") {
-      if (spec.onset_difference) throw UsageError("--input flow and --onset-difference exclude each other");
-      if ((!vm["frames"].defaulted() && spec.frames != 1) || (!vm["channels"].defaulted() && spec.channels != 3))
-        throw UsageError("--input flow is 3 channels (u, v, strain) of 1 frame: leave --frames and --channels out");
-      spec.flow = true;
-      spec.frames = 1;
-      spec.channels = 3;
-      spec.flow_method = temporal::parse_flow_method(flow);
-      if (vm["size"].defaulted()) size = "28x28";
-    } else if (input != "frames") {
-      throw UsageError("--input must be frames, onset-difference or flow (got '" + input + "')");
+    if (onset_difference) {  // the older spelling of --input onset-difference (also "frames" + the switch)
+      if (!vm["input"].defaulted() && input == "flow")
+        throw UsageError("--input flow and --onset-difference exclude each other");
+      input = "onset-difference";
+      vm.at("input").value() = input;  // config.ini records the kind
     }
+    {  // the input kind's defaults, then what the command line gave
+      const temporal::ClipSpec base = pipeline::default_clip_spec(input);
+      spec.flow = base.flow;
+      spec.onset_difference = base.onset_difference;
+      spec.frames = vm.count("frames") ? frames : base.frames;
+      spec.channels = vm.count("channels") ? channels : base.channels;
+      spec.width = base.width;
+      spec.height = base.height;
+      spec.sampling = base.sampling;
+    }
+    if (spec.flow) {
+      if ((vm.count("frames") && frames != 1) || (vm.count("channels") && channels != 3))
+        throw UsageError("--input flow is 3 channels (u, v, strain) of 1 frame: leave --frames and --channels out");
+      spec.flow_method = temporal::parse_flow_method(flow);
+    }
+    if (model.empty()) model = pipeline::default_model(input);
     if (model == "ststnet" && !spec.flow)
-      throw UsageError("--model ststnet takes optical flow: add --input flow (raw frames are refused)");
-    parse_size(size, spec.width, spec.height);
-    spec.sampling = temporal::parse_sampling(sampling);
+      throw UsageError("--model ststnet takes optical flow: use --input flow (the default; raw frames are refused)");
+    if (!size.empty()) parse_size(size, spec.width, spec.height);
+    if (!sampling.empty()) spec.sampling = temporal::parse_sampling(sampling);
     spec.face = temporal::parse_face_detector(face);
     tc.model = model;
     tc.cbam = cbam;
     tc.head = head;
     tc.loss.kind = engine::parse_loss(loss);
-    if (tc.loss.kind == engine::LossKind::Ldam && tc.loss.drw_epoch < 0) tc.loss.drw_epoch = epochs * 4 / 5;
     tc.sampling = engine::parse_class_sampling(sampler);
     tc.optimizer = optimizer;
     tc.schedule.kind = engine::parse_lr_schedule(schedule);
@@ -283,7 +303,9 @@ int run_train(const std::vector<std::string>& args) {
     tc.seed = seed;
     tc.device = device;
     tc.amp = amp;
-    tc.augment_enabled = !no_augment;
+    if (augment && no_augment) throw UsageError("--augment and --no-augment exclude each other");
+    if (augment) tc.augment_enabled = true;
+    if (no_augment) tc.augment_enabled = false;
     tc.augment.flow_field = spec.flow;
     tc.stop_after_epoch = stop_after;
     po_.protocol = engine::parse_protocol(protocol);
@@ -297,6 +319,16 @@ int run_train(const std::vector<std::string>& args) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
+  // config.ini records the values the input kind chose, not only the flags given.
+  const auto resolved_input = pipeline::input_metadata(spec);
+  const std::map<std::string, boost::any> chosen{
+      {"model", model},
+      {"frames", spec.frames},
+      {"channels", spec.channels},
+      {"size", std::to_string(spec.width) + "x" + std::to_string(spec.height)},
+      {"sampling", resolved_input.at("input.sampling")}};
+  for (const auto& [name, value] : chosen)
+    if (!vm.count(name)) vm.insert({name, po::variable_value(value, false)});
 
   // ---- data
   const auto manifest = io::read_manifest(data, manifest_opts);

@@ -74,7 +74,7 @@ std::map<std::string, std::string> training_fields(const TrainConfig& c, const s
       {"momentum", format_double(c.momentum)},
       {"weight_decay", format_double(c.weight_decay)},
       {"lr", format_double(c.schedule.base)},
-      {"lr.schedule", c.schedule.kind == LrSchedule::Kind::Cosine ? "cosine" : "step"},
+      {"lr.schedule", lr_schedule_name(c.schedule.kind)},
       {"lr.warmup_epochs", std::to_string(c.schedule.warmup_epochs)},
       {"lr.min", format_double(c.schedule.min_lr)},
       {"lr.milestones", milestones},

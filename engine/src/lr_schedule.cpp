@@ -9,13 +9,24 @@ namespace mexa::engine {
 LrSchedule::Kind parse_lr_schedule(const std::string& name) {
   if (name == "cosine") return LrSchedule::Kind::Cosine;
   if (name == "step") return LrSchedule::Kind::Step;
-  throw std::invalid_argument("learning-rate schedule must be cosine or step (got '" + name + "')");
+  if (name == "constant") return LrSchedule::Kind::Constant;
+  throw std::invalid_argument("learning-rate schedule must be constant, cosine or step (got '" + name + "')");
+}
+
+std::string lr_schedule_name(LrSchedule::Kind kind) {
+  switch (kind) {
+    case LrSchedule::Kind::Cosine: return "cosine";
+    case LrSchedule::Kind::Step: return "step";
+    case LrSchedule::Kind::Constant: return "constant";
+  }
+  return "?";
 }
 
 double learning_rate(const LrSchedule& s, int epoch, int step, int steps_per_epoch) {
   if (s.epochs < 1 || steps_per_epoch < 1) throw std::invalid_argument("schedule needs epochs and steps");
   const double e = epoch + static_cast<double>(step) / steps_per_epoch;  // fractional epoch
   if (e < s.warmup_epochs) return s.base * (e + 1.0 / steps_per_epoch) / s.warmup_epochs;
+  if (s.kind == LrSchedule::Kind::Constant) return s.base;
   if (s.kind == LrSchedule::Kind::Step) {
     const auto passed = std::count_if(s.milestones.begin(), s.milestones.end(), [&](int m) { return epoch >= m; });
     return s.base * std::pow(s.gamma, static_cast<double>(passed));

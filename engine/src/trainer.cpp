@@ -56,6 +56,14 @@ std::vector<int> predict_labels(VideoModel& model, ClipSource& source, const std
 
 }  // namespace
 
+TrainConfig default_train_config() { return TrainConfig{}; }
+
+TrainConfig resolved(const TrainConfig& config) {
+  TrainConfig c = config;
+  if (c.loss.kind == LossKind::Ldam && c.loss.drw_epoch < 0) c.loss.drw_epoch = c.schedule.epochs * 4 / 5;
+  return c;
+}
+
 void check_config(const TrainConfig& config, const std::vector<int64_t>& clip_shape) {
   const auto names = model_names();
   if (std::find(names.begin(), names.end(), config.model) == names.end()) {
@@ -218,9 +226,10 @@ class FoldTraining {
 
 }  // namespace
 
-FitResult fit(const TrainConfig& config, ClipSource& source, const std::vector<int>& labels,
+FitResult fit(const TrainConfig& given, ClipSource& source, const std::vector<int>& labels,
               const std::vector<int64_t>& train, const std::vector<int64_t>& val, const std::string& dir, bool resume,
               const FitCallbacks& callbacks) {
+  const TrainConfig config = resolved(given);
   check_config(config);
   const int num_classes = static_cast<int>(config.classes.size());
   if (num_classes < 2) throw std::invalid_argument("training needs at least 2 classes");

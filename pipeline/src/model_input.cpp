@@ -27,6 +27,28 @@ std::string number(double v) {
 
 }  // namespace
 
+temporal::ClipSpec default_clip_spec(const std::string& kind) {
+  temporal::ClipSpec s;
+  if (kind == "flow") {
+    s.flow = true;
+    s.flow_method = temporal::FlowMethod::TvL1;
+    s.channels = 3;
+    s.frames = 1;
+    s.height = s.width = 28;
+  } else if (kind == "frames" || kind == "onset-difference") {
+    s.onset_difference = kind == "onset-difference";
+    s.channels = 1;
+    s.frames = 16;
+    s.height = s.width = 64;
+    s.sampling = temporal::Sampling::Uniform;
+  } else {
+    throw std::invalid_argument("--input must be frames, onset-difference or flow (got '" + kind + "')");
+  }
+  return s;
+}
+
+std::string default_model(const std::string& kind) { return kind == "flow" ? "ststnet" : "small3d"; }
+
 std::map<std::string, std::string> input_metadata(const temporal::ClipSpec& s) {
   return {{"input.sampling", sampling_name(s.sampling)},
           {"input.frames", std::to_string(s.frames)},

@@ -135,4 +135,20 @@ for k in ev:
 "$mexa" train "${common[@]}" --data "$data" --out "$work/triplet" --sampling triplet --frames 3 --model r3d_18 >/dev/null 2>&1; rc=$?
 check "train --sampling triplet --frames 3" '[ $rc -eq 0 ] && [ -s "$work/triplet/summary.json" ]'
 
+# The defaults (docs/defaults.md): no input or model option gives STSTNet on TV-L1 flow, and
+# config.ini records what they resolved to; another input kind brings its own model and size.
+"$mexa" train --data "$data" --out "$work/defaults" --protocol kfold --folds 2 --epochs 2 --log-level warn >/dev/null 2>"$work/err"; rc=$?
+check "train with the default input and model: ststnet on 28x28 flow, recorded in config.ini" \
+  '[ $rc -eq 0 ] && [ -s "$work/defaults/summary.json" ] && grep -q "^model = ststnet$" "$work/defaults/config.ini" &&
+   grep -q "^input = flow$" "$work/defaults/config.ini" && grep -q "^size = 28x28$" "$work/defaults/config.ini" &&
+   grep -q "^frames = 1$" "$work/defaults/config.ini" && grep -q "^optimizer = adamw$" "$work/defaults/config.ini"'
+"$mexa" train --data "$data" --out "$work/frames-default" --input frames --protocol kfold --folds 2 --epochs 1 --batch 8 \
+  --log-level warn >/dev/null 2>"$work/err"; rc=$?
+check "train --input frames alone: small3d on 16 grey 64x64 frames" \
+  '[ $rc -eq 0 ] && grep -q "^model = small3d$" "$work/frames-default/config.ini" && grep -q "^size = 64x64$" "$work/frames-default/config.ini" &&
+   grep -q "^frames = 16$" "$work/frames-default/config.ini"'
+"$mexa" train --data "$data" --out "$work/resumed-defaults" --protocol kfold --folds 2 --epochs 2 --stop-after-epoch 1 \
+  --log-level warn >/dev/null 2>&1 && "$mexa" train --out "$work/resumed-defaults" --data "$data" --resume --log-level warn >/dev/null 2>&1; rc=$?
+check "a default run resumes (the recorded resolved options match)" '[ $rc -eq 0 ] && cmp -s "$work/defaults/predictions.csv" "$work/resumed-defaults/predictions.csv"'
+
 finish

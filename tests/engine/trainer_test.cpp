@@ -47,7 +47,11 @@ class PatternSource : public ClipSource {
 
 TrainConfig small_config(int epochs) {
   TrainConfig c;
-  c.model = "small3d";
+  c.model = "small3d";  // these tests' recipe, not mexa's defaults (ststnet on flow)
+  c.optimizer = "sgd";
+  c.weight_decay = 5e-4;
+  c.augment_enabled = true;
+  c.schedule.kind = LrSchedule::Kind::Cosine;
   c.classes = {"a", "b", "c"};
   c.schedule.base = 0.05;
   c.schedule.epochs = epochs;
@@ -84,6 +88,24 @@ std::vector<float> fingerprint(const std::string& checkpoint) {
 }
 
 class Trainer : public test::TempDirTest {};
+
+TEST(TrainDefaults, OnePlaceHoldsTheMeasuredRecipeAndDrwIsResolvedByTheLibrary) {
+  const TrainConfig d = default_train_config();
+  EXPECT_EQ(d.model, "ststnet");  // docs/defaults.md
+  EXPECT_EQ(d.optimizer, "adamw");
+  EXPECT_EQ(d.schedule.kind, LrSchedule::Kind::Constant);
+  EXPECT_DOUBLE_EQ(d.schedule.base, 1e-3);
+  EXPECT_EQ(d.schedule.epochs, 500);
+  EXPECT_EQ(d.schedule.warmup_epochs, 0);
+  EXPECT_EQ(d.batch_size, 256);
+  EXPECT_EQ(d.loss.kind, LossKind::CrossEntropy);
+  TrainConfig ldam = d;
+  ldam.loss.kind = LossKind::Ldam;
+  EXPECT_EQ(resolved(ldam).loss.drw_epoch, 400) << "-1: 4/5 of the epochs, in the library as on the command line";
+  ldam.loss.drw_epoch = 7;
+  EXPECT_EQ(resolved(ldam).loss.drw_epoch, 7);
+  EXPECT_EQ(resolved(d).loss.drw_epoch, -1) << "only LDAM re-weights";
+}
 
 TEST_F(Trainer, LearnsASeparableTaskAndWritesMetrics) {
   PatternSource source(96);

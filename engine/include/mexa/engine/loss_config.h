@@ -31,7 +31,7 @@ struct LossConfig {
   double beta = 0.9999;      ///< class-balanced weights, DRW
   double max_m = 0.5;        ///< LDAM largest margin
   double s = 30.0;           ///< LDAM logit scale
-  int drw_epoch = -1;        ///< LDAM: first epoch with class-balanced weights; -1: never
+  int drw_epoch = -1;        ///< LDAM: first epoch with class-balanced weights; -1: 4/5 of the epochs (resolved by fit())
   double tau = 1.0;          ///< logit adjustment
   double smoothing = 0.1;    ///< label smoothing epsilon
   double lambda = 0.5;       ///< coupling: weight of the correction term

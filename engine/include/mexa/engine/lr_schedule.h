@@ -7,6 +7,7 @@
 //             p = (e - warmup) / (epochs - warmup)
 //   step:     lr(e) = base * gamma^(number of milestones <= e)
 //             (the LDAM-DRW recipe: milestones 160, 180; gamma 0.1 -> x0.01, x0.001... )
+//   constant: lr(e) = base (the STSTNet recipe's Adam at 1e-3)
 //
 //   LrSchedule s{.base = 0.1, .epochs = 200, .warmup_epochs = 5};
 //   double lr = learning_rate(s, /*epoch=*/3, /*step=*/10, /*steps_per_epoch=*/50);
@@ -18,7 +19,7 @@
 namespace mexa::engine {
 
 struct LrSchedule {
-  enum class Kind { Cosine, Step };
+  enum class Kind { Cosine, Step, Constant };
   Kind kind = Kind::Cosine;
   double base = 0.01;
   int epochs = 30;
@@ -28,8 +29,9 @@ struct LrSchedule {
   double gamma = 0.1;
 };
 
-/// Parses "cosine" or "step"; throws std::invalid_argument.
+/// Parses "cosine", "step" or "constant"; throws std::invalid_argument.
 LrSchedule::Kind parse_lr_schedule(const std::string& name);
+std::string lr_schedule_name(LrSchedule::Kind kind);
 
 /// Rate for step `step` (0-based) of `epoch` (0-based). Throws std::invalid_argument
 /// for a schedule without epochs or steps.

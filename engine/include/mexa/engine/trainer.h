@@ -63,8 +63,14 @@ struct Augment {
   bool flow_field = false;
 };
 
+/// The trainer's settings. Its initialisers are mexa's defaults — the one
+/// place they live: `mexa train` binds its flags to default_train_config(),
+/// so library and command-line users get the same trainer. They were chosen
+/// by measurement (docs/defaults.md, `scripts/bench defaults`): STSTNet on
+/// onset->apex optical flow, AdamW at a constant 1e-3 without weight decay,
+/// full batches of 256, 500 epochs, plain cross-entropy, the last epoch.
 struct TrainConfig {
-  std::string model = "small3d";
+  std::string model = "ststnet";
   bool cbam = false;
   /// "linear", "cosine" or "auto" (cosine for ldam-drw and coupling, whose
   /// margins assume logits in [-1, 1]; linear otherwise).
@@ -73,17 +79,19 @@ struct TrainConfig {
   LossConfig loss;
   ClassSampling sampling = ClassSampling::Instance;
   int representation_epochs = 0;  ///< staged: instance sampling for these first epochs, then `sampling`
-  std::string optimizer = "sgd";  ///< "sgd" (Nesterov-free momentum) or "adamw"
-  double momentum = 0.9;
-  double weight_decay = 5e-4;
-  LrSchedule schedule;  ///< schedule.epochs is the number of epochs
-  int batch_size = 16;
+  std::string optimizer = "adamw";  ///< "sgd" (Nesterov-free momentum) or "adamw"
+  double momentum = 0.9;            ///< SGD only
+  double weight_decay = 0;
+  /// schedule.epochs is the number of epochs.
+  LrSchedule schedule{.kind = LrSchedule::Kind::Constant, .base = 1e-3, .epochs = 500, .warmup_epochs = 0,
+                      .min_lr = 0.0, .milestones = {}, .gamma = 0.1};
+  int batch_size = 256;
   uint64_t seed = 0;
   std::string device = "auto";
   bool amp = false;   ///< CUDA only: bfloat16 autocast (no loss scaling needed)
   int workers = 2;    ///< prefetch threads (0: load in the training thread)
   int prefetch = 4;   ///< batches loaded ahead
-  bool augment_enabled = true;
+  bool augment_enabled = false;  ///< spatial augmentation (docs/defaults.md: no gain on flow)
   Augment augment;
   /// Stop after this epoch (0: train all epochs). Not part of the run's
   /// identity: a run stopped early continues with resume as if uninterrupted.
@@ -116,6 +124,14 @@ struct FitCallbacks {
   /// After every epoch, its checkpoint written.
   std::function<void(const EpochRecord&)> on_epoch;
 };
+
+/// mexa's default trainer (TrainConfig{}); classes are the caller's.
+TrainConfig default_train_config();
+
+/// `config` with its "automatic" values made explicit: LDAM's deferred
+/// re-weighting epoch (-1: at 4/5 of the epochs). fit() trains (and records
+/// in checkpoints) the resolved configuration.
+TrainConfig resolved(const TrainConfig& config);
 
 /// Checks what fit() would refuse about `config` alone — model name, head,
 /// optimizer, AMP without a CUDA device, batch and epochs — and, given the

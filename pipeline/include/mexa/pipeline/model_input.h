@@ -21,6 +21,18 @@ std::map<std::string, std::string> input_metadata(const temporal::ClipSpec& spec
 /// Back from checkpoint metadata; throws std::runtime_error naming a missing key.
 temporal::ClipSpec input_spec_from(const std::map<std::string, std::string>& metadata);
 
+/// What `mexa train` feeds the model when no input option is given.
+inline constexpr const char* kDefaultInputKind = "flow";
+/// The model input `mexa train` builds for an input kind ("flow", "frames",
+/// "onset-difference") when its other input options are not given — with the
+/// trainer's defaults (engine::TrainConfig), the one place of the defaults,
+/// chosen by docs/defaults.md: flow is onset->apex TV-L1 u, v and strain,
+/// 3 x 1 x 28 x 28; frames and onset differences are grey, 16 x 64 x 64,
+/// sampled uniformly. Throws std::invalid_argument for another kind.
+temporal::ClipSpec default_clip_spec(const std::string& input_kind);
+/// The model for an input kind when --model is not given: ststnet for flow, small3d otherwise.
+std::string default_model(const std::string& input_kind);
+
 /// A checkpoint ready to predict, and the input spec it was trained on.
 struct LoadedModel {
   std::unique_ptr<engine::Predictor> predictor;
