@@ -139,7 +139,7 @@ int run_train(const std::vector<std::string>& args) {
       "Every option can come from an INI file (--config; same names, flags win). Writes per-fold checkpoints "
       "(atomic, every epoch), per-epoch metrics, test predictions pooled over folds and summary.json (MEGC ACC, "
       "UF1, UAR). --resume continues an interrupted run exactly.",
-      "mexa train --data annotations.csv --out RUN [--config configs/small3d.ini] [options]", run_train};
+      "mexa train --data annotations.csv --out RUN [--config configs/small3d-synth.ini] [options]", run_train};
   // The flags' defaults are the library's (engine::default_train_config(),
   // pipeline::default_clip_spec()): one place, chosen by docs/defaults.md.
   engine::TrainConfig tc = engine::default_train_config();
@@ -177,8 +177,8 @@ int run_train(const std::vector<std::string>& args) {
   po::options_description input_options("Input");
   input_options.add_options()(
       "input", po::value(&input)->default_value(input),
-      "what the model sees: flow (onset->apex optical flow: u, v, strain; 3 channels, 1 frame, 28x28), frames, or "
-      "onset-difference (frame - onset frame; grey, 16 frames, 64x64)")(
+      "what the model sees: flow (onset->apex optical flow: u, v, strain; 3 channels, 1 frame, 28x28), frames or "
+      "onset-difference (frame - onset frame); both of these grey, 16 frames, 64x64")(
       "frames", po::value(&frames), "frames per clip T (default: 1 for flow, else 16)")(
       "size", po::value(&size), "model input WxH (default: 28x28 for flow, else 64x64)")(
       "channels", po::value(&channels), "1 (grey) or 3 (RGB) (default: 3 for flow, else 1)")(
@@ -238,6 +238,7 @@ int run_train(const std::vector<std::string>& args) {
   if (!parse(args, command, options, {}, vm)) return kOk;
 
   const fs::path run_dir(out), config_path = run_dir / "config.ini";
+  bool saved_without_augment = false;  // a run from before --augment: augmentation was on by default then
   if (resume && fs::exists(config_path)) {
     // The run's own settings fill in whatever the command line did not give.
     std::ifstream file(config_path);
@@ -249,6 +250,7 @@ int run_train(const std::vector<std::string>& args) {
     }
     // A flag that changes what is computed would make the resumed run a different run.
     const auto saved = read_saved_options(config_path.string());
+    saved_without_augment = !saved.count("augment");
     for (const auto& [name, value] : effective_options(vm))
       if (!kFreeOnResume.count(name) && saved.count(name) && saved.at(name) != value)
         throw UsageError("--resume: " + name + " is " + saved.at(name) + " in " + config_path.string() + ", now " +
@@ -304,7 +306,7 @@ int run_train(const std::vector<std::string>& args) {
     tc.device = device;
     tc.amp = amp;
     if (augment && no_augment) throw UsageError("--augment and --no-augment exclude each other");
-    if (augment) tc.augment_enabled = true;
+    if (augment || saved_without_augment) tc.augment_enabled = true;
     if (no_augment) tc.augment_enabled = false;
     tc.augment.flow_field = spec.flow;
     tc.stop_after_epoch = stop_after;

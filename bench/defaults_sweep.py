@@ -18,7 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 # The recipe every flow candidate starts from: STSTNet on onset->apex TV-L1
 # flow (u, v, strain at 28x28), Adam(W) lr 1e-3 without weight decay, full
-# batches of 256, constant rate, plain cross-entropy, last epoch.
+# batches of 256, constant rate (`step` without milestones: the same rates as
+# `constant`), plain cross-entropy, last epoch.
 RECIPE = ["--model", "ststnet", "--input", "flow", "--optimizer", "adamw", "--lr", "0.001", "--weight-decay", "0",
           "--batch", "256", "--epochs", "500", "--schedule", "step", "--warmup", "0", "--no-augment"]
 
@@ -46,7 +47,7 @@ def with_(args, **changes):
 
 CANDIDATES = {
     "ststnet flow, recipe (500 epochs, no augmentation)": RECIPE,
-    "ststnet flow, recipe + augmentation": with_(RECIPE, no_augment=None),
+    "ststnet flow, recipe + augmentation": with_(RECIPE, no_augment=None, augment=True),
     "ststnet flow, recipe, 200 epochs": with_(RECIPE, epochs="200"),
     "ststnet flow, recipe, balanced-softmax loss": with_(RECIPE, loss="balanced-softmax"),
     "small3d onset-difference 8x32x32 (configs/small3d-synth.ini)": ["--config", "CONFIG_SMALL3D"],
@@ -115,9 +116,10 @@ def main():
         if not os.path.exists(os.path.join(out, "clips.h5")):
             shutil.rmtree(out, ignore_errors=True)
             cmd = [args.mexa, "train", "--data", os.path.join(set_dirs[set_name], "annotations.csv"), "--out", out,
-                   "--protocol", "kfold", "--folds", "5", *options(cand), "--epochs", "1", "--stop-after-epoch", "1",
+                   "--protocol", "kfold", "--folds", "5", *with_(options(cand), epochs="1"), "--stop-after-epoch", "1",
                    "--log-level", "warn"]
-            run(cmd, out + ".log")
+            if run(cmd, out + ".log") != 0:
+                sys.exit(f"preparing the clips failed: {' '.join(cmd)} (see {out}.log)")
         return os.path.join(out, "clips.h5")
 
     def train(set_name, cand, seed, protocol=("--protocol", "kfold", "--folds", "5"), tag="kfold"):
@@ -145,26 +147,30 @@ def main():
                 return None
         return out
 
-    def sweep(set_name, cands, seeds, **kw):
-        """seeds: a number, or a function of the candidate."""
-        for c in cands:
-            prepare(set_name, c)
+    def jobs_of(set_name, cands, seeds, **kw):
+        """(set, candidate, seed, options) for each run; seeds: a number or a function of the candidate."""
         count = seeds if callable(seeds) else (lambda c: seeds)
-        jobs = [(set_name, c, s) for s in range(max(count(c) for c in cands)) for c in cands if s < count(c)]
+        return [(set_name, c, s, kw) for s in range(max(count(c) for c in cands)) for c in cands if s < count(c)]
+
+    def sweep(jobs):
+        """Runs the jobs, --jobs at a time (inputs prepared first), and records their summaries."""
+        for sn, c, _, _ in jobs:
+            prepare(sn, c)
         with ThreadPoolExecutor(args.jobs) as pool:
-            outs = list(pool.map(lambda j: train(*j, **kw), jobs))
-        for (sn, c, s), out in zip(jobs, outs):
+            outs = list(pool.map(lambda j: train(j[0], j[1], j[2], **j[3]), jobs))
+        for (sn, c, s, kw), out in zip(jobs, outs):
             if out:
                 results.setdefault((sn, c, kw.get("tag", "kfold")), []).append((s, out, summary(out)))
 
     first, second = list(sets)
     default = "default (the winner, no options)"
-    sweep(first, chosen, lambda c: args.seeds if c == names[0] else args.default_seeds if c == default else args.alt_seeds)
+    sweep(jobs_of(first, chosen,
+                  lambda c: args.seeds if c == names[0] else args.default_seeds if c == default else args.alt_seeds))
     ranked = sorted([c for c in chosen if (first, c, "kfold") in results and c != default],
                     key=lambda c: -statistics.mean(r[2]["uf1"] for r in results[(first, c, "kfold")]))
-    sweep(second, ranked[:args.confirm], args.seeds)
-    if args.loso_seeds > 0:
-        sweep(first, [default], args.loso_seeds, protocol=("--protocol", "loso"), tag="loso")
+    # The confirmation on the second set, and the default under LOSO (long: it starts first).
+    loso = jobs_of(first, [default], args.loso_seeds, protocol=("--protocol", "loso"), tag="loso") if args.loso_seeds else []
+    sweep(loso + jobs_of(second, ranked[:args.confirm], args.seeds))
 
     # The Python recipe on the same folds as mexa's default runs.
     python = {}

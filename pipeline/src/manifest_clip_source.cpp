@@ -28,6 +28,9 @@ ManifestClipSource::ManifestClipSource(std::vector<io::ManifestRow> rows, tempor
     : rows_(std::move(rows)), spec_(spec), record_failures_(record_failures) {
   spec_.augment = {};  // the trainer augments; cached arrays are the canonical clips
   for (const auto& [key, value] : input_metadata(spec_)) spec_text_ += key + "=" + value + ";";
+  // Face-aligned clips: the alignment changed (one FaceAlignment per clip, a
+  // closed-form fit); clips cached by an older mexa are misses, not mixed in.
+  if (spec_.face != temporal::FaceDetector::None) spec_text_ += "alignment=2;";
   loaders_.resize(static_cast<size_t>(std::max(1, workers)));
   jitter_loaders_.resize(loaders_.size());
   if (!cache_path.empty()) {

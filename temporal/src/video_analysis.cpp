@@ -1,6 +1,7 @@
 #include "mexa/temporal/video_analysis.h"
 
 #include <opencv2/imgproc.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
@@ -67,8 +68,9 @@ VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpa
   // max_align_buffer_bytes) and are cut once it is known.
   FaceAlignment& alignment = out.alignment;
   bool aligned = false;
+  const bool onset_given = annotated_span.onset >= 0;  // aligns on it even without an offset, as ClipLoader does
   if (!tracker) {  // no detector: the whole frame is the face, from the start
-    alignment.frame = annotated ? annotated_span.onset : 0;
+    alignment.frame = onset_given ? annotated_span.onset : 0;
     aligned = true;
   }
   struct Waiting {
@@ -131,7 +133,7 @@ VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpa
         if (o.landmarks) f.landmarks = faces[0].landmarks;
         any_face = true;
       }
-      if (!aligned && (annotated ? f.index == annotated_span.onset : f.success)) {
+      if (!aligned && (onset_given ? f.index == annotated_span.onset : f.success)) {
         alignment = align_on(*tracker, image, f.index);
         aligned = true;
       }
@@ -158,6 +160,9 @@ VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpa
         alignment = align_on(*tracker, first_face->image, first_face->row.index);
         aligned = true;
       }
+      spdlog::warn("{}: {} MiB of frames decoded before {}; the per-frame rows are aligned on {}", path,
+                   o.max_align_buffer_bytes >> 20, onset_given ? "the annotated onset" : "the first face",
+                   aligned ? "frame " + std::to_string(alignment.frame) : std::string("the whole frame until a face"));
       settle_waiting();
     }
   }

@@ -150,5 +150,13 @@ check "train --input frames alone: small3d on 16 grey 64x64 frames" \
 "$mexa" train --data "$data" --out "$work/resumed-defaults" --protocol kfold --folds 2 --epochs 2 --stop-after-epoch 1 \
   --log-level warn >/dev/null 2>&1 && "$mexa" train --out "$work/resumed-defaults" --data "$data" --resume --log-level warn >/dev/null 2>&1; rc=$?
 check "a default run resumes (the recorded resolved options match)" '[ $rc -eq 0 ] && cmp -s "$work/defaults/predictions.csv" "$work/resumed-defaults/predictions.csv"'
+"$mexa" train --data "$data" --out "$work/both-augment" --augment --no-augment >/dev/null 2>"$work/err"; rc=$?
+check "--augment with --no-augment is a usage error (2)" '[ $rc -eq 2 ] && grep -q -- "--augment and --no-augment" "$work/err"'
+# A run started before --augment existed (augmentation on by default then; its config.ini has no
+# augment key) resumes as it started, with augmentation.
+"$mexa" train "${common[@]}" --data "$data" --out "$work/old-style" --augment --epochs 2 --stop-after-epoch 1 >/dev/null 2>&1
+sed -i '/^augment = /d' "$work/old-style/config.ini"
+"$mexa" train --out "$work/old-style" --data "$data" --resume --log-level warn >/dev/null 2>"$work/err"; rc=$?
+check "a run from before --augment resumes with augmentation (its checkpoints say so)" '[ $rc -eq 0 ] && [ -s "$work/old-style/summary.json" ]'
 
 finish

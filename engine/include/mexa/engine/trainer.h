@@ -15,7 +15,8 @@
 // continues from DIR/last.pt: on the CPU, 2 epochs + resume + 2 epochs give
 // the same weights and metrics as 4 epochs.
 //
-//   mexa::engine::TrainConfig config;  config.classes = {...};  config.epochs = 30;
+//   mexa::engine::TrainConfig config = mexa::engine::default_train_config();
+//   config.classes = {...};  config.schedule.epochs = 30;
 //   auto result = mexa::engine::fit(config, source, labels, fold.train, fold.val, "run/fold-1", false, {});
 //   mexa::engine::Predictor predictor(result.selected_checkpoint, "auto");
 #pragma once

@@ -14,8 +14,10 @@
 //
 // Every motion crop is cut with the clip's one alignment (alignment.h), taken
 // on the annotated onset, else on the first frame with a face; frames before
-// it wait (bounded) until it is known. The FrameSink gets the same alignment,
-// so the model input is cut exactly as the per-frame rows.
+// it wait until it is known, up to max_align_buffer_bytes (per analyser, so
+// per worker): past that, the rows align on the first waiting face, or cut
+// faceless waiting frames whole, with a warning. The FrameSink gets the same
+// alignment, so the model input is cut exactly as the per-frame rows.
 //
 // Not thread-safe (holds a FaceTracker): one analyser per worker thread.
 //
