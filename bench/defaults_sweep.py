@@ -87,6 +87,7 @@ def main():
     ap.add_argument("--candidates", default="", help="comma-separated indices into the candidate list (default: all)")
     ap.add_argument("--confirm", type=int, default=1, help="best N candidates re-run on the second set")
     ap.add_argument("--loso-seeds", type=int, default=1, help="seeds of the default under LOSO on the first set")
+    ap.add_argument("--python-sets", type=int, default=2, help="sets the Python recipe runs on (1: the first only)")
     args = ap.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     config_small3d = os.path.join(root, "configs", "small3d-synth.ini")
@@ -170,13 +171,17 @@ def main():
                     key=lambda c: -statistics.mean(r[2]["uf1"] for r in results[(first, c, "kfold")]))
     # The confirmation on the second set, and the default under LOSO (long: it starts first).
     loso = jobs_of(first, [default], args.loso_seeds, protocol=("--protocol", "loso"), tag="loso") if args.loso_seeds else []
-    sweep(loso + jobs_of(second, ranked[:args.confirm], args.seeds))
+    # What is confirmed is the default itself (the winner, made the default) when it is among the candidates.
+    confirmed = [default] if default in chosen else ranked[:args.confirm]
+    sweep(loso + jobs_of(second, confirmed, args.seeds))
 
     # The Python recipe on the same folds as mexa's default runs.
     python = {}
     ref = os.path.join(root, "bench", "ststnet_reference.py")
     for (sn, c, tag), rows in sorted(results.items()):
-        if c != (default if tag == "loso" else names[0]):  # the recipe's folds (the default's for LOSO)
+        if c != (names[0] if sn == first and tag == "kfold" else default):  # the runs' folds (the seed draws them)
+            continue
+        if list(sets).index(sn) >= args.python_sets:
             continue
         for seed, out, _ in rows:
             js = out + ".python.json"
