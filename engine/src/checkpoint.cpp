@@ -39,13 +39,6 @@ std::string join_lines(const std::vector<std::string>& items) {
   for (const auto& s : items) text += s + "\n";
   return text;
 }
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> items;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) items.push_back(line);
-  return items;
-}
 
 /// The training settings a resumed run must share with the checkpoint.
 std::map<std::string, std::string> training_fields(const TrainConfig& c, const std::string& head) {

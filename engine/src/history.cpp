@@ -16,6 +16,14 @@ std::string format_double(double v) {
   return buffer;
 }
 
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> items;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) items.push_back(line);
+  return items;
+}
+
 void write_atomically(const fs::path& path, const std::string& text) {
   const fs::path tmp = path.string() + ".tmp";
   {
@@ -51,11 +59,7 @@ std::string history_csv(const std::vector<EpochRecord>& history) {
 
 std::vector<EpochRecord> parse_history(const std::string& text) {
   std::vector<EpochRecord> history;
-  std::vector<std::string> lines;
-  {
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-  }
+  const std::vector<std::string> lines = split_lines(text);
   for (size_t i = 1; i < lines.size(); ++i) {
     std::istringstream in(lines[i]);
     std::string field;

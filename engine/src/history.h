@@ -12,6 +12,8 @@ namespace mexa::engine {
 
 /// Shortest text that reads back as the same double ("%.17g").
 std::string format_double(double v);
+/// The lines of `text` (checkpoint fields hold lists as lines).
+std::vector<std::string> split_lines(const std::string& text);
 /// Writes `text` to path.tmp, then renames it over `path`.
 void write_atomically(const std::filesystem::path& path, const std::string& text);
 /// metrics.csv: a header, then one row per epoch in EpochRecord's order.

@@ -45,8 +45,7 @@ ClipLoader::ClipLoader(ClipSpec spec) : impl_(std::make_unique<Impl>()) {
   impl_->spec = spec;
   if (spec.face != FaceDetector::None) {
     FaceTrackerOptions options;
-    options.detector = spec.face;
-    options.crop_size = work_size(spec);
+    options.detector = spec.face;  // alignments are in unit coordinates (alignment.h): no crop size here
     impl_->tracker = std::make_unique<FaceTracker>(options);
   }
 }
@@ -156,6 +155,11 @@ static void require_frames(const std::string& path, const std::map<int64_t, cv::
     if (!sized.count(index)) throw DecodeError(path, "frame " + std::to_string(index) + " is beyond the end of the clip");
 }
 
+void ClipLoader::cut_with(const FaceAlignment& alignment, ClipSample& sample) const {
+  sample.alignment = alignment;
+  sample.face_found = alignment.face || !impl_->tracker;  // no detector: the frame is the face
+}
+
 FaceAlignment ClipLoader::align(const cv::Mat& image, int64_t index) {
   if (impl_->tracker) return align_on(*impl_->tracker, image, index);
   FaceAlignment whole;  // FaceDetector::None: the frame is the face
@@ -232,8 +236,7 @@ ClipSample ClipLoader::from_sized(const std::string& path, const ClipSpan& span,
                                   const std::map<int64_t, cv::Mat>& sized, const FaceAlignment& alignment) const {
   const ClipSpec& spec = impl_->spec;
   ClipSample sample;
-  sample.alignment = alignment;
-  sample.face_found = alignment.face || !impl_->tracker;
+  cut_with(alignment, sample);
   if (spec.flow) {  // onset -> apex flow is the model's input
     const int64_t apex = flow_apex(path, span);
     require_frames(path, sized, {span.onset, apex});
@@ -319,8 +322,7 @@ std::vector<ClipSample> ClipLoader::load_windows(const std::string& path, const 
   require_frames(path, sized, {wanted.begin(), wanted.end()});
   std::vector<ClipSample> samples(windows.size());
   for (size_t k = 0; k < windows.size(); ++k) {
-    samples[k].alignment = alignment;
-    samples[k].face_found = alignment.face || !impl_->tracker;
+    cut_with(alignment, samples[k]);
     if (spec.flow) {
       samples[k].indices = indices[k];
       assemble_flow(sized.at(windows[k].onset), sized.at(apex_of(windows[k])), spec, samples[k]);

@@ -25,7 +25,6 @@ VideoAnalyser::VideoAnalyser(VideoAnalysisOptions options) : impl_(std::make_uni
     FaceTrackerOptions t;
     t.detector = options.face;
     t.landmarks = true;  // alignment uses them
-    t.crop_size = {options.motion_size, options.motion_size};
     impl_->tracker = std::make_unique<FaceTracker>(t);
   }
 }
@@ -79,6 +78,7 @@ VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpa
   };
   std::vector<Waiting> waiting;
   size_t waiting_bytes = 0;
+  bool warned = false;  // the budget warning, once per video
 
   // A frame whose alignment is known: to the sink, cut, into the motion curve.
   auto settle = [&](FrameAnalysis f, const cv::Mat& image) {
@@ -160,9 +160,11 @@ VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpa
         alignment = align_on(*tracker, first_face->image, first_face->row.index);
         aligned = true;
       }
-      spdlog::warn("{}: {} MiB of frames decoded before {}; the per-frame rows are aligned on {}", path,
-                   o.max_align_buffer_bytes >> 20, onset_given ? "the annotated onset" : "the first face",
-                   aligned ? "frame " + std::to_string(alignment.frame) : std::string("the whole frame until a face"));
+      if (!warned)
+        spdlog::warn("{}: {} MiB of frames decoded before {}; the per-frame rows are aligned on {}", path,
+                     o.max_align_buffer_bytes >> 20, onset_given ? "the annotated onset" : "the first face",
+                     aligned ? "frame " + std::to_string(alignment.frame) : std::string("the whole frame until a face"));
+      warned = true;
       settle_waiting();
     }
   }

@@ -138,6 +138,8 @@ class ClipLoader {
                                           const std::function<bool(int64_t)>& keep, FaceAlignment& alignment);
   /// The alignment on one frame: its face (align_on), or the whole frame without a detector.
   FaceAlignment align(const cv::Mat& image, int64_t index);
+  /// Records in `sample` the alignment its frames were cut with (and face_found, derived from it).
+  void cut_with(const FaceAlignment& alignment, ClipSample& sample) const;
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
