@@ -20,6 +20,9 @@
 #include "mexa/io/errors.h"
 #include "mexa/io/failpoint.h"
 #include "mexa/version.h"
+#ifdef MEXA_WITH_ENGINE
+#include "mexa/engine/malloc_tuning.h"
+#endif
 
 namespace {
 
@@ -92,6 +95,11 @@ int exec_engine_binary(char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef MEXA_WITH_ENGINE
+  // Before any thread allocates: LibTorch's large tensors reuse heap memory
+  // instead of a fresh mmap per batch (engine/malloc_tuning.h).
+  mexa::engine::tune_malloc();
+#endif
   mexa::cli::setup_logging("info");
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
     print_help();

@@ -13,6 +13,7 @@ extern "C" {
 #include "cli.h"
 #include "commands.h"
 #include "mexa/engine/device.h"
+#include "mexa/engine/malloc_tuning.h"
 
 namespace mexa::cli {
 
@@ -41,6 +42,12 @@ int run_version(const std::vector<std::string>& args) {
   std::printf("HDF5      %d.%d.%d\n", H5_VERS_MAJOR, H5_VERS_MINOR, H5_VERS_RELEASE);
   std::printf("CUDA      %d device(s)\n", engine::cuda_device_count());
   std::printf("device    %s\n", device.name.c_str());
+  const auto m = engine::malloc_tuning();
+  if (m.applied)
+    std::printf("malloc    heap up to %zu MiB per block, keeps %zu MiB free (MEXA_MALLOC=default: glibc's own)\n",
+                m.mmap_threshold >> 20, m.trim_threshold >> 20);
+  else
+    std::printf("malloc    glibc's own thresholds (%s)\n", m.reason.empty() ? "not tuned" : m.reason.c_str());
   return kOk;
 }
 

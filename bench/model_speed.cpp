@@ -3,14 +3,20 @@
 // the same models in Python PyTorch.
 //
 //   build/bench/model_speed [--threads 2] [--quick]
+//   build/bench/model_speed --infer-only MODEL C,T,H,W BATCH [--repeats 5] [--threads 2]
+//       inference only, one case (the model-only rate beside `mexa score`, bench/score_vs_python.py)
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "mexa/engine/malloc_tuning.h"
 #include "mexa/engine/models.h"
 
 namespace {
@@ -37,14 +43,44 @@ double median_seconds(int repeats, const std::function<void()>& step) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int threads = 2;
+  mexa::engine::tune_malloc();  // as mexa-torch does
+  int threads = 2, repeats = 5;
   bool quick = false;
+  std::optional<Case> infer_only;
   for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "--threads" && i + 1 < argc) threads = std::stoi(argv[++i]);
-    if (std::string(argv[i]) == "--quick") quick = true;
+    const std::string a = argv[i];
+    if (a == "--threads" && i + 1 < argc) threads = std::stoi(argv[++i]);
+    if (a == "--repeats" && i + 1 < argc) repeats = std::stoi(argv[++i]);
+    if (a == "--quick") quick = true;
+    if (a == "--infer-only" && i + 3 < argc) {
+      Case c{argv[i + 1], {}, std::stoi(argv[i + 3]), 0};
+      std::stringstream dims(argv[i + 2]);
+      for (std::string d; std::getline(dims, d, ',');) c.shape.push_back(std::stoll(d));
+      if (c.shape.size() != 4) {
+        std::fprintf(stderr, "model_speed: --infer-only wants MODEL C,T,H,W BATCH\n");
+        return 2;
+      }
+      infer_only = c;
+      i += 3;
+    }
   }
   torch::set_num_threads(threads);
   torch::manual_seed(0);
+  if (infer_only) {
+    const Case& c = *infer_only;
+    auto model = mexa::engine::make_model(c.model, {.num_classes = 7, .in_channels = static_cast<int>(c.shape[0])});
+    model->eval();
+    std::vector<int64_t> shape{c.batch};
+    shape.insert(shape.end(), c.shape.begin(), c.shape.end());
+    const torch::Tensor x = torch::randn(shape);
+    const double infer = median_seconds(repeats, [&] {
+      c10::InferenceMode guard;
+      model->forward(x);
+    });
+    std::printf("{\"impl\": \"cpp\", \"model\": \"%s\", \"batch\": %d, \"infer_clips_per_s\": %.3f}\n", c.model.c_str(),
+                c.batch, c.batch / infer);
+    return 0;
+  }
   std::vector<Case> cases{{"small3d", {1, 16, 64, 64}, 16, 7},
                           {"ststnet", {3, 1, 28, 28}, 64, 15},
                           {"r3d_18", {3, 8, 112, 112}, 2, 3},

@@ -16,7 +16,7 @@
 namespace mexa::pipeline {
 namespace {
 
-/// Long videos' intervals and --frame-probs windows go through the model in chunks of this many.
+/// Long videos' intervals go through the model in chunks of this many.
 constexpr size_t kChunk = 64;
 
 io::FramePhase phase_of(int64_t t, int64_t onset, int64_t apex, int64_t offset) {
@@ -161,11 +161,10 @@ ScoredClip ClipAnalyser::analyse(const ScoreInput& in, const PredictFn& predict)
       collector.reset();  // its frames are not needed any more
       if (options_.frame_probs) {
         // A long video's windows cover its annotated span only: memory stays bounded by the span.
-        w.frame_inputs_first = a.long_video ? a.onset : 0;
+        w.frame_windows_first = a.long_video ? a.onset : 0;
         const int64_t last = a.long_video ? a.offset : w.clip.n_frames - 1;
-        for (auto& sample :
-             loader_.load_windows(in.path, frame_windows(w.clip.n_frames, a.onset, a.offset, w.frame_inputs_first, last)))
-          w.frame_inputs.push_back(to_array(std::move(sample)));
+        w.frame_windows = loader_.open_windows(
+            in.path, frame_windows(w.clip.n_frames, a.onset, a.offset, w.frame_windows_first, last));
       }
     }
   } catch (const DecodeError& e) {
@@ -184,12 +183,13 @@ ScoredClip ClipAnalyser::analyse(const ScoreInput& in, const PredictFn& predict)
     if (w.clip.status != io::ClipStatus::NoFace) w.frames.clear();
     w.intervals.clear();
     w.clip_input = {};
-    w.frame_inputs.clear();
+    w.frame_windows.reset();
   }
   return w;
 }
 
-void predict_clips(const PredictFn& predict, std::vector<ScoredClip>& batch) {
+void predict_clips(const PredictFn& predict, std::vector<ScoredClip>& batch, size_t window_batch) {
+  window_batch = std::max<size_t>(1, window_batch);
   std::vector<engine::ClipArray> inputs;
   std::vector<ScoredClip*> owners;
   for (auto& w : batch)
@@ -208,23 +208,24 @@ void predict_clips(const PredictFn& predict, std::vector<ScoredClip>& batch) {
   } catch (const std::exception& e) {
     for (auto* w : owners) fail(*w, io::ClipStatus::ModelError, w->clip.source + ": " + e.what());
   }
-  // --frame-probs: every frame's window, in chunks (a clip can have thousands).
+  // --frame-probs: every frame's window, assembled and scored a chunk at a
+  // time (a clip can have thousands; only one chunk's inputs exist at once).
   for (auto& w : batch) {
-    if (w.clip.status != io::ClipStatus::Ok || w.frame_inputs.empty()) continue;
+    if (w.clip.status != io::ClipStatus::Ok || !w.frame_windows) continue;
     try {
-      for (size_t first = 0; first < w.frame_inputs.size(); first += kChunk) {
-        const auto begin = w.frame_inputs.begin() + static_cast<std::ptrdiff_t>(first);
-        const auto end = w.frame_inputs.begin() + static_cast<std::ptrdiff_t>(std::min(w.frame_inputs.size(), first + kChunk));
-        const std::vector<engine::ClipArray> chunk(std::make_move_iterator(begin), std::make_move_iterator(end));
+      const auto& windows = *w.frame_windows;
+      for (size_t first = 0; first < windows.size(); first += window_batch) {
+        std::vector<engine::ClipArray> chunk;
+        for (auto& sample : windows.take(first, window_batch)) chunk.push_back(to_array(std::move(sample)));
         const auto out = predict(chunk);
         for (size_t k = 0; k < out.size(); ++k)
-          w.frames[static_cast<size_t>(w.frame_inputs_first) + first + k].probs = out[k].probs;
+          w.frames[static_cast<size_t>(w.frame_windows_first) + first + k].probs = out[k].probs;
       }
     } catch (const std::exception& e) {
       fail(w, io::ClipStatus::ModelError, w.clip.source + ": " + e.what());
       w.frames.clear();
     }
-    w.frame_inputs.clear();
+    w.frame_windows.reset();
   }
 }
 

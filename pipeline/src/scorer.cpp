@@ -169,7 +169,7 @@ ScoreSummary score(const ScoreOptions& o, const std::atomic<bool>& stop, const S
     std::vector<ScoredClip> pending;
     auto flush = [&] {
       if (pending.empty()) return;
-      predict_clips(predict, pending);
+      predict_clips(predict, pending, static_cast<size_t>(o.batch));
       for (const auto& w : pending) {
         if (w.clip.status == io::ClipStatus::Ok) {
           ++summary.ok;

@@ -292,48 +292,69 @@ ClipSample ClipLoader::Collector::finish(const std::string& path, const ClipSpan
   return loader_.from_sized(path, span, seed, sized_, alignment_);
 }
 
-std::vector<ClipSample> ClipLoader::load_windows(const std::string& path, const std::vector<ClipSpan>& windows) {
-  const ClipSpec& spec = impl_->spec;
-  if (windows.empty()) return {};
+ClipLoader::Windows ClipLoader::open_windows(const std::string& path, std::vector<ClipSpan> windows) {
+  Windows out;
+  out.spec_ = impl_->spec;
+  out.spec_.augment = {};  // scoring: no augmentation
+  if (windows.empty()) return out;
+  const ClipSpec& spec = out.spec_;
   SampleSpec sampling;
   sampling.strategy = spec.sampling;
   sampling.frames = spec.frames;
   const bool motion = spec.sampling == Sampling::MotionAdaptive;
-  std::vector<std::vector<int64_t>> indices;
   std::set<int64_t> wanted;
-  auto apex_of = [&](const ClipSpan& w) { return flow_apex(path, w); };
   for (const auto& span : windows) {
     if (spec.flow) {
-      indices.push_back({span.onset, apex_of(span)});
-      wanted.insert(span.onset);
-      wanted.insert(apex_of(span));
+      out.indices_.push_back({span.onset, flow_apex(path, span)});
     } else if (motion) {
+      out.indices_.emplace_back();
       for (int64_t i = span.onset; i <= span.offset; ++i) wanted.insert(i);
     } else {
-      indices.push_back(sample_keyframes(sampling, span));
-      wanted.insert(indices.back().begin(), indices.back().end());
+      out.indices_.push_back(sample_keyframes(sampling, span));
       wanted.insert(span.onset);
     }
+    wanted.insert(out.indices_.back().begin(), out.indices_.back().end());
   }
   // One transform for every window, from the earliest frame; frames sized once, shared by windows.
-  FaceAlignment alignment;
-  const auto sized = decode_sized(path, *wanted.begin(), *wanted.rbegin(),
-                                  [&](int64_t i) { return wanted.count(i) > 0; }, alignment);
-  require_frames(path, sized, {wanted.begin(), wanted.end()});
-  std::vector<ClipSample> samples(windows.size());
-  for (size_t k = 0; k < windows.size(); ++k) {
-    cut_with(alignment, samples[k]);
-    if (spec.flow) {
-      samples[k].indices = indices[k];
-      assemble_flow(sized.at(windows[k].onset), sized.at(apex_of(windows[k])), spec, samples[k]);
-      continue;
+  out.sized_ = decode_sized(path, *wanted.begin(), *wanted.rbegin(),
+                            [&](int64_t i) { return wanted.count(i) > 0; }, out.alignment_);
+  require_frames(path, out.sized_, {wanted.begin(), wanted.end()});
+  ClipSample probe;
+  cut_with(out.alignment_, probe);
+  out.face_found_ = probe.face_found;
+  out.spans_ = std::move(windows);
+  return out;
+}
+
+std::vector<ClipSample> ClipLoader::Windows::take(size_t first, size_t count) const {
+  const size_t end = std::min(spans_.size(), first + std::min(count, spans_.size()));
+  const bool motion = spec_.sampling == Sampling::MotionAdaptive;
+  SampleSpec sampling;
+  sampling.strategy = spec_.sampling;
+  sampling.frames = spec_.frames;
+  std::vector<ClipSample> samples;
+  for (size_t k = first; k < end; ++k) {
+    ClipSample s;
+    s.alignment = alignment_;
+    s.face_found = face_found_;
+    const ClipSpan& span = spans_[k];
+    if (spec_.flow) {
+      s.indices = indices_[k];
+      assemble_flow(sized_.at(s.indices[0]), sized_.at(s.indices[1]), spec_, s);
+    } else {
+      s.indices = motion ? sample_keyframes(sampling, span, span_motion(sized_, span)) : indices_[k];
+      std::vector<cv::Mat> frames;
+      for (int64_t i : s.indices) frames.push_back(sized_.at(i));
+      assemble(frames, sized_.at(span.onset), spec_, 0, s);
     }
-    samples[k].indices = motion ? sample_keyframes(sampling, windows[k], span_motion(sized, windows[k])) : indices[k];
-    std::vector<cv::Mat> frames;
-    for (int64_t i : samples[k].indices) frames.push_back(sized.at(i));
-    assemble(frames, sized.at(windows[k].onset), spec, 0, samples[k]);
+    samples.push_back(std::move(s));
   }
   return samples;
+}
+
+std::vector<ClipSample> ClipLoader::load_windows(const std::string& path, const std::vector<ClipSpan>& windows) {
+  const Windows w = open_windows(path, windows);
+  return w.take(0, w.size());
 }
 
 }  // namespace mexa::temporal

@@ -4,6 +4,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <fstream>
+#include <optional>
 
 #include "mexa/io/errors.h"
 #include "mexa/io/manifest.h"
@@ -107,6 +108,53 @@ TEST(ClipLoader, SpanBeyondTheClipNamesTheFile) {
   ClipLoader loader({.frames = 4});
   try {
     loader.load(row.path, {row.onset, -1, row.offset + 10000});
+    FAIL();
+  } catch (const DecodeError& e) {
+    EXPECT_EQ(e.file(), row.path);
+    EXPECT_NE(e.reason().find("beyond the end"), std::string::npos) << e.reason();
+  }
+}
+
+TEST(ClipLoader, WindowsAreTakenInChunksAsAtOnceAndOutliveTheirLoader) {
+  // --frame-probs streams a clip's windows through the model a chunk at a
+  // time: the chunks must be exactly the windows taken at once, and (without
+  // a face detector, where load() cuts the same whole frame) what load()
+  // gives for each window's span. The windows are used on the inference
+  // thread after the worker's loader went on: they hold what they need.
+  const io::ManifestRow row = first_sample_row();
+  const ClipSpec spec{.frames = 4, .height = 32, .width = 32, .onset_difference = true};
+  std::vector<ClipSpan> spans;
+  for (int64_t t = row.onset; t <= row.offset; ++t) spans.push_back({std::max<int64_t>(0, t - 3), t, t + 3});
+  std::optional<ClipLoader::Windows> windows;
+  std::vector<ClipSample> at_once;
+  {
+    ClipLoader loader(spec);
+    windows = loader.open_windows(row.path, spans);
+    at_once = loader.load_windows(row.path, spans);
+  }
+  ASSERT_EQ(windows->size(), spans.size());
+  ClipLoader fresh(spec);
+  size_t k = 0;
+  for (size_t first = 0; first < windows->size(); first += 3) {
+    for (const auto& s : windows->take(first, 3)) {
+      ASSERT_LT(k, spans.size());
+      EXPECT_EQ(s.shape, (std::vector<int64_t>{1, 4, 32, 32}));
+      EXPECT_EQ(s.data, at_once[k].data) << "window " << k;
+      EXPECT_EQ(s.indices, at_once[k].indices);
+      EXPECT_EQ(s.data, fresh.load(row.path, spans[k]).data) << "window " << k;
+      ++k;
+    }
+  }
+  EXPECT_EQ(k, spans.size());
+  EXPECT_TRUE(windows->take(windows->size(), 3).empty());
+  EXPECT_EQ(windows->take(windows->size() - 1, 100).size(), 1u);
+}
+
+TEST(ClipLoader, WindowsBeyondTheClipFailWhenOpenedNamingTheFile) {
+  const io::ManifestRow row = first_sample_row();
+  ClipLoader loader({.frames = 4});
+  try {
+    loader.open_windows(row.path, {{row.onset, -1, row.offset}, {row.onset, -1, row.offset + 10000}});
     FAIL();
   } catch (const DecodeError& e) {
     EXPECT_EQ(e.file(), row.path);

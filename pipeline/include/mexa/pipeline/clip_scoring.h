@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,8 +42,10 @@ struct ScoredClip {
   std::vector<io::FrameRow> frames;
   std::vector<io::IntervalRow> intervals;
   engine::ClipArray clip_input;                 ///< the model input (short videos; empty once predicted)
-  std::vector<engine::ClipArray> frame_inputs;  ///< --frame-probs: one window per frame from frame_inputs_first
-  int64_t frame_inputs_first = 0;               ///< frame of frame_inputs[0] (the onset for a long video's span)
+  /// --frame-probs: one window per frame from frame_windows_first, decoded
+  /// once; their inputs are assembled chunk by chunk as they go through the model.
+  std::optional<temporal::ClipLoader::Windows> frame_windows;
+  int64_t frame_windows_first = 0;  ///< frame of window 0 (the onset for a long video's span)
 };
 
 struct ClipAnalysisOptions {
@@ -68,8 +71,9 @@ class ClipAnalyser {
 
 /// Fills probs / pred / apex_feature of the short clips of `batch` (long
 /// videos were scored by their worker) and the --frame-probs rows; a model
-/// failure becomes those clips' model_error.
-void predict_clips(const PredictFn& predict, std::vector<ScoredClip>& batch);
+/// failure becomes those clips' model_error. The --frame-probs windows go
+/// through the model `window_batch` at a time, assembled as they go.
+void predict_clips(const PredictFn& predict, std::vector<ScoredClip>& batch, size_t window_batch);
 
 /// The rows of `clips` as one writer batch (frame and interval rows point at
 /// their clip's row in the batch). Moves the rows out.

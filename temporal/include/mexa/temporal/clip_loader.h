@@ -89,9 +89,30 @@ class ClipLoader {
   /// shorter than its annotation.
   ClipSample load(const std::string& path, const ClipSpan& span, uint64_t seed = 0);
 
-  /// Many windows of one video at once (per-frame sliding-window scoring):
-  /// decodes the frames the windows need once, aligns them with one transform
-  /// (from the earliest frame), no augmentation. Same errors as load().
+  /// Many windows of one video (per-frame sliding-window scoring), decoded
+  /// once: the frames the windows need, sized with one transform (from the
+  /// earliest frame). Each window's input is assembled when taken, so
+  /// thousands of windows go through a model in chunks without all of their
+  /// inputs being in memory at once. No augmentation. Self-contained: it may
+  /// be used on another thread than its loader's, and outlive it.
+  class Windows {
+   public:
+    size_t size() const { return spans_.size(); }
+    /// The inputs of windows [first, first + count) (clamped to size()).
+    std::vector<ClipSample> take(size_t first, size_t count) const;
+
+   private:
+    friend class ClipLoader;
+    ClipSpec spec_;
+    std::vector<ClipSpan> spans_;
+    std::vector<std::vector<int64_t>> indices_;  ///< per window: the frames used (empty for motion sampling)
+    std::map<int64_t, cv::Mat> sized_;
+    FaceAlignment alignment_;
+    bool face_found_ = true;
+  };
+  /// Decodes what `windows` need; same errors as load(), raised here.
+  Windows open_windows(const std::string& path, std::vector<ClipSpan> windows);
+  /// open_windows() with every window taken at once (a few windows).
   std::vector<ClipSample> load_windows(const std::string& path, const std::vector<ClipSpan>& windows);
 
   const ClipSpec& spec() const;
@@ -119,7 +140,7 @@ class ClipLoader {
     ClipSample finish(const std::string& path, const ClipSpan& span, uint64_t seed = 0) const;
 
    private:
-    friend class ClipLoader;  // load() and load_windows() decode through a Collector too
+    friend class ClipLoader;  // load() and open_windows() decode through a Collector too
     ClipLoader& loader_;
     int64_t first_, last_, max_frames_;
     std::map<int64_t, cv::Mat> sized_;
