@@ -73,7 +73,7 @@ int run_score(const std::vector<std::string>& args) {
       "device", po::value(&o.device)->default_value(o.device), "auto, cpu, cuda or cuda:N")(
       "workers", po::value(&o.workers)->default_value(o.workers), "decode/analysis threads")(
       "threads", po::value(&o.threads)->default_value(o.threads), "LibTorch CPU threads (0: all cores)")(
-      "batch", po::value(&o.batch)->default_value(o.batch), "clips per inference batch and per committed write")(
+      "batch", po::value(&o.batch)->default_value(o.batch), "clips per inference batch and per committed write (and --frame-probs windows per inference batch)")(
       "face", po::value(&o.face), "face alignment for the per-frame rows: none, hog, haar (default: the model's)")(
       "landmarks", po::bool_switch(&o.landmarks), "store 68 landmarks per frame (needs --face hog or haar)")(
       "frame-probs", po::bool_switch(&o.frame_probs),

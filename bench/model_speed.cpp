@@ -50,9 +50,13 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) threads = std::stoi(argv[++i]);
-    if (a == "--repeats" && i + 1 < argc) repeats = std::stoi(argv[++i]);
+    if (a == "--repeats" && i + 1 < argc) repeats = std::max(1, std::stoi(argv[++i]));
     if (a == "--quick") quick = true;
-    if (a == "--infer-only" && i + 3 < argc) {
+    if (a == "--infer-only") {
+      if (i + 3 >= argc) {
+        std::fprintf(stderr, "model_speed: --infer-only wants MODEL C,T,H,W BATCH\n");
+        return 2;
+      }
       Case c{argv[i + 1], {}, std::stoi(argv[i + 3]), 0};
       std::stringstream dims(argv[i + 2]);
       for (std::string d; std::getline(dims, d, ',');) c.shape.push_back(std::stoll(d));

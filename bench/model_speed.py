@@ -113,7 +113,10 @@ def main():
     parser.add_argument("--out", default="docs/bench-models.md")
     args = parser.parse_args()
     cmd = [args.cpp, "--threads", str(args.threads)] + (["--quick"] if args.quick else [])
-    cpp = [json.loads(line) for line in subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()]
+    # glibc's own malloc thresholds on both sides (model_speed tunes them as mexa-torch does; Python does not).
+    env = {**os.environ, "MEXA_MALLOC": "default"}
+    cpp = [json.loads(line) for line in
+           subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout.splitlines()]
     for row in cpp:
         print(json.dumps(row), file=sys.stderr)
     py = {r["model"]: r for r in python_rows(args.threads, args.quick)}

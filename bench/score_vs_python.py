@@ -37,9 +37,11 @@ CASES = {
 
 def timed(cmd, env=None):
     """Wall, user, system seconds and peak RSS (MiB) of one process, from /usr/bin/time -v."""
+    # The caller's malloc settings would turn the tuned rows into untuned ones.
+    clean = {k: v for k, v in os.environ.items()
+             if k != "MEXA_MALLOC" and not (k.startswith("MALLOC_") and k.endswith("_")) and k != "GLIBC_TUNABLES"}
     start = time.perf_counter()
-    p = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True,
-                       env={**os.environ, **(env or {})})
+    p = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True, env={**clean, **(env or {})})
     wall = time.perf_counter() - start
     if p.returncode != 0:
         sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stdout[-2000:]}\n{p.stderr[-3000:]}")

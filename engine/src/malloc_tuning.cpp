@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -18,19 +19,27 @@ MallocTuning apply() {
     t.reason = "MEXA_MALLOC=default";
     return t;
   }
+  static_assert(kMallocMmapThreshold <= static_cast<size_t>(std::numeric_limits<int>::max()) &&
+                kMallocTrimThreshold <= static_cast<size_t>(std::numeric_limits<int>::max()));
   for (const char* name : {"MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_"}) {
     if (std::getenv(name)) {
       t.reason = std::string(name) + " is set";
       return t;
     }
   }
-  if (const char* tunables = std::getenv("GLIBC_TUNABLES"); tunables && std::strstr(tunables, "glibc.malloc.")) {
-    t.reason = "GLIBC_TUNABLES sets glibc.malloc";
-    return t;
+  if (const char* tunables = std::getenv("GLIBC_TUNABLES")) {
+    for (const char* name : {"glibc.malloc.mmap_threshold", "glibc.malloc.trim_threshold", "glibc.malloc.top_pad",
+                             "glibc.malloc.mmap_max"}) {
+      if (std::strstr(tunables, name)) {
+        t.reason = std::string("GLIBC_TUNABLES sets ") + name;
+        return t;
+      }
+    }
   }
+  // glibc before 2.26 or so caps the mmap threshold at 32 MiB (HEAP_MAX_SIZE / 2) and refuses more.
   if (mallopt(M_MMAP_THRESHOLD, static_cast<int>(kMallocMmapThreshold)) != 1 ||
       mallopt(M_TRIM_THRESHOLD, static_cast<int>(kMallocTrimThreshold)) != 1) {
-    t.reason = "glibc refused the thresholds";
+    t.reason = "this glibc refused the thresholds";
     return t;
   }
   t.applied = true;

@@ -323,30 +323,38 @@ ClipLoader::Windows ClipLoader::open_windows(const std::string& path, std::vecto
   cut_with(out.alignment_, probe);
   out.face_found_ = probe.face_found;
   out.spans_ = std::move(windows);
+  // The costly parts happen here, on the caller's (worker's) thread: a flow
+  // window's input (a few KB, less than its frames) is computed now, and
+  // motion-adaptive sampling's curve; take() then only assembles frames.
+  if (spec.flow) {
+    for (size_t k = 0; k < out.spans_.size(); ++k) {
+      ClipSample& s = out.flow_.emplace_back(probe);
+      s.indices = out.indices_[k];
+      assemble_flow(out.sized_.at(s.indices[0]), out.sized_.at(s.indices[1]), spec, s);
+    }
+    out.sized_.clear();
+  } else if (motion) {
+    for (size_t k = 0; k < out.spans_.size(); ++k)
+      out.indices_[k] = sample_keyframes(sampling, out.spans_[k], span_motion(out.sized_, out.spans_[k]));
+  }
   return out;
 }
 
 std::vector<ClipSample> ClipLoader::Windows::take(size_t first, size_t count) const {
   const size_t end = std::min(spans_.size(), first + std::min(count, spans_.size()));
-  const bool motion = spec_.sampling == Sampling::MotionAdaptive;
-  SampleSpec sampling;
-  sampling.strategy = spec_.sampling;
-  sampling.frames = spec_.frames;
   std::vector<ClipSample> samples;
   for (size_t k = first; k < end; ++k) {
+    if (spec_.flow) {
+      samples.push_back(flow_[k]);
+      continue;
+    }
     ClipSample s;
     s.alignment = alignment_;
     s.face_found = face_found_;
-    const ClipSpan& span = spans_[k];
-    if (spec_.flow) {
-      s.indices = indices_[k];
-      assemble_flow(sized_.at(s.indices[0]), sized_.at(s.indices[1]), spec_, s);
-    } else {
-      s.indices = motion ? sample_keyframes(sampling, span, span_motion(sized_, span)) : indices_[k];
-      std::vector<cv::Mat> frames;
-      for (int64_t i : s.indices) frames.push_back(sized_.at(i));
-      assemble(frames, sized_.at(span.onset), spec_, 0, s);
-    }
+    s.indices = indices_[k];
+    std::vector<cv::Mat> frames;
+    for (int64_t i : s.indices) frames.push_back(sized_.at(i));
+    assemble(frames, sized_.at(spans_[k].onset), spec_, 0, s);
     samples.push_back(std::move(s));
   }
   return samples;

@@ -60,12 +60,15 @@ check "a malformed --device is a usage error (2)" '[ $rc -eq 2 ]'
 # LibTorch's large tensors reuse heap memory (engine/malloc_tuning.h), unless the user set malloc up.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$mexa" version --device cpu > "$work/v.txt" 2>&1
+clean="env -u MEXA_MALLOC -u MALLOC_MMAP_THRESHOLD_ -u MALLOC_TRIM_THRESHOLD_ -u MALLOC_TOP_PAD_ -u MALLOC_MMAP_MAX_ -u GLIBC_TUNABLES"
+$clean "$mexa" version --device cpu > "$work/v.txt" 2>&1
 check "mexa-torch raises glibc's mmap and trim thresholds" 'grep -q "^malloc *heap up to 1024 MiB" "$work/v.txt"'
-MEXA_MALLOC=default "$mexa" version --device cpu > "$work/v.txt" 2>&1
+$clean MEXA_MALLOC=default "$mexa" version --device cpu > "$work/v.txt" 2>&1
 check "MEXA_MALLOC=default leaves glibc's thresholds" 'grep -q "^malloc *glibc.s own thresholds (MEXA_MALLOC=default)" "$work/v.txt"'
-MALLOC_TRIM_THRESHOLD_=1048576 "$mexa" version --device cpu > "$work/v.txt" 2>&1
+$clean MALLOC_TRIM_THRESHOLD_=1048576 "$mexa" version --device cpu > "$work/v.txt" 2>&1
 check "a MALLOC_*_ variable the user set wins" 'grep -q "MALLOC_TRIM_THRESHOLD_ is set" "$work/v.txt"'
+$clean GLIBC_TUNABLES=glibc.malloc.mmap_threshold=65536 "$mexa" version --device cpu > "$work/v.txt" 2>&1
+check "a GLIBC_TUNABLES malloc threshold wins" 'grep -q "GLIBC_TUNABLES sets glibc.malloc.mmap_threshold" "$work/v.txt"'
 
 echo "$passes passed, $failures failed"
 [ $failures -eq 0 ]

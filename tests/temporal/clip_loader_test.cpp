@@ -121,33 +121,41 @@ TEST(ClipLoader, WindowsAreTakenInChunksAsAtOnceAndOutliveTheirLoader) {
   // a face detector, where load() cuts the same whole frame) what load()
   // gives for each window's span. The windows are used on the inference
   // thread after the worker's loader went on: they hold what they need.
+  // Frames (assembled when taken), flow and motion-adaptive sampling
+  // (computed when opened).
   const io::ManifestRow row = first_sample_row();
-  const ClipSpec spec{.frames = 4, .height = 32, .width = 32, .onset_difference = true};
-  std::vector<ClipSpan> spans;
-  for (int64_t t = row.onset; t <= row.offset; ++t) spans.push_back({std::max<int64_t>(0, t - 3), t, t + 3});
-  std::optional<ClipLoader::Windows> windows;
-  std::vector<ClipSample> at_once;
-  {
-    ClipLoader loader(spec);
-    windows = loader.open_windows(row.path, spans);
-    at_once = loader.load_windows(row.path, spans);
-  }
-  ASSERT_EQ(windows->size(), spans.size());
-  ClipLoader fresh(spec);
-  size_t k = 0;
-  for (size_t first = 0; first < windows->size(); first += 3) {
-    for (const auto& s : windows->take(first, 3)) {
-      ASSERT_LT(k, spans.size());
-      EXPECT_EQ(s.shape, (std::vector<int64_t>{1, 4, 32, 32}));
-      EXPECT_EQ(s.data, at_once[k].data) << "window " << k;
-      EXPECT_EQ(s.indices, at_once[k].indices);
-      EXPECT_EQ(s.data, fresh.load(row.path, spans[k]).data) << "window " << k;
-      ++k;
+  for (const ClipSpec& spec : {ClipSpec{.frames = 4, .height = 32, .width = 32, .onset_difference = true},
+                               ClipSpec{.frames = 1, .height = 28, .width = 28, .channels = 3, .flow = true},
+                               ClipSpec{.sampling = Sampling::MotionAdaptive, .frames = 4, .height = 32, .width = 32}}) {
+    SCOPED_TRACE(input_kind_name(spec) + (spec.sampling == Sampling::MotionAdaptive ? " motion" : ""));
+    std::vector<ClipSpan> spans;
+    for (int64_t t = row.onset; t <= row.offset; ++t) spans.push_back({std::max<int64_t>(0, t - 3), t, t + 3});
+    std::optional<ClipLoader::Windows> windows;
+    std::vector<ClipSample> at_once;
+    {
+      ClipLoader loader(spec);
+      windows = loader.open_windows(row.path, spans);
+      at_once = loader.load_windows(row.path, spans);
     }
+    ASSERT_EQ(windows->size(), spans.size());
+    ClipLoader fresh(spec);
+    size_t k = 0;
+    for (size_t first = 0; first < windows->size(); first += 3) {
+      for (const auto& s : windows->take(first, 3)) {
+        ASSERT_LT(k, spans.size());
+        const ClipSample alone = fresh.load(row.path, spans[k]);
+        EXPECT_EQ(s.shape, alone.shape);
+        EXPECT_EQ(s.data, at_once[k].data) << "window " << k;
+        EXPECT_EQ(s.indices, at_once[k].indices);
+        EXPECT_EQ(s.indices, alone.indices) << "window " << k;
+        EXPECT_EQ(s.data, alone.data) << "window " << k;
+        ++k;
+      }
+    }
+    EXPECT_EQ(k, spans.size());
+    EXPECT_TRUE(windows->take(windows->size(), 3).empty());
+    EXPECT_EQ(windows->take(windows->size() - 1, 100).size(), 1u);
   }
-  EXPECT_EQ(k, spans.size());
-  EXPECT_TRUE(windows->take(windows->size(), 3).empty());
-  EXPECT_EQ(windows->take(windows->size() - 1, 100).size(), 1u);
 }
 
 TEST(ClipLoader, WindowsBeyondTheClipFailWhenOpenedNamingTheFile) {

@@ -5,15 +5,19 @@
 // every block above its mmap threshold (128 KiB, adapting up to 32 MiB) with
 // a fresh mmap and gives it back with munmap on free: each batch faults its
 // activations in again, page by page, which the kernel zeroes. Measured on
-// `mexa score` with r3d_18 (docs/bench-score.md), that was a third of the
-// wall time, all of it system time.
+// `mexa score` with r3d_18 (docs/bench-score.md), most of its system time
+// went there.
 //
 // tune_malloc() raises the mmap and trim thresholds, so freed activations
 // stay in the heap and the next batch reuses them. The price is a heap that
-// keeps its high-water mark (peak RSS measured in docs/bench-score.md).
-// Settings the user made win: nothing is changed when any MALLOC_*_ variable
-// glibc reads is set (or GLIBC_TUNABLES names glibc.malloc), or
-// MEXA_MALLOC=default.
+// keeps its high-water mark (peak RSS measured in docs/bench-score.md). It
+// helps the main thread, where `mexa score` batches and `mexa train` steps
+// run; other threads allocate from glibc's per-thread arenas, whose heaps
+// are capped at 64 MiB, so their larger blocks are still mapped one by one
+// (a long video's intervals, scored on its worker, for example).
+// Settings the user made win: nothing is changed when MALLOC_MMAP_THRESHOLD_,
+// MALLOC_TRIM_THRESHOLD_, MALLOC_TOP_PAD_ or MALLOC_MMAP_MAX_ is set (or
+// GLIBC_TUNABLES sets one of those), or MEXA_MALLOC=default.
 //
 //   mexa::engine::tune_malloc();   // first thing in main(), before threads start
 #pragma once

@@ -4,7 +4,8 @@
 // tracker starts afresh on each).
 //
 //   analyse():  decode, face + landmarks, motion curve, phase per frame,
-//               onset/apex/offset (annotated, else spotted), the model input;
+//               onset/apex/offset (annotated, else spotted), the model input
+//               (and, for --frame-probs, the windows' decoded frames);
 //               long videos: spotted intervals, scored here in chunks through
 //               `predict` so memory does not grow with their number.
 //   predict_clips(): the inference thread fills probs / pred / apex feature

@@ -91,10 +91,12 @@ class ClipLoader {
 
   /// Many windows of one video (per-frame sliding-window scoring), decoded
   /// once: the frames the windows need, sized with one transform (from the
-  /// earliest frame). Each window's input is assembled when taken, so
+  /// earliest frame). A frame window's input is assembled when taken, so
   /// thousands of windows go through a model in chunks without all of their
-  /// inputs being in memory at once. No augmentation. Self-contained: it may
-  /// be used on another thread than its loader's, and outlive it.
+  /// inputs being in memory at once; flow windows (a few KB each, less than
+  /// their frames) and motion-adaptive sampling are computed when opened, on
+  /// the opening thread. No augmentation. Self-contained: take() may run on
+  /// another thread than its loader's, and after the loader is gone.
   class Windows {
    public:
     size_t size() const { return spans_.size(); }
@@ -105,8 +107,9 @@ class ClipLoader {
     friend class ClipLoader;
     ClipSpec spec_;
     std::vector<ClipSpan> spans_;
-    std::vector<std::vector<int64_t>> indices_;  ///< per window: the frames used (empty for motion sampling)
-    std::map<int64_t, cv::Mat> sized_;
+    std::vector<std::vector<int64_t>> indices_;  ///< per window: the frames used
+    std::map<int64_t, cv::Mat> sized_;           ///< frame windows: the sized frames they use
+    std::vector<ClipSample> flow_;               ///< flow windows: their inputs
     FaceAlignment alignment_;
     bool face_found_ = true;
   };
