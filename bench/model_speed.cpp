@@ -40,6 +40,14 @@ double median_seconds(int repeats, const std::function<void()>& step) {
   return s[s.size() / 2];
 }
 
+/// The case's model (7 classes) and one random input batch.
+std::pair<std::shared_ptr<mexa::engine::VideoModel>, torch::Tensor> model_and_batch(const Case& c) {
+  auto model = mexa::engine::make_model(c.model, {.num_classes = 7, .in_channels = static_cast<int>(c.shape[0])});
+  std::vector<int64_t> shape{c.batch};
+  shape.insert(shape.end(), c.shape.begin(), c.shape.end());
+  return {model, torch::randn(shape)};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -72,11 +80,8 @@ int main(int argc, char** argv) {
   torch::manual_seed(0);
   if (infer_only) {
     const Case& c = *infer_only;
-    auto model = mexa::engine::make_model(c.model, {.num_classes = 7, .in_channels = static_cast<int>(c.shape[0])});
+    const auto [model, x] = model_and_batch(c);
     model->eval();
-    std::vector<int64_t> shape{c.batch};
-    shape.insert(shape.end(), c.shape.begin(), c.shape.end());
-    const torch::Tensor x = torch::randn(shape);
     const double infer = median_seconds(repeats, [&] {
       c10::InferenceMode guard;
       model->forward(x);
@@ -92,10 +97,7 @@ int main(int argc, char** argv) {
                           {"r2plus1d_18", {3, 8, 112, 112}, 2, 3}};
   if (quick) cases.resize(2);
   for (const Case& c : cases) {
-    auto model = mexa::engine::make_model(c.model, {.num_classes = 7, .in_channels = static_cast<int>(c.shape[0])});
-    std::vector<int64_t> shape{c.batch};
-    shape.insert(shape.end(), c.shape.begin(), c.shape.end());
-    const torch::Tensor x = torch::randn(shape);
+    const auto [model, x] = model_and_batch(c);
     const torch::Tensor y = torch::randint(0, 7, {c.batch}, torch::kLong);
     torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
     model->train();

@@ -3,7 +3,7 @@
 CPU, side by side in one run: training step (forward + backward + SGD step)
 time and inference clips/s, same shapes, batch sizes and thread count.
 Python uses torchvision's r3d_18 / mc3_18 / r2plus1d_18 and the same small3d
-and STSTNet-style architectures written here. Writes docs/bench-models.md.
+and STSTNet-style architectures (bench/mexa_models.py). Writes docs/bench-models.md.
 
 usage: bench/model_speed.py [--cpp build/bench/model_speed] [--threads 2] [--out docs/bench-models.md]
 """
@@ -19,37 +19,7 @@ import time
 import torch
 from torch import nn
 
-
-class Small3D(nn.Module):
-    def __init__(self, in_channels, classes):
-        super().__init__()
-        layers, c = [], in_channels
-        for out in (16, 32, 64):
-            layers += [nn.Conv3d(c, out, 3, padding=1, bias=False), nn.BatchNorm3d(out), nn.ReLU(inplace=True),
-                       nn.MaxPool3d((1 if c == in_channels else 2, 2, 2))]
-            c = out
-        self.body = nn.Sequential(*layers)
-        self.dropout = nn.Dropout(0.3)
-        self.fc = nn.Linear(64, classes)
-
-    def forward(self, x):
-        return self.fc(self.dropout(torch.flatten(nn.functional.adaptive_avg_pool3d(self.body(x), 1), 1)))
-
-
-class StstNet(nn.Module):
-    def __init__(self, in_channels, classes):
-        super().__init__()
-        self.streams = nn.ModuleList(
-            nn.Sequential(nn.Conv3d(in_channels, c, (1, 3, 3), padding=(0, 1, 1)), nn.ReLU(inplace=True),
-                          nn.BatchNorm3d(c), nn.MaxPool3d((1, 3, 3), stride=(1, 3, 3), padding=(0, 1, 1)))
-            for c in (3, 5, 8))
-        self.dropout = nn.Dropout(0.5)
-        self.fc = nn.Linear(16 * 25, classes)
-
-    def forward(self, x):
-        y = torch.cat([s(x) for s in self.streams], 1)
-        y = torch.flatten(nn.functional.adaptive_avg_pool3d(y, (1, 5, 5)), 1)
-        return self.fc(self.dropout(y))
+from mexa_models import Small3D, StstNet
 
 
 def make(name, in_channels):

@@ -13,9 +13,9 @@ features are written with h5py.
 
 The weights are read from a mexa checkpoint (a LibTorch archive: torch.jit.load
 gives its `model` submodule's parameters and buffers): r3d_18 is torchvision's
-(mexa's r3d_18 has the same parameter names), small3d a copy of mexa's written
-here. So both sides compute the same function and their probabilities can be
-compared.
+(mexa's r3d_18 has the same parameter names), small3d the copy of mexa's in
+bench/mexa_models.py. So both sides compute the same function and their
+probabilities can be compared.
 
     python3 bench/score_python.py --data S/annotations.csv --checkpoint R/folds/split/last.pt \\
         --model r3d_18 --frames 16 --size 112 --channels 3 --out py.h5
@@ -33,28 +33,8 @@ import cv2
 import h5py
 import numpy as np
 import torch
-from torch import nn
 
-
-class Small3D(nn.Module):
-    """mexa's small3d: three conv-BN-ReLU-pool blocks (16, 32, 64 channels), global pooling, dropout, linear."""
-
-    def __init__(self, in_channels, classes):
-        super().__init__()
-        layers, c = [], in_channels
-        for out in (16, 32, 64):
-            layers += [nn.Conv3d(c, out, 3, padding=1, bias=False), nn.BatchNorm3d(out), nn.ReLU(inplace=True),
-                       nn.MaxPool3d((1 if c == in_channels else 2, 2, 2))]
-            c = out
-        self.body = nn.Sequential(*layers)
-        self.dropout = nn.Dropout(0.3)
-        self.fc = nn.Linear(64, classes)
-
-    def features(self, x):
-        return torch.flatten(nn.functional.adaptive_avg_pool3d(self.body(x), 1), 1)
-
-    def forward(self, x):
-        return self.fc(self.dropout(self.features(x)))
+from mexa_models import Small3D
 
 
 def load_model(name, checkpoint, channels, classes):

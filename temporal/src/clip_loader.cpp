@@ -316,19 +316,18 @@ ClipLoader::Windows ClipLoader::open_windows(const std::string& path, std::vecto
     wanted.insert(out.indices_.back().begin(), out.indices_.back().end());
   }
   // One transform for every window, from the earliest frame; frames sized once, shared by windows.
+  FaceAlignment alignment;
   out.sized_ = decode_sized(path, *wanted.begin(), *wanted.rbegin(),
-                            [&](int64_t i) { return wanted.count(i) > 0; }, out.alignment_);
+                            [&](int64_t i) { return wanted.count(i) > 0; }, alignment);
   require_frames(path, out.sized_, {wanted.begin(), wanted.end()});
-  ClipSample probe;
-  cut_with(out.alignment_, probe);
-  out.face_found_ = probe.face_found;
+  cut_with(alignment, out.cut_);
   out.spans_ = std::move(windows);
   // The costly parts happen here, on the caller's (worker's) thread: a flow
   // window's input (a few KB, less than its frames) is computed now, and
   // motion-adaptive sampling's curve; take() then only assembles frames.
   if (spec.flow) {
     for (size_t k = 0; k < out.spans_.size(); ++k) {
-      ClipSample& s = out.flow_.emplace_back(probe);
+      ClipSample& s = out.flow_.emplace_back(out.cut_);
       s.indices = out.indices_[k];
       assemble_flow(out.sized_.at(s.indices[0]), out.sized_.at(s.indices[1]), spec, s);
     }
@@ -348,9 +347,7 @@ std::vector<ClipSample> ClipLoader::Windows::take(size_t first, size_t count) co
       samples.push_back(flow_[k]);
       continue;
     }
-    ClipSample s;
-    s.alignment = alignment_;
-    s.face_found = face_found_;
+    ClipSample s = cut_;
     s.indices = indices_[k];
     std::vector<cv::Mat> frames;
     for (int64_t i : s.indices) frames.push_back(sized_.at(i));

@@ -110,8 +110,7 @@ class ClipLoader {
     std::vector<std::vector<int64_t>> indices_;  ///< per window: the frames used
     std::map<int64_t, cv::Mat> sized_;           ///< frame windows: the sized frames they use
     std::vector<ClipSample> flow_;               ///< flow windows: their inputs
-    FaceAlignment alignment_;
-    bool face_found_ = true;
+    ClipSample cut_;                             ///< alignment and face_found every window shares
   };
   /// Decodes what `windows` need; same errors as load(), raised here.
   Windows open_windows(const std::string& path, std::vector<ClipSpan> windows);
