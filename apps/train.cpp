@@ -9,6 +9,9 @@
 //   folds/NAME/best.pt         best validation UF1 (when --val-fraction > 0)
 //   folds/NAME/metrics.csv|json  per-epoch loss, accuracy, validation metrics, speed
 //   folds/NAME/test_predictions.csv  the fold's test clips (marks the fold done)
+//   folds/NAME/test_aus.csv    --au-head: the fold's test clips' AUs, annotated and predicted
+//   folds/NAME/relabelled.csv  --scn: training clips it relabelled
+//   aus.csv                    --au-head: test AUs pooled over folds
 //   predictions.csv            test predictions pooled over folds
 //   summary.json               pooled ACC / UF1 / UAR, per class, confusion, per fold, failures
 //   failed.csv                 clips that could not be read (left out of every fold)
@@ -39,6 +42,7 @@
 #include "mexa/io/errors.h"
 #include "mexa/version.h"
 #include "report.h"
+#include "train_targets.h"
 
 namespace mexa::cli {
 namespace {
@@ -154,7 +158,10 @@ int run_train(const std::vector<std::string>& args) {
   int epochs = tc.schedule.epochs, warmup = tc.schedule.warmup_epochs, threads = 0, stop_after = 0, frames = 0,
       channels = 0;
   double lr = tc.schedule.base, min_lr = tc.schedule.min_lr, lr_gamma = tc.schedule.gamma;
-  bool resume = false, no_augment = false, augment = false, cbam = false, amp = false, onset_difference = false;
+  bool resume = false, no_augment = false, augment = false, cbam = false, amp = false, onset_difference = false,
+       au_head = false;
+  std::string phased, phase_curve = "parabolic", eval_label = "emotion";
+  engine::UncertaintyConfig& uc = tc.uncertainty;
   uint64_t seed = 0;
 
   po::options_description run_options("Run");
@@ -177,9 +184,9 @@ int run_train(const std::vector<std::string>& args) {
   po::options_description input_options("Input");
   input_options.add_options()(
       "input", po::value(&input)->default_value(input),
-      "what the model sees: flow (onset->apex optical flow: u, v, strain; 3 channels, 1 frame, 28x28), frames or "
+      "what the model sees: flow (onset->apex optical flow: u, v, strain; 3 channels, 1 field, 28x28), frames or "
       "onset-difference (frame - onset frame); both of these grey, 16 frames, 64x64")(
-      "frames", po::value(&frames), "frames per clip T (default: 1 for flow, else 16)")(
+      "frames", po::value(&frames), "frames per clip T (default 16); for flow, the number of onset->target flow fields centred on the apex (default 1: onset->apex)")(
       "size", po::value(&size), "model input WxH (default: 28x28 for flow, else 64x64)")(
       "channels", po::value(&channels), "1 (grey) or 3 (RGB) (default: 3 for flow, else 1)")(
       "sampling", po::value(&sampling), "key frames: uniform (the default), triplet, apex-window, interpolate, motion")(
@@ -219,6 +226,24 @@ int run_train(const std::vector<std::string>& args) {
       "smoothing", po::value(&tc.loss.smoothing)->default_value(tc.loss.smoothing, "0.1"), "label smoothing epsilon")(
       "sampler", po::value(&sampler)->default_value(sampler), "instance, sqrt, class-balanced or progressive")(
       "staged-epochs", po::value(&tc.representation_epochs)->default_value(0), "instance sampling for these first epochs, then --sampler");
+  po::options_description uncertainty_options("Label uncertainty and action units (off by default)");
+  uncertainty_options.add_options()("eac", po::bool_switch(&uc.eac),
+                                    "EAC: attention-map consistency under a horizontal flip, random erasing on each view")(
+      "eac-lambda", po::value(&uc.eac_lambda)->default_value(uc.eac_lambda, "5"), "EAC: weight of the consistency term")(
+      "rul", po::bool_switch(&uc.rul), "RUL: mix features of random pairs by their relative uncertainty")(
+      "scn", po::bool_switch(&uc.scn), "SCN: importance weights with rank regularisation, and relabelling")(
+      "scn-relabel-epoch", po::value(&uc.scn_relabel_epoch)->default_value(uc.scn_relabel_epoch),
+      "SCN: relabel training clips from this epoch on (1-based)")(
+      "au-head", po::bool_switch(&au_head), "a multi-label AU head on the aus column (BCE), AU macro F1 reported")(
+      "au-weight", po::value(&uc.au_weight)->default_value(uc.au_weight, "0.5"), "AU head: weight of its loss")(
+      "phased", po::value(&phased)->default_value(""),
+      "A,B: phased progressive learning with --loss coupling: CE until epoch A, handing over to the coupling loss "
+      "until epoch B, then the coupling loss alone (1-based)")(
+      "phase-curve", po::value(&phase_curve)->default_value(phase_curve), "--phased hand-over: parabolic, linear or cosine")(
+      "candidate-labels", po::bool_switch(&uc.candidate_labels),
+      "train on candidate sets (emotion written \"disgust|contempt\"); evaluated against the first")(
+      "eval-label", po::value(&eval_label)->default_value(eval_label),
+      "the manifest column test folds are scored against (e.g. true_emotion of a noisy mexa synth set)");
   po::options_description optim_options("Optimisation");
   optim_options.add_options()("optimizer", po::value(&optimizer)->default_value(optimizer), "adamw or sgd")(
       "lr", po::value(&lr)->default_value(lr, fmt::format("{}", lr)), "base learning rate")(
@@ -233,7 +258,7 @@ int run_train(const std::vector<std::string>& args) {
       "epochs", po::value(&epochs)->default_value(epochs), "epochs per fold")(
       "batch", po::value(&tc.batch_size)->default_value(tc.batch_size), "batch size");
   po::options_description options;
-  options.add(run_options).add(input_options).add(model_options).add(optim_options);
+  options.add(run_options).add(input_options).add(model_options).add(uncertainty_options).add(optim_options);
   po::variables_map vm;
   if (!parse(args, command, options, {}, vm)) return kOk;
 
@@ -279,8 +304,8 @@ int run_train(const std::vector<std::string>& args) {
       spec.sampling = base.sampling;
     }
     if (spec.flow) {
-      if ((vm.count("frames") && frames != 1) || (vm.count("channels") && channels != 3))
-        throw UsageError("--input flow is 3 channels (u, v, strain) of 1 frame: leave --frames and --channels out");
+      if (vm.count("channels") && channels != 3)
+        throw UsageError("--input flow is 3 channels (u, v, strain): leave --channels out");
       spec.flow_method = temporal::parse_flow_method(flow);
     }
     if (model.empty()) model = pipeline::default_model(input);
@@ -310,6 +335,14 @@ int run_train(const std::vector<std::string>& args) {
     if (no_augment) tc.augment_enabled = false;
     tc.augment.flow_field = spec.flow;
     tc.stop_after_epoch = stop_after;
+    if (!phased.empty()) {
+      const auto phases = parse_int_list(phased, "--phased");
+      if (phases.size() != 2) throw UsageError("--phased takes two epochs A,B (got '" + phased + "')");
+      uc.phase2_epoch = phases[0];
+      uc.phase3_epoch = phases[1];
+    }
+    uc.phase_curve = engine::parse_phase_curve(phase_curve);
+    if (au_head) uc.au_names = {"AU0"};  // checked with a placeholder; the manifest's AUs replace it
     po_.protocol = engine::parse_protocol(protocol);
     po_.seed = seed;
     engine::set_compute_threads(threads);
@@ -336,6 +369,10 @@ int run_train(const std::vector<std::string>& args) {
   const auto manifest = io::read_manifest(data, manifest_opts);
   for (const auto& problem : manifest.skipped) spdlog::warn("{}", problem.message);
   if (manifest.rows.empty()) throw DataError(data, "no usable rows");
+  if (au_head) uc.au_names = au_vocabulary(manifest);
+  const engine::TrainTargets targets = train_targets(manifest, uc.au_names);
+  const std::vector<int> eval_labels = evaluation_labels(manifest, eval_label, manifest_opts);
+  if (au_head) spdlog::info("AU head: {} AUs ({})", uc.au_names.size(), fmt::join(uc.au_names, " "));
   tc.metadata = pipeline::input_metadata(spec);
   tc.metadata["input.jitter"] = std::to_string(spec.jitter);
   tc.metadata["data.manifest"] = fs::absolute(data).string();
@@ -375,10 +412,8 @@ int run_train(const std::vector<std::string>& args) {
   if (usable.empty()) throw DataError(data, "no clip could be read");
 
   std::vector<std::string> subjects;
-  std::vector<int> labels;
   std::map<std::string, int64_t> index_of_id;
   for (size_t i = 0; i < manifest.rows.size(); ++i) {
-    labels.push_back(manifest.rows[i].label);
     index_of_id[manifest.rows[i].id] = static_cast<int64_t>(i);
   }
   for (int64_t i : usable) subjects.push_back(manifest.rows[static_cast<size_t>(i)].subject);
@@ -398,6 +433,7 @@ int run_train(const std::vector<std::string>& args) {
 
   // ---- folds
   IndexedPredictions pooled;
+  std::vector<AuPrediction> pooled_aus;
   nlohmann::json per_fold = nlohmann::json::array();
   bool stopped_early = false;
   for (size_t f = 0; f < folds.size(); ++f) {
@@ -405,6 +441,8 @@ int run_train(const std::vector<std::string>& args) {
     const fs::path fold_dir = run_dir / "folds" / fold.name;
     const fs::path done_marker = fold_dir / "test_predictions.csv";
     IndexedPredictions fold_predictions;
+    std::vector<AuPrediction> fold_aus;
+    const fs::path aus_path = fold_dir / "test_aus.csv";
     int best_epoch = 0;
     if (resume && fs::exists(done_marker)) {
       fold_predictions = read_fold_predictions(done_marker.string(), index_of_id, tc.classes);
@@ -427,7 +465,9 @@ int run_train(const std::vector<std::string>& args) {
                      what, r.epoch, epochs, r.train_loss, r.train_acc, val, r.lr, r.seconds, r.clips_per_second,
                      100 * r.busy_fraction);
       };
-      const auto result = engine::fit(tc, source, labels, fold.train, fold.val, fold_dir.string(), resume, callbacks);
+      const auto result = engine::fit(tc, source, targets, fold.train, fold.val, fold_dir.string(), resume, callbacks);
+      if (uc.scn) spdlog::info("{}: SCN relabelled {} training clips ({})", what, result.relabelled.size(),
+                               (fold_dir / "relabelled.csv").string());
       best_epoch = result.best_epoch;
       if (static_cast<int>(result.history.size()) < epochs) {  // --stop-after-epoch
         stopped_early = true;
@@ -438,15 +478,26 @@ int run_train(const std::vector<std::string>& args) {
       for (size_t k = 0; k < fold.test.size(); ++k) {
         const auto& row = manifest.rows[static_cast<size_t>(fold.test[k])];
         fold_predictions.emplace_back(
-            fold.test[k], PredictionRow{row.id, row.subject, fold.name, row.label, predicted_class(outputs[k].probs),
-                                        outputs[k].probs});
+            fold.test[k], PredictionRow{row.id, row.subject, fold.name, eval_labels[static_cast<size_t>(fold.test[k])],
+                                        predicted_class(outputs[k].probs), outputs[k].probs});
+        if (au_head) {
+          AuPrediction a{row.id, targets.aus[static_cast<size_t>(fold.test[k])], {}};
+          for (size_t u = 0; u < outputs[k].au_probs.size(); ++u)
+            if (outputs[k].au_probs[u] >= 0.5f) a.predicted.push_back(static_cast<int>(u));
+          fold_aus.push_back(std::move(a));
+        }
       }
+      // The AU file first: the predictions file marks the fold done.
+      if (au_head) write_file_atomically(aus_path.string(), au_predictions_csv(fold_aus, uc.au_names));
       write_file_atomically(done_marker.string(), predictions_csv(rows_of(fold_predictions), tc.classes, /*with_fold=*/true));
     }
+    if (au_head && fold_aus.empty()) fold_aus = read_au_predictions(aus_path.string(), uc.au_names);
     const auto r = report_of(rows_of(fold_predictions), static_cast<int>(tc.classes.size()));
     per_fold.push_back({{"fold", fold.name}, {"n", fold_predictions.size()}, {"acc", r.acc}, {"uf1", r.uf1}, {"uar", r.uar},
                         {"train", fold.train.size()}, {"val", fold.val.size()}, {"best_epoch", best_epoch}});
+    if (au_head) per_fold.back()["au_macro_f1"] = au_json(fold_aus, uc.au_names)["macro_f1"];
     pooled.insert(pooled.end(), fold_predictions.begin(), fold_predictions.end());
+    pooled_aus.insert(pooled_aus.end(), fold_aus.begin(), fold_aus.end());
   }
   if (stopped_early) {
     std::printf("stopped after epoch %d as asked; continue with: mexa train --out %s --data %s --resume\n", stop_after,
@@ -463,13 +514,25 @@ int run_train(const std::vector<std::string>& args) {
   summary["model"] = model;
   summary["loss"] = loss;
   summary["seed"] = seed;
+  summary["eval_label"] = eval_label;
+  if (au_head) {
+    summary["aus"] = au_json(pooled_aus, uc.au_names);
+    std::sort(pooled_aus.begin(), pooled_aus.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    write_file_atomically((run_dir / "aus.csv").string(), au_predictions_csv(pooled_aus, uc.au_names));
+  }
   summary["failed"] = nlohmann::json::array();
   for (const auto& [index, message] : failures)
     summary["failed"].push_back({{"id", manifest.rows[static_cast<size_t>(index)].id}, {"error", message}});
   write_file_atomically((run_dir / "predictions.csv").string(), predictions_csv(rows_of(pooled), tc.classes, /*with_fold=*/true));
   write_file_atomically((run_dir / "summary.json").string(), summary.dump(2) + "\n");
   std::printf("%s: %s over %zu folds (test predictions pooled)\n", out.c_str(), protocol.c_str(), folds.size());
+  if (eval_label != "emotion") std::printf("scored against the %s column\n", eval_label.c_str());
   print_report(report, tc.classes);
+  if (au_head) {
+    const auto& m = summary["aus"]["macro_f1"];
+    std::printf("AU macro F1 %s over %zu AUs (aus.csv)\n", m.is_null() ? "n/a" : fmt::format("{:.4f}", m.get<double>()).c_str(),
+                uc.au_names.size());
+  }
   if (!failures.empty()) std::printf("%zu clips could not be read: %s\n", failures.size(), (run_dir / "failed.csv").c_str());
   return failures.empty() ? kOk : kInputsFailed;
 }

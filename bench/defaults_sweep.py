@@ -52,6 +52,10 @@ CANDIDATES = {
     "ststnet flow, recipe, balanced-softmax loss": with_(RECIPE, loss="balanced-softmax"),
     "small3d onset-difference 8x32x32 (configs/small3d-synth.ini)": ["--config", "CONFIG_SMALL3D"],
     "default (the winner, no options)": [],
+    # Beyond the recipe (added after the defaults were chosen): attention, several flow fields, a 3D CNN on flow.
+    "ststnet flow, recipe + CBAM": with_(RECIPE, cbam=True),
+    "ststnet on 3 apex-centred flow fields": with_(RECIPE, frames="3"),
+    "small3d (3D CNN) on 3 apex-centred flow fields, 200 epochs": with_(RECIPE, model="small3d", frames="3", epochs="200"),
 }
 
 
@@ -109,7 +113,10 @@ def main():
         return [o.replace("CONFIG_SMALL3D", config_small3d) for o in CANDIDATES[cand]]
 
     def input_group(cand):
-        return "small3d" if "--config" in CANDIDATES[cand] else "flow"
+        opts = CANDIDATES[cand]
+        if "--config" in opts:
+            return "small3d"
+        return "flow" + (f"-{opts[opts.index('--frames') + 1]}fields" if "--frames" in opts else "")
 
     def prepare(set_name, cand):
         """Preprocesses the set once for the candidate's input (one epoch of one fold), for the runs to copy."""

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "history.h"
+#include "method_model.h"
 #include "mexa/engine/losses.h"
 
 namespace mexa::engine {
@@ -48,6 +49,9 @@ std::map<std::string, std::string> training_fields(const TrainConfig& c, const s
     milestones += std::to_string(m);
   }
   const auto& l = c.loss;
+  const auto& u = c.uncertainty;
+  std::string aus;
+  for (const auto& a : u.au_names) aus += (aus.empty() ? "" : "+") + a;
   return {
       {"model", c.model},
       {"head", head},
@@ -81,7 +85,35 @@ std::map<std::string, std::string> training_fields(const TrainConfig& c, const s
       {"augment.shift", format_double(c.augment.shift)},
       {"augment.rotation", format_double(c.augment.rotation)},
       {"augment.scale", format_double(c.augment.scale)},
+      {"eac", u.eac ? "1" : "0"},
+      {"eac.lambda", format_double(u.eac_lambda)},
+      {"eac.erase", format_double(u.erase_probability) + "," + format_double(u.erase_min) + "," + format_double(u.erase_max)},
+      {"rul", u.rul ? "1" : "0"},
+      {"rul.dim", std::to_string(u.rul_dim)},
+      {"scn", u.scn ? "1" : "0"},
+      {"scn.rule", format_double(u.scn_ratio) + "," + format_double(u.scn_margin) + "," + format_double(u.scn_delta) +
+                       "," + std::to_string(u.scn_relabel_epoch)},
+      {"au.names", aus},
+      {"au.weight", format_double(u.au_weight)},
+      {"phases", u.phased() ? std::to_string(u.phase2_epoch) + "," + std::to_string(u.phase3_epoch) + "," +
+                                  phase_curve_name(u.phase_curve)
+                            : ""},
+      {"candidate_labels", u.candidate_labels ? "1" : "0"},
   };
+}
+
+/// Fields added after the first checkpoints: a checkpoint without one was
+/// trained with its default.
+const std::map<std::string, std::string>& later_fields() {
+  static const auto defaults = training_fields(TrainConfig{}, "linear");
+  static const std::map<std::string, std::string> later = [] {
+    std::map<std::string, std::string> out;
+    for (const char* key : {"eac", "eac.lambda", "eac.erase", "rul", "rul.dim", "scn", "scn.rule", "au.names",
+                            "au.weight", "phases", "candidate_labels"})
+      out[key] = defaults.at(key);
+    return out;
+  }();
+  return later;
 }
 
 std::string read_string(torch::serialize::InputArchive& archive, const std::string& key) {
@@ -98,13 +130,28 @@ int64_t read_int(torch::serialize::InputArchive& archive, const std::string& key
 }  // namespace
 
 std::shared_ptr<VideoModel> build_model(const std::string& name, int classes, int in_channels, bool cbam,
-                                        const std::string& head) {
+                                        const std::string& head, const UncertaintyConfig& heads) {
   ModelSpec spec;
   spec.num_classes = classes;
   spec.in_channels = in_channels;
   spec.cbam = cbam;
   spec.cosine_head = head == "cosine";
-  return make_model(name, spec);
+  auto model = make_model(name, spec);
+  if (!heads.any_head()) return model;
+  return std::make_shared<MethodModel>(std::move(model), heads, classes);
+}
+
+UncertaintyConfig heads_of(const CheckpointInfo& info) {
+  UncertaintyConfig heads;
+  auto get = [&](const std::string& key) {
+    const auto it = info.metadata.find("train." + key);
+    return it == info.metadata.end() ? std::string() : it->second;
+  };
+  heads.rul = get("rul") == "1";
+  if (heads.rul) heads.rul_dim = std::stoi(get("rul.dim"));
+  heads.scn = get("scn") == "1";
+  heads.au_names = info.au_names;
+  return heads;
 }
 
 void save_checkpoint(const fs::path& path, VideoModel& model, torch::optim::Optimizer& optimizer,
@@ -132,6 +179,13 @@ void save_checkpoint(const fs::path& path, VideoModel& model, torch::optim::Opti
   archive.write("best_epoch", c10::IValue(static_cast<int64_t>(state.best_epoch)));
   archive.write("best_uf1", c10::IValue(state.best_uf1));
   archive.write("history", c10::IValue(history_csv(state.history)));
+  {
+    std::string relabelled;
+    for (const auto& r : state.relabelled)
+      relabelled += std::to_string(r.index) + "," + std::to_string(r.from) + "," + std::to_string(r.to) + "," +
+                    std::to_string(r.epoch) + "\n";
+    archive.write("relabelled", c10::IValue(relabelled));
+  }
   {
     auto generator = at::detail::getDefaultCPUGenerator();
     std::lock_guard lock(generator.mutex());
@@ -171,6 +225,10 @@ CheckpointInfo info_from_archive(torch::serialize::InputArchive& archive, const 
     for (const auto& [key, value] : training) info.metadata.emplace("train." + key, value);
     // A cosine head's logits are cosines; training scales them by the loss's s.
     info.logit_scale = info.head == "cosine" ? std::stod(training.at("loss.s")) : 1.0;
+    if (const auto aus = training.find("au.names"); aus != training.end() && !aus->second.empty()) {
+      std::istringstream in(aus->second);
+      for (std::string name; std::getline(in, name, '+');) info.au_names.push_back(name);
+    }
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": not a mexa checkpoint (" + std::string(e.what()).substr(0, 200) + ")");
   }
@@ -184,11 +242,13 @@ TrainState restore_checkpoint(const fs::path& path, const torch::Device& device,
   auto archive = open_archive(path.string(), device);
   const auto info = info_from_archive(archive, path.string());
   const auto saved = decode_map(read_string(archive, "training"));
-  for (const auto& [key, value] : training_fields(config, head))
+  for (const auto& [key, value] : training_fields(config, head)) {
+    if (!saved.count(key) && later_fields().count(key) && later_fields().at(key) == value) continue;
     if (!saved.count(key) || saved.at(key) != value)
       throw std::runtime_error(path.string() + ": the run was started with " + key + " = " +
                                (saved.count(key) ? saved.at(key) : "(unset)") + ", now " + value +
                                "; resume with the same settings or start a new run");
+  }
   if (info.classes != config.classes) throw std::runtime_error(path.string() + ": other class names");
   torch::serialize::InputArchive model_archive, optimizer_archive;
   archive.read("model", model_archive);
@@ -209,6 +269,15 @@ TrainState restore_checkpoint(const fs::path& path, const torch::Device& device,
   archive.read("best_uf1", best);
   state.best_uf1 = best.toDouble();
   state.history = parse_history(read_string(archive, "history"));
+  if (c10::IValue relabelled; archive.try_read("relabelled", relabelled)) {
+    std::istringstream in(relabelled.toStringRef());
+    for (std::string line; std::getline(in, line);) {
+      Relabel r;
+      char comma = 0;
+      std::istringstream fields(line);
+      if (fields >> r.index >> comma >> r.from >> comma >> r.to >> comma >> r.epoch) state.relabelled.push_back(r);
+    }
+  }
   return state;
 }
 

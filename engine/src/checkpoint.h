@@ -24,11 +24,15 @@ struct TrainState {
   int best_epoch = 0;
   double best_uf1 = -1;
   std::vector<EpochRecord> history;
+  std::vector<Relabel> relabelled;  // SCN
 };
 
-/// The model a checkpoint's fields describe.
+/// The model a checkpoint's fields describe: with RUL, SCN or an AU head
+/// (heads.any_head()), a MethodModel around it.
 std::shared_ptr<VideoModel> build_model(const std::string& name, int classes, int in_channels, bool cbam,
-                                        const std::string& head);
+                                        const std::string& head, const UncertaintyConfig& heads = {});
+/// The heads a checkpoint's model has (RUL, SCN, the AU head's names).
+UncertaintyConfig heads_of(const CheckpointInfo& info);
 
 /// Writes the checkpoint atomically (path.tmp, then rename).
 void save_checkpoint(const std::filesystem::path& path, VideoModel& model, torch::optim::Optimizer& optimizer,

@@ -50,4 +50,35 @@ ClassificationReport classification_report(const std::vector<int>& labels, const
   return r;
 }
 
+AuReport au_report(const std::vector<std::vector<int>>& truth, const std::vector<std::vector<int>>& predicted,
+                   int num_aus) {
+  if (truth.size() != predicted.size()) throw std::invalid_argument("AU truth and predictions differ in length");
+  std::vector<int64_t> tp(static_cast<size_t>(num_aus)), fp(tp), fn(tp);
+  for (size_t i = 0; i < truth.size(); ++i) {
+    std::vector<char> t(static_cast<size_t>(num_aus)), p(t);
+    for (int a : truth[i]) t.at(static_cast<size_t>(a)) = 1;
+    for (int a : predicted[i]) p.at(static_cast<size_t>(a)) = 1;
+    for (size_t a = 0; a < t.size(); ++a) {
+      tp[a] += t[a] && p[a];
+      fp[a] += !t[a] && p[a];
+      fn[a] += t[a] && !p[a];
+    }
+  }
+  AuReport r;
+  double sum = 0;
+  int counted = 0;
+  for (size_t a = 0; a < tp.size(); ++a) {
+    r.support.push_back(tp[a] + fn[a]);
+    if (tp[a] + fn[a] == 0) {
+      r.f1.push_back(-1);
+      continue;
+    }
+    r.f1.push_back(2.0 * static_cast<double>(tp[a]) / static_cast<double>(2 * tp[a] + fp[a] + fn[a]));
+    sum += r.f1.back();
+    ++counted;
+  }
+  if (counted > 0) r.macro_f1 = sum / counted;
+  return r;
+}
+
 }  // namespace mexa::engine

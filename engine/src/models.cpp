@@ -46,6 +46,19 @@ torch::Tensor apply_head(nn::Linear& fc, const torch::Tensor& x, bool cosine) {
   return F::linear(F::normalize(x, unit), F::normalize(fc->weight, unit));
 }
 
+/// The classifier's weights as the logits use them (unit rows for a cosine head), detached.
+torch::Tensor head_weights(nn::Linear& fc, bool cosine) {
+  namespace F = torch::nn::functional;
+  const auto w = fc->weight.detach();
+  return cosine ? F::normalize(w, F::NormalizeFuncOptions().dim(1)) : w;
+}
+
+/// Class activation maps of a globally average-pooled map [B, D, T, H, W]:
+/// sum_d w_cd * map_d for every class, [B, C, T, H, W].
+torch::Tensor pooled_cams(const torch::Tensor& map, nn::Linear& fc, bool cosine) {
+  return torch::einsum("bdthw,cd->bcthw", {map, head_weights(fc, cosine)});
+}
+
 enum class ConvKind { Simple, NoTemporal, TwoPlusOne };
 
 /// torchvision's conv builders (Conv3DSimple, Conv3DNoTemporal, Conv2Plus1D),
@@ -165,16 +178,18 @@ class VideoResNet : public VideoModel {
     }
   }
 
-  torch::Tensor features(torch::Tensor x) override {
+  torch::Tensor feature_map(torch::Tensor x) override {
     x = stem_->forward(x);
     for (size_t l = 0; l < layers_.size(); ++l) {
       x = layers_[l]->forward(x);
       if (!cbams_.empty()) x = cbams_[l]->forward(x);
     }
-    return torch::adaptive_avg_pool3d(x, {1, 1, 1}).flatten(1);
+    return x;
   }
-  torch::Tensor forward(torch::Tensor x) override { return apply_head(fc_, features(x), cosine_); }
+  torch::Tensor pool(torch::Tensor map) override { return torch::adaptive_avg_pool3d(map, {1, 1, 1}).flatten(1); }
+  torch::Tensor head(torch::Tensor f) override { return apply_head(fc_, f, cosine_); }
   torch::Tensor classify(torch::Tensor f) override { return apply_head(fc_, f, cosine_); }
+  torch::Tensor cams(torch::Tensor map) override { return pooled_cams(map, fc_, cosine_); }
   int64_t feature_dim() const override { return 512; }
 
  private:
@@ -197,18 +212,20 @@ class Small3D : public VideoModel {
       body->add(relu());
       if (spec.cbam) body->add(Cbam(out));
       // Keep time resolution in the first block: micro-movements are brief.
-      body->add(nn::MaxPool3d(nn::MaxPool3dOptions({in == spec.in_channels ? 1 : 2, 2, 2})));
+      // ceil_mode: odd or short inputs (a few flow fields, 28x28) keep a
+      // last partial window instead of failing; even sizes are unchanged.
+      body->add(nn::MaxPool3d(nn::MaxPool3dOptions({in == spec.in_channels ? 1 : 2, 2, 2}).ceil_mode(true)));
       in = out;
     }
     body_ = register_module("body", body);
     dropout_ = register_module("dropout", nn::Dropout(0.3));
     fc_ = register_module("fc", nn::Linear(64, spec.num_classes));
   }
-  torch::Tensor features(torch::Tensor x) override {
-    return torch::adaptive_avg_pool3d(body_->forward(x), {1, 1, 1}).flatten(1);
-  }
-  torch::Tensor forward(torch::Tensor x) override { return apply_head(fc_, dropout_->forward(features(x)), cosine_); }
+  torch::Tensor feature_map(torch::Tensor x) override { return body_->forward(x); }
+  torch::Tensor pool(torch::Tensor map) override { return torch::adaptive_avg_pool3d(map, {1, 1, 1}).flatten(1); }
+  torch::Tensor head(torch::Tensor f) override { return apply_head(fc_, dropout_->forward(f), cosine_); }
   torch::Tensor classify(torch::Tensor f) override { return apply_head(fc_, f, cosine_); }
+  torch::Tensor cams(torch::Tensor map) override { return pooled_cams(map, fc_, cosine_); }
   int64_t feature_dim() const override { return 64; }
 
  private:
@@ -237,17 +254,24 @@ class StstNet : public VideoModel {
     dropout_ = register_module("dropout", nn::Dropout(0.5));
     fc_ = register_module("fc", nn::Linear(16 * 5 * 5, spec.num_classes));
   }
-  torch::Tensor features(torch::Tensor x) override {
+  /// [B, 16, 1, 5, 5]: the streams' maps pooled to the 5x5 grid the classifier reads.
+  torch::Tensor feature_map(torch::Tensor x) override {
     std::vector<torch::Tensor> outs;
     for (auto& s : streams_) outs.push_back(s->forward(x));
     torch::Tensor y = torch::cat(outs, 1);
     if (cbam_) y = cbam_->forward(y);
-    // 28x28 -> 10x10 after pooling -> 5x5 here; other sizes pool to 5x5 as well.
-    y = torch::adaptive_avg_pool3d(y, {1, 5, 5});
-    return y.flatten(1);
+    // 28x28 -> 10x10 after pooling -> 5x5 here; other sizes (and several flow fields) pool to 1x5x5 as well.
+    return torch::adaptive_avg_pool3d(y, {1, 5, 5});
   }
-  torch::Tensor forward(torch::Tensor x) override { return apply_head(fc_, dropout_->forward(features(x)), cosine_); }
+  torch::Tensor pool(torch::Tensor map) override { return map.flatten(1); }
+  torch::Tensor head(torch::Tensor f) override { return apply_head(fc_, dropout_->forward(f), cosine_); }
   torch::Tensor classify(torch::Tensor f) override { return apply_head(fc_, f, cosine_); }
+  /// The classifier reads every cell of the 5x5 grid with its own weights, so
+  /// the map is each cell's contribution: sum_d w_c,(d,cell) * map_(d,cell).
+  torch::Tensor cams(torch::Tensor map) override {
+    const auto w = head_weights(fc_, cosine_).view({-1, map.size(1), map.size(2), map.size(3), map.size(4)});
+    return torch::einsum("bdthw,cdthw->bcthw", {map, w});
+  }
   int64_t feature_dim() const override { return 16 * 5 * 5; }
 
  private:

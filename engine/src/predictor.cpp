@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "checkpoint.h"
+#include "method_model.h"
 #include "mexa/engine/device.h"
 #include "mexa/engine/losses.h"
 #include "mexa/engine/trainer.h"
@@ -23,7 +24,8 @@ Predictor::Predictor(const std::string& checkpoint, const std::string& device) :
   auto archive = open_archive(checkpoint, impl_->device);
   impl_->info = info_from_archive(archive, checkpoint);
   const auto& info = impl_->info;
-  impl_->model = build_model(info.model, static_cast<int>(info.classes.size()), info.in_channels, info.cbam, info.head);
+  impl_->model = build_model(info.model, static_cast<int>(info.classes.size()), info.in_channels, info.cbam, info.head,
+                             heads_of(info));
   impl_->model->to(impl_->device);
   torch::serialize::InputArchive model_archive;
   archive.read("model", model_archive);
@@ -67,7 +69,12 @@ static std::vector<Predictor::Output> predict_tensors(Predictor::Impl& impl, con
   if (loaded.empty()) return outputs;
   torch::NoGradGuard no_grad;
   const auto x = torch::stack(loaded).to(impl.device);
-  const auto features = impl.model->features(x);
+  const auto map = impl.model->feature_map(x);
+  const auto features = impl.model->pool(map);
+  auto* method = dynamic_cast<MethodModel*>(impl.model.get());
+  torch::Tensor aus;
+  if (method && method->has_au())
+    aus = torch::sigmoid(method->au_logits(method->base().pool(map))).to(torch::kCPU, torch::kFloat32).contiguous();
   auto logits = impl.model->classify(features).to(torch::kFloat32) * impl.info.logit_scale;
   if (impl.logit_offset.defined()) logits = logits - impl.logit_offset.to(logits.device());
   const auto probs = torch::softmax(logits, 1).to(torch::kCPU).contiguous();
@@ -79,6 +86,10 @@ static std::vector<Predictor::Output> predict_tensors(Predictor::Impl& impl, con
     o.probs.assign(p, p + probs.size(1));
     const float* f = feats[static_cast<int64_t>(k)].data_ptr<float>();
     o.features.assign(f, f + feats.size(1));
+    if (aus.defined()) {
+      const float* a = aus[static_cast<int64_t>(k)].data_ptr<float>();
+      o.au_probs.assign(a, a + aus.size(1));
+    }
   }
   return outputs;
 }

@@ -17,6 +17,7 @@
 #include "mexa/engine/models.h"
 #include "optimizer.h"
 #include "prefetcher.h"
+#include "training_step.h"
 
 namespace mexa::engine {
 namespace {
@@ -80,9 +81,25 @@ void check_config(const TrainConfig& config, const std::vector<int64_t>& clip_sh
   if (config.amp && !resolve_device(config.device).cuda)
     throw std::invalid_argument("--amp (bfloat16 autocast) needs a CUDA device; --device " + config.device +
                                 " resolves to the CPU");
+  const UncertaintyConfig& u = config.uncertainty;
+  if (u.eac && u.rul)
+    throw std::invalid_argument("--eac and --rul exclude each other (RUL's mixed features have no attention maps)");
+  if (u.scn && u.rul) throw std::invalid_argument("--scn and --rul exclude each other (both reshape the classifier's input)");
+  if (u.candidate_labels && (u.rul || u.scn || u.phased() || config.loss.kind != LossKind::CrossEntropy))
+    throw std::invalid_argument("--candidate-labels trains with the candidate-set cross-entropy: it takes --loss ce and "
+                                "no --rul, --scn or --phased");
+  if (u.eac && !(u.eac_lambda >= 0)) throw std::invalid_argument("--eac-lambda must be >= 0");
+  if (u.scn && u.scn_relabel_epoch < 1) throw std::invalid_argument("--scn-relabel-epoch must be >= 1");
+  if (!u.au_names.empty() && !(u.au_weight > 0)) throw std::invalid_argument("--au-weight must be > 0");
+  if (u.phased()) {
+    if (config.loss.kind != LossKind::Coupling)
+      throw std::invalid_argument("--phased schedules the coupling loss: use --loss coupling");
+    if (u.phase2_epoch < 1 || u.phase3_epoch <= u.phase2_epoch || u.phase3_epoch > config.schedule.epochs + 1)
+      throw std::invalid_argument("--phased A,B needs 1 <= A < B <= epochs + 1 (phase 2 from epoch A, phase 3 from B)");
+  }
   if (clip_shape.size() == 4 && config.classes.size() >= 2) {
     auto model = build_model(config.model, static_cast<int>(config.classes.size()), static_cast<int>(clip_shape[0]),
-                             config.cbam, resolve_head(config));
+                             config.cbam, resolve_head(config), u);
     model->eval();
     torch::NoGradGuard no_grad;
     std::vector<int64_t> shape{1};
@@ -104,10 +121,11 @@ namespace {
 /// One fold's training: the model, its optimiser and loss, and what an epoch needs.
 class FoldTraining {
  public:
-  FoldTraining(const TrainConfig& config, ClipSource& source, const std::vector<int>& labels,
+  FoldTraining(const TrainConfig& config, ClipSource& source, const TrainTargets& targets,
                const std::vector<int64_t>& train, const FitCallbacks& callbacks)
-      : config_(config), source_(source), labels_(labels), train_(train), callbacks_(callbacks),
-        head_(resolve_head(config)), device_(resolve_device(config.device).name) {
+      : config_(config), source_(source), targets_(targets), labels_(targets.labels), train_(train),
+        callbacks_(callbacks), head_(resolve_head(config)), device_(resolve_device(config.device).name) {
+    const auto& labels = targets.labels;
     const int num_classes = static_cast<int>(config.classes.size());
     // Class counts (a class missing from this fold's training set counts as 1
     // so that the re-weighting losses stay finite).
@@ -117,20 +135,25 @@ class FoldTraining {
       ++counts_[static_cast<size_t>(labels[static_cast<size_t>(i)])];
     }
     for (auto& n : counts_) n = std::max<int64_t>(n, 1);
-    loss_ = std::make_unique<ImbalanceLoss>(config.loss, counts_);
+    step_loss_ = std::make_unique<StepLoss>(config, counts_, head_ == "cosine" ? config.loss.s : 1.0);
     // The input's channel count comes from the data.
     const ClipArray probe = source.load(train.front(), 0, 0);
     if (probe.shape.size() != 4 || probe.data.empty())
       throw std::runtime_error("training clip " + std::to_string(train.front()) + " did not load");
     in_channels_ = static_cast<int>(probe.shape[0]);
     torch::manual_seed(config.seed);
-    model_ = build_model(config.model, num_classes, in_channels_, config.cbam, head_);
+    model_ = build_model(config.model, num_classes, in_channels_, config.cbam, head_, config.uncertainty);
     model_->to(device_);
     optimizer_ = make_optimizer(config, *model_);
   }
 
   TrainState restore(const fs::path& checkpoint) {
-    return restore_checkpoint(checkpoint, device_, config_, head_, *model_, *optimizer_);
+    TrainState state = restore_checkpoint(checkpoint, device_, config_, head_, *model_, *optimizer_);
+    for (const auto& r : state.relabelled) {
+      labels_[static_cast<size_t>(r.index)] = r.to;
+      relabelled_[r.index] = r;
+    }
+    return state;
   }
 
   /// One pass over the epoch's sampled order; the record's training fields.
@@ -162,21 +185,20 @@ class FoldTraining {
       const auto step_start = Clock::now();
       std::vector<int64_t> batch_labels;
       for (size_t i = 0; i < clips.size(); ++i) batch_labels.push_back(labels_[static_cast<size_t>(order[position++])]);
-      const auto x = torch::stack(clips).to(device_);
-      const auto y = torch::tensor(batch_labels, torch::kInt64).to(device_);
+      const std::vector<int64_t> batch(order.begin() + static_cast<std::ptrdiff_t>(position - clips.size()),
+                                       order.begin() + static_cast<std::ptrdiff_t>(position));
+      StepInput in = step_input(batch, batch_labels);
+      in.x = torch::stack(clips).to(device_);
+      in.epoch = epoch;
       lr = learning_rate(config_.schedule, epoch, step, steps);
       set_learning_rate(*optimizer_, lr);
       optimizer_->zero_grad();
-      torch::Tensor logits;
-      {
-        AutocastScope autocast(config_.amp);
-        logits = model_->forward(x);
-      }
-      const auto loss = (*loss_)(logits.to(torch::kFloat32), y, epoch);
-      loss.backward();
+      const StepOutput out = (*step_loss_)(*model_, in);
+      out.loss.backward();
       optimizer_->step();
-      const double batch_loss = loss.item<double>();  // waits for the device: the step is done
-      correct += (logits.argmax(1) == y).sum().item<int64_t>();
+      const double batch_loss = out.loss.item<double>();  // waits for the device: the step is done
+      correct += (out.logits.argmax(1) == in.y).sum().item<int64_t>();
+      if (out.relabel.defined()) relabel(batch, out.relabel, epoch);
       model_seconds += seconds_since(step_start);
       loss_sum += batch_loss * static_cast<double>(clips.size());
       seen += static_cast<int64_t>(clips.size());
@@ -204,21 +226,74 @@ class FoldTraining {
     record.val_uar = report.uar;
   }
 
-  void save(const fs::path& path, const TrainState& state) {
+  void save(const fs::path& path, TrainState& state) {
+    state.relabelled.clear();
+    for (const auto& [index, r] : relabelled_) state.relabelled.push_back(r);
     save_checkpoint(path, *model_, *optimizer_, config_, head_, in_channels_, counts_, state);
+  }
+
+ private:
+  /// The batch's labels, candidate sets and AU targets as tensors.
+  StepInput step_input(const std::vector<int64_t>& batch, const std::vector<int64_t>& batch_labels) const {
+    StepInput in;
+    in.y = torch::tensor(batch_labels, torch::kInt64).to(device_);
+    const UncertaintyConfig& u = config_.uncertainty;
+    const auto b = static_cast<int64_t>(batch.size());
+    if (u.candidate_labels) {
+      in.candidates = torch::zeros({b, static_cast<int64_t>(config_.classes.size())});
+      for (int64_t k = 0; k < b; ++k) {
+        const auto i = static_cast<size_t>(batch[static_cast<size_t>(k)]);
+        in.candidates[k][labels_[i]] = 1;
+        if (i < targets_.candidates.size())
+          for (int c : targets_.candidates[i]) in.candidates[k][c] = 1;
+      }
+      in.candidates = in.candidates.to(device_);
+    }
+    if (!u.au_names.empty()) {
+      in.aus = torch::zeros({b, static_cast<int64_t>(u.au_names.size())});
+      for (int64_t k = 0; k < b; ++k)
+        for (int a : targets_.aus[static_cast<size_t>(batch[static_cast<size_t>(k)])]) in.aus[k][a] = 1;
+      in.aus = in.aus.to(device_);
+    }
+    return in;
+  }
+
+  /// SCN: takes the step's new labels for the batch's clips (training clips only).
+  void relabel(const std::vector<int64_t>& batch, const torch::Tensor& labels, int epoch) {
+    const auto cpu = labels.to(torch::kCPU, torch::kInt64).contiguous();
+    const int64_t* to = cpu.data_ptr<int64_t>();
+    for (size_t k = 0; k < batch.size(); ++k) {
+      const auto i = static_cast<size_t>(batch[k]);
+      const int next = static_cast<int>(to[k]);
+      if (next == labels_[i]) continue;
+      auto [it, fresh] = relabelled_.try_emplace(batch[k], Relabel{batch[k], targets_.labels[i], next, epoch + 1});
+      it->second.to = next;
+      it->second.epoch = epoch + 1;
+      labels_[i] = next;
+    }
+  }
+
+ public:
+  std::vector<Relabel> relabelled() const {
+    std::vector<Relabel> out;
+    for (const auto& [index, r] : relabelled_)
+      if (r.to != r.from) out.push_back(r);
+    return out;
   }
 
  private:
   const TrainConfig& config_;
   ClipSource& source_;
-  const std::vector<int>& labels_;
+  const TrainTargets& targets_;
+  std::vector<int> labels_;  ///< the targets' labels, SCN's changes applied
+  std::map<int64_t, Relabel> relabelled_;
   const std::vector<int64_t>& train_;
   const FitCallbacks& callbacks_;
   std::string head_;
   torch::Device device_;
   std::vector<int> train_labels_;
   std::vector<int64_t> counts_;
-  std::unique_ptr<ImbalanceLoss> loss_;
+  std::unique_ptr<StepLoss> step_loss_;
   int in_channels_ = 0;
   std::shared_ptr<VideoModel> model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
@@ -226,10 +301,19 @@ class FoldTraining {
 
 }  // namespace
 
-FitResult fit(const TrainConfig& given, ClipSource& source, const std::vector<int>& labels,
+FitResult fit(const TrainConfig& config, ClipSource& source, const std::vector<int>& labels,
+              const std::vector<int64_t>& train, const std::vector<int64_t>& val, const std::string& dir, bool resume,
+              const FitCallbacks& callbacks) {
+  TrainTargets targets;
+  targets.labels = labels;
+  return fit(config, source, targets, train, val, dir, resume, callbacks);
+}
+
+FitResult fit(const TrainConfig& given, ClipSource& source, const TrainTargets& targets,
               const std::vector<int64_t>& train, const std::vector<int64_t>& val, const std::string& dir, bool resume,
               const FitCallbacks& callbacks) {
   const TrainConfig config = resolved(given);
+  const std::vector<int>& labels = targets.labels;
   check_config(config);
   const int num_classes = static_cast<int>(config.classes.size());
   if (num_classes < 2) throw std::invalid_argument("training needs at least 2 classes");
@@ -238,11 +322,19 @@ FitResult fit(const TrainConfig& given, ClipSource& source, const std::vector<in
     if (i < 0 || i >= static_cast<int64_t>(labels.size()) || labels[static_cast<size_t>(i)] < 0 ||
         labels[static_cast<size_t>(i)] >= num_classes)
       throw std::invalid_argument("training clip " + std::to_string(i) + " has no valid label");
+  if (!config.uncertainty.au_names.empty())
+    for (int64_t i : train) {
+      if (i >= static_cast<int64_t>(targets.aus.size()))
+        throw std::invalid_argument("the AU head needs AU targets for every training clip");
+      for (int a : targets.aus[static_cast<size_t>(i)])
+        if (a < 0 || a >= static_cast<int>(config.uncertainty.au_names.size()))
+          throw std::invalid_argument("training clip " + std::to_string(i) + " has an AU outside the head's list");
+    }
   fs::create_directories(dir);
   const fs::path last_path = fs::path(dir) / "last.pt", best_path = fs::path(dir) / "best.pt";
 
   // Restore -> epochs (train, validate, commit) -> done.
-  FoldTraining fold(config, source, labels, train, callbacks);
+  FoldTraining fold(config, source, targets, train, callbacks);
   TrainState state;
   FitResult result;
   if (resume && fs::exists(last_path)) {
@@ -274,6 +366,17 @@ FitResult fit(const TrainConfig& given, ClipSource& source, const std::vector<in
   }
 
   result.history = state.history;
+  result.relabelled = fold.relabelled();
+  if (config.uncertainty.scn) {
+    std::string csv = "id,label,relabelled_to,epoch\n";
+    for (const auto& r : result.relabelled) {
+      const auto i = static_cast<size_t>(r.index);
+      csv += (i < targets.ids.size() ? targets.ids[i] : std::to_string(r.index)) + "," +
+             config.classes[static_cast<size_t>(r.from)] + "," + config.classes[static_cast<size_t>(r.to)] + "," +
+             std::to_string(r.epoch) + "\n";
+    }
+    write_atomically(fs::path(dir) / "relabelled.csv", csv);
+  }
   result.best_epoch = state.best_epoch;
   result.selected_checkpoint = (!val.empty() && fs::exists(best_path) ? best_path : last_path).string();
   return result;

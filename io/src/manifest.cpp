@@ -140,6 +140,17 @@ ManifestOptions with_classes(ManifestOptions options, const std::vector<std::str
   return options;
 }
 
+namespace {
+/// The class an emotion text names (alias, then case-insensitive match), or -1.
+int class_index(const std::string& text, const ManifestOptions& options) {
+  std::string emotion = lower_trim(text);
+  if (const auto alias = options.class_aliases.find(emotion); alias != options.class_aliases.end()) emotion = alias->second;
+  for (size_t k = 0; k < options.class_names.size(); ++k)
+    if (lower_trim(options.class_names[k]) == lower_trim(emotion)) return static_cast<int>(k);
+  return -1;
+}
+}  // namespace
+
 Manifest read_manifest(const std::string& path, const ManifestOptions& options) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw DataError(path, "no such file");
@@ -190,6 +201,8 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
   manifest.file = path;
   std::set<std::string> seen_ids;
   const size_t header_width = records[header_index].fields.size();
+  std::set<size_t> mapped_columns;
+  for (const auto& [name, c] : column) mapped_columns.insert(c);
 
   for (size_t r = header_index + 1; r < records.size(); ++r) {
     const CsvRecord& record = records[r];
@@ -210,14 +223,27 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
       row.id = row.subject + "/" + row.clip;
       row.aus = field("aus");
 
-      // Class: alias, then match (case-insensitive).
-      std::string emotion = lower_trim(field("emotion"));
-      if (const auto alias = options.class_aliases.find(emotion); alias != options.class_aliases.end())
-        emotion = alias->second;
-      for (size_t k = 0; k < options.class_names.size(); ++k)
-        if (lower_trim(options.class_names[k]) == lower_trim(emotion)) row.label = static_cast<int>(k);
-      if (row.label < 0) throw RowError("unknown class '" + field("emotion") + "'");
+      // Class: alias, then match (case-insensitive); "a|b" lists candidate classes, the first is the label.
+      {
+        const std::string text = field("emotion");
+        size_t start = 0;
+        while (true) {
+          const size_t bar = text.find('|', start);
+          const std::string part = text.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
+          const int label = class_index(part, options);
+          if (label < 0) throw RowError("unknown class '" + trim(part) + "'" + (part == text ? "" : " in '" + text + "'"));
+          if (std::find(row.candidates.begin(), row.candidates.end(), label) == row.candidates.end())
+            row.candidates.push_back(label);
+          if (bar == std::string::npos) break;
+          start = bar + 1;
+        }
+        row.label = row.candidates.front();
+        if (row.candidates.size() == 1) row.candidates.clear();
+      }
       row.emotion = options.class_names[static_cast<size_t>(row.label)];
+      std::string emotion = lower_trim(row.emotion);
+      for (size_t c = 0; c < header_width; ++c)
+        if (!mapped_columns.count(c)) row.extra[lower_trim(records[header_index].fields[c])] = trim(record.fields[c]);
 
       // Path: the column, or the dataset's template.
       std::string relative = field("path");

@@ -3,6 +3,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <limits>
 #include <map>
@@ -39,8 +40,7 @@ ClipLoader::ClipLoader(ClipSpec spec) : impl_(std::make_unique<Impl>()) {
   if (spec.sampling == Sampling::Triplet && spec.frames != 3)
     throw std::invalid_argument("triplet sampling gives 3 frames (onset, apex, offset): --frames must be 3, not " +
                                 std::to_string(spec.frames));
-  if (spec.flow && (spec.channels != 3 || spec.frames != 1))
-    throw std::invalid_argument("flow input is 3 channels (u, v, strain) of 1 frame");
+  if (spec.flow && spec.channels != 3) throw std::invalid_argument("flow input is 3 channels (u, v, strain)");
   if (spec.flow && spec.onset_difference) throw std::invalid_argument("flow input and onset difference exclude each other");
   impl_->spec = spec;
   if (spec.face != FaceDetector::None) {
@@ -64,17 +64,24 @@ cv::Mat size_frame(cv::Mat image, const FaceAlignment& alignment, const ClipSpec
   return alignment.cut(image, work_size(spec));
 }
 
-/// Onset -> apex flow features as [3, 1, H, W] (u, v, strain).
-void assemble_flow(const cv::Mat& onset, const cv::Mat& apex, const ClipSpec& spec, ClipSample& sample) {
-  const FlowFeatures f = flow_features(onset, apex, spec.flow_method, cv::Size(spec.width, spec.height));
-  std::vector<cv::Mat> planes;
-  cv::split(f.stacked, planes);
+/// Flow features as [3, T, H, W] (u, v, strain): onset -> each later index of
+/// `indices` (indices[0] is the onset; flow_indices gives them).
+void assemble_flow(const std::map<int64_t, cv::Mat>& sized, const std::vector<int64_t>& indices, const ClipSpec& spec,
+                   ClipSample& sample) {
   const size_t plane = static_cast<size_t>(spec.height) * spec.width;
-  sample.shape = {3, 1, spec.height, spec.width};
-  sample.data.resize(3 * plane);
-  for (size_t ch = 0; ch < 3; ++ch) {
-    const cv::Mat p = planes[ch].isContinuous() ? planes[ch] : planes[ch].clone();
-    std::copy(p.ptr<float>(), p.ptr<float>() + plane, sample.data.begin() + static_cast<std::ptrdiff_t>(ch * plane));
+  const size_t t = indices.size() - 1;
+  sample.shape = {3, static_cast<int64_t>(t), spec.height, spec.width};
+  sample.data.resize(3 * t * plane);
+  for (size_t k = 0; k < t; ++k) {
+    const FlowFeatures f =
+        flow_features(sized.at(indices[0]), sized.at(indices[k + 1]), spec.flow_method, cv::Size(spec.width, spec.height));
+    std::vector<cv::Mat> planes;
+    cv::split(f.stacked, planes);
+    for (size_t ch = 0; ch < 3; ++ch) {
+      const cv::Mat p = planes[ch].isContinuous() ? planes[ch] : planes[ch].clone();
+      std::copy(p.ptr<float>(), p.ptr<float>() + plane,
+                sample.data.begin() + static_cast<std::ptrdiff_t>((ch * t + k) * plane));
+    }
   }
 }
 
@@ -212,6 +219,20 @@ int64_t flow_apex(const std::string& path, const ClipSpan& span) {
   return apex;
 }
 
+/// The frames flow input needs: the onset, then `pairs` targets centred on
+/// the apex, `step` = (apex - onset) / (pairs + 1) apart (at least 1), kept
+/// inside (onset, offset]. One pair is onset -> apex (STSTNet's input).
+std::vector<int64_t> flow_indices(const std::string& path, const ClipSpan& span, int pairs) {
+  const int64_t apex = flow_apex(path, span);
+  std::vector<int64_t> indices{span.onset};
+  const double step = std::max(1.0, static_cast<double>(apex - span.onset) / (pairs + 1));
+  for (int k = 0; k < pairs; ++k) {
+    const auto target = apex + static_cast<int64_t>(std::lround((k - (pairs - 1) / 2.0) * step));
+    indices.push_back(std::clamp(target, std::min(span.onset + 1, span.offset), span.offset));
+  }
+  return indices;
+}
+
 }  // namespace
 
 io::PixelFormat ClipLoader::pixel_format() const {
@@ -221,7 +242,10 @@ io::PixelFormat ClipLoader::pixel_format() const {
 
 std::set<int64_t> ClipLoader::needed_frames(const std::string& path, const ClipSpan& span, uint64_t seed) const {
   const ClipSpec& spec = impl_->spec;
-  if (spec.flow) return {span.onset, flow_apex(path, span)};
+  if (spec.flow) {
+    const auto indices = flow_indices(path, span, spec.frames);
+    return {indices.begin(), indices.end()};
+  }
   if (spec.sampling == Sampling::MotionAdaptive) {  // the curve needs every frame of the span
     const auto all = every_frame(span);
     return {all.begin(), all.end()};
@@ -237,11 +261,10 @@ ClipSample ClipLoader::from_sized(const std::string& path, const ClipSpan& span,
   const ClipSpec& spec = impl_->spec;
   ClipSample sample;
   cut_with(alignment, sample);
-  if (spec.flow) {  // onset -> apex flow is the model's input
-    const int64_t apex = flow_apex(path, span);
-    require_frames(path, sized, {span.onset, apex});
-    sample.indices = {span.onset, apex};
-    assemble_flow(sized.at(span.onset), sized.at(apex), spec, sample);
+  if (spec.flow) {  // onset -> apex-centred flow is the model's input
+    sample.indices = flow_indices(path, span, spec.frames);
+    require_frames(path, sized, sample.indices);
+    assemble_flow(sized, sample.indices, spec, sample);
     return sample;
   }
   if (spec.sampling == Sampling::MotionAdaptive) {
@@ -305,7 +328,7 @@ ClipLoader::Windows ClipLoader::open_windows(const std::string& path, std::vecto
   std::set<int64_t> wanted;
   for (const auto& span : windows) {
     if (spec.flow) {
-      out.indices_.push_back({span.onset, flow_apex(path, span)});
+      out.indices_.push_back(flow_indices(path, span, spec.frames));
     } else if (motion) {
       out.indices_.emplace_back();
       for (int64_t i = span.onset; i <= span.offset; ++i) wanted.insert(i);
@@ -329,7 +352,7 @@ ClipLoader::Windows ClipLoader::open_windows(const std::string& path, std::vecto
     for (size_t k = 0; k < out.spans_.size(); ++k) {
       ClipSample& s = out.flow_.emplace_back(out.cut_);
       s.indices = out.indices_[k];
-      assemble_flow(out.sized_.at(s.indices[0]), out.sized_.at(s.indices[1]), spec, s);
+      assemble_flow(out.sized_, s.indices, spec, s);
     }
     out.sized_.clear();
   } else if (motion) {

@@ -42,5 +42,20 @@ TEST(Metrics, BadInputIsRejected) {
   EXPECT_THROW(classification_report({0}, {-1}, 2), std::invalid_argument);
 }
 
+TEST(Metrics, AuMacroF1OverTheAusThatOccur) {
+  // 4 clips, 3 AUs; AU 2 never occurs and is left out of the mean.
+  // AU 0: truth {0, 1}, predicted {0, 2}: TP 1, FP 1, FN 1 -> 0.5.
+  // AU 1: truth {1, 2, 3}, predicted {1, 2, 3}: 1.0.
+  const std::vector<std::vector<int>> truth{{0}, {0, 1}, {1}, {1}}, predicted{{0}, {1}, {0, 1}, {1, 2}};
+  const auto r = au_report(truth, predicted, 3);
+  EXPECT_DOUBLE_EQ(r.f1[0], 0.5);
+  EXPECT_DOUBLE_EQ(r.f1[1], 1.0);
+  EXPECT_EQ(r.f1[2], -1);
+  EXPECT_EQ(r.support, (std::vector<int64_t>{2, 3, 0}));
+  EXPECT_DOUBLE_EQ(r.macro_f1, 0.75);
+  EXPECT_EQ(au_report({{}}, {{0}}, 1).macro_f1, -1);  // nothing to score
+  EXPECT_THROW(au_report({{0}}, {}, 1), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace mexa::engine

@@ -47,7 +47,8 @@ TEST(Models, AnyClipShapeGivesLogitsAndFeatures) {
   const std::vector<std::pair<std::string, std::vector<int64_t>>> cases{
       {"small3d", {2, 1, 16, 64, 64}}, {"small3d", {1, 1, 5, 40, 48}}, {"r3d_18", {1, 3, 4, 32, 32}},
       {"mc3_18", {1, 3, 8, 48, 40}},   {"r2plus1d_18", {1, 3, 6, 32, 32}}, {"ststnet", {4, 3, 1, 28, 28}},
-      {"ststnet", {1, 3, 1, 42, 42}}};
+      {"ststnet", {1, 3, 1, 42, 42}},  {"ststnet", {2, 3, 3, 28, 28}}, {"small3d", {2, 3, 3, 28, 28}},
+      {"small3d", {1, 3, 1, 28, 28}}};  // several flow fields; one field
   for (const bool cbam : {false, true})
     for (const auto& [name, shape] : cases) {
       auto model = make_model(name, {.num_classes = 7, .in_channels = static_cast<int>(shape[1]), .cbam = cbam});

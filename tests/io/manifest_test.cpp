@@ -88,6 +88,28 @@ TEST_F(ManifestTest, MexaFormatWithRelativePathsAndFps) {
   EXPECT_EQ(m.rows[1].line, 3);
 }
 
+TEST_F(ManifestTest, CandidateEmotionsAndExtraColumns) {
+  // "a|b" lists candidate classes (the first is the label); columns mexa does
+  // not read are kept by lower-case name (e.g. synth's true_emotion).
+  write("clips/a.mp4", "x");
+  write("clips/b.mp4", "x");
+  const std::string path = write("annotations.csv",
+                                 "subject,clip,path,onset,offset,emotion,True_Emotion\n"
+                                 "s01,a,clips/a.mp4,0,9,Disgust|contempt|disgust,fear\n"
+                                 "s02,b,clips/b.mp4,0,9,surprise,surprise\n"
+                                 "s03,c,clips/b.mp4,0,9,surprise|awe,surprise\n");
+  const auto m = read_manifest(path);
+  ASSERT_EQ(m.rows.size(), 2u);
+  EXPECT_EQ(m.rows[0].label, 5);
+  EXPECT_EQ(m.rows[0].emotion, "disgust");
+  EXPECT_EQ(m.rows[0].candidates, (std::vector<int>{5, 3}));  // disgust, contempt (the repeat dropped)
+  EXPECT_TRUE(m.rows[1].candidates.empty());
+  EXPECT_EQ(m.rows[0].extra.at("true_emotion"), "fear");
+  ASSERT_EQ(m.skipped.size(), 1u);
+  EXPECT_NE(m.skipped[0].message.find("unknown class 'awe' in 'surprise|awe'"), std::string::npos) << m.skipped[0].message;
+  EXPECT_NE(m.skipped[0].message.find(":4:"), std::string::npos) << m.skipped[0].message;
+}
+
 TEST_F(ManifestTest, Casme2HeadersFolderTemplateAndFileNumbers) {
   frames("sub01/EP02_01f", "reg_img", 46, 40);  // files reg_img46 .. reg_img85
   const auto m = read_manifest(

@@ -3,6 +3,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <cmath>
 #include <fstream>
 #include <optional>
 
@@ -126,6 +127,7 @@ TEST(ClipLoader, WindowsAreTakenInChunksAsAtOnceAndOutliveTheirLoader) {
   const io::ManifestRow row = first_sample_row();
   for (const ClipSpec& spec : {ClipSpec{.frames = 4, .height = 32, .width = 32, .onset_difference = true},
                                ClipSpec{.frames = 1, .height = 28, .width = 28, .channels = 3, .flow = true},
+                               ClipSpec{.frames = 3, .height = 28, .width = 28, .channels = 3, .flow = true},
                                ClipSpec{.sampling = Sampling::MotionAdaptive, .frames = 4, .height = 32, .width = 32}}) {
     SCOPED_TRACE(input_kind_name(spec) + (spec.sampling == Sampling::MotionAdaptive ? " motion" : ""));
     std::vector<ClipSpan> spans;
@@ -156,6 +158,33 @@ TEST(ClipLoader, WindowsAreTakenInChunksAsAtOnceAndOutliveTheirLoader) {
     EXPECT_TRUE(windows->take(windows->size(), 3).empty());
     EXPECT_EQ(windows->take(windows->size() - 1, 100).size(), 1u);
   }
+}
+
+TEST(ClipLoader, FlowPairsAreCentredOnTheApexAndEachIsOnsetToItsTarget) {
+  // --input flow --frames 3: three flow fields onset -> target, the targets
+  // (apex - onset) / 4 apart around the apex; field k equals the one-pair
+  // input of a span whose apex is target k.
+  const io::ManifestRow row = first_sample_row();
+  ASSERT_GT(row.apex - row.onset, 4);
+  const ClipSpec one{.frames = 1, .height = 28, .width = 28, .channels = 3, .flow = true};
+  ClipSpec three = one;
+  three.frames = 3;
+  const ClipSample s = ClipLoader(three).load(row.path, {row.onset, row.apex, row.offset});
+  ASSERT_EQ(s.shape, (std::vector<int64_t>{3, 3, 28, 28}));
+  const double step = (row.apex - row.onset) / 4.0;
+  const std::vector<int64_t> expected{row.onset, row.apex + std::lround(-step), row.apex, row.apex + std::lround(step)};
+  ASSERT_EQ(s.indices, expected);
+  const size_t plane = 28 * 28;
+  for (size_t k = 0; k < 3; ++k) {
+    const ClipSample single = ClipLoader(one).load(row.path, {row.onset, expected[k + 1], row.offset});
+    ASSERT_EQ(single.data.size(), 3 * plane);
+    for (size_t ch = 0; ch < 3; ++ch)
+      for (size_t i = 0; i < plane; ++i)
+        ASSERT_EQ(s.data[(ch * 3 + k) * plane + i], single.data[ch * plane + i]) << "field " << k << " channel " << ch;
+  }
+  // A span too short for distinct targets still gives three fields inside (onset, offset].
+  const ClipSample tight = ClipLoader(three).load(row.path, {row.onset, row.onset + 1, row.onset + 1});
+  EXPECT_EQ(tight.indices, (std::vector<int64_t>{row.onset, row.onset + 1, row.onset + 1, row.onset + 1}));
 }
 
 TEST(ClipLoader, WindowsBeyondTheClipFailWhenOpenedNamingTheFile) {

@@ -31,4 +31,16 @@ int predicted_class(const std::vector<float>& scores);
 ClassificationReport classification_report(const std::vector<int>& labels, const std::vector<int>& predictions,
                                            int num_classes);
 
+/// Multi-label AU detection: F1 = 2 TP / (2 TP + FP + FN) per AU over the
+/// clips, and their mean over the AUs that occur in `truth` (AUs without a
+/// true occurrence are left out of the mean, as the MEGC AU papers do; -1
+/// when none occurs). Clips give AU indices in [0, num_aus).
+struct AuReport {
+  double macro_f1 = -1;
+  std::vector<double> f1;         ///< per AU (-1 without true occurrences)
+  std::vector<int64_t> support;   ///< clips showing each AU
+};
+AuReport au_report(const std::vector<std::vector<int>>& truth, const std::vector<std::vector<int>>& predicted,
+                   int num_aus);
+
 }  // namespace mexa::engine

@@ -12,7 +12,9 @@
 // 2018) after every stage; its parameters are named cbamN..., so torchvision
 // weights still load with strict names only when cbam is off.
 // Every model returns logits from forward() and the penultimate embedding
-// from features() (the apex feature stored in results files).
+// from features() (the apex feature stored in results files), and exposes the
+// steps in between (feature_map -> pool -> head) and class activation maps,
+// which the label-uncertainty methods (uncertainty.h) train with.
 //
 // LibTorch header: include it only from engine .cpp files and engine tests.
 //
@@ -41,12 +43,22 @@ struct ModelSpec {
 
 class VideoModel : public torch::nn::Module {
  public:
-  virtual torch::Tensor features(torch::Tensor x) = 0;  ///< [B, D]
-  virtual torch::Tensor forward(torch::Tensor x) = 0;   ///< [B, num_classes]
+  /// The last convolutional block's output, [B, D', T, H, W].
+  virtual torch::Tensor feature_map(torch::Tensor x) = 0;
+  /// The embedding of a feature map, [B, D].
+  virtual torch::Tensor pool(torch::Tensor map) = 0;
+  /// Training logits of an embedding: dropout (in training mode), then the classifier.
+  virtual torch::Tensor head(torch::Tensor features) = 0;
   /// Logits from features() output, as forward() computes them in eval mode
   /// (dropout off): scoring gets embedding and logits from one pass.
   virtual torch::Tensor classify(torch::Tensor features) = 0;
+  /// Class activation maps of a feature map with the classifier's weights
+  /// (detached): [B, num_classes, T, H, W] (EAC's attention maps).
+  virtual torch::Tensor cams(torch::Tensor map) = 0;
   virtual int64_t feature_dim() const = 0;
+
+  virtual torch::Tensor features(torch::Tensor x) { return pool(feature_map(x)); }  ///< [B, D]
+  virtual torch::Tensor forward(torch::Tensor x) { return head(features(x)); }      ///< [B, num_classes]
 };
 
 /// Throws std::invalid_argument for an unknown name.

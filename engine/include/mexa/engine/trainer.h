@@ -31,6 +31,7 @@
 #include "mexa/engine/loss_config.h"
 #include "mexa/engine/lr_schedule.h"
 #include "mexa/engine/samplers.h"
+#include "mexa/engine/uncertainty_config.h"
 
 namespace mexa::engine {
 
@@ -94,6 +95,8 @@ struct TrainConfig {
   int prefetch = 4;   ///< batches loaded ahead
   bool augment_enabled = false;  ///< spatial augmentation (docs/defaults.md: no gain on flow)
   Augment augment;
+  /// Label-uncertainty methods and the AU head (all off by default; uncertainty.h).
+  UncertaintyConfig uncertainty;
   /// Stop after this epoch (0: train all epochs). Not part of the run's
   /// identity: a run stopped early continues with resume as if uninterrupted.
   int stop_after_epoch = 0;
@@ -112,8 +115,28 @@ struct EpochRecord {
   double busy_fraction = 0;      ///< share of the training wall time spent in the model (not waiting for data)
 };
 
+/// What a clip is trained towards: its label, and what the uncertainty
+/// options use. Indexed like the source's clips.
+struct TrainTargets {
+  std::vector<int> labels;
+  /// Candidate labels per clip (candidate_labels): the label first; empty: the label alone.
+  std::vector<std::vector<int>> candidates;
+  /// AU targets per clip (AU head): indices into uncertainty.au_names.
+  std::vector<std::vector<int>> aus;
+  /// Clip names for DIR/relabelled.csv (SCN); empty: the indices.
+  std::vector<std::string> ids;
+};
+
+/// A training clip SCN relabelled.
+struct Relabel {
+  int64_t index = 0;
+  int from = 0, to = 0;
+  int epoch = 0;  ///< 1-based epoch of the (last) change
+};
+
 struct FitResult {
   std::vector<EpochRecord> history;
+  std::vector<Relabel> relabelled;  ///< SCN: training clips whose label it changed
   int best_epoch = 0;                ///< by validation UF1; the last epoch without validation
   std::string selected_checkpoint;   ///< best.pt with validation, else last.pt
   int resumed_from = 0;              ///< epochs already done when the run started (0: fresh)
@@ -151,6 +174,13 @@ void check_config(const TrainConfig& config, const std::vector<int64_t>& clip_sh
 FitResult fit(const TrainConfig& config, ClipSource& source, const std::vector<int>& labels,
               const std::vector<int64_t>& train, const std::vector<int64_t>& val, const std::string& dir, bool resume,
               const FitCallbacks& callbacks = {});
+/// The same with the targets the uncertainty options need (candidate sets,
+/// AUs); SCN's relabelled clips are also written to DIR/relabelled.csv
+/// (id, label, relabelled_to, epoch). Throws std::invalid_argument when an
+/// option's targets are missing.
+FitResult fit(const TrainConfig& config, ClipSource& source, const TrainTargets& targets,
+              const std::vector<int64_t>& train, const std::vector<int64_t>& val, const std::string& dir, bool resume,
+              const FitCallbacks& callbacks = {});
 
 struct CheckpointInfo {
   std::string path;
@@ -162,6 +192,7 @@ struct CheckpointInfo {
   int64_t feature_dim = 0;
   double logit_scale = 1;              ///< cosine head: the loss's s (probabilities are softmax(s cos)); else 1
   std::vector<int64_t> class_counts;   ///< training clips per class (empty in older checkpoints)
+  std::vector<std::string> au_names;   ///< the AU head's outputs (empty: no AU head)
   std::vector<std::string> classes;
   std::map<std::string, std::string> metadata;
 };
@@ -188,6 +219,7 @@ class Predictor {
     bool ok = false;              ///< false: the clip failed to load
     std::vector<float> probs;     ///< softmax, one per class
     std::vector<float> features;  ///< the model's embedding (apex feature)
+    std::vector<float> au_probs;  ///< AU head: sigmoid per info().au_names (empty without one)
   };
   /// All clips of one batch must share a shape; empty clips come back !ok.
   std::vector<Output> predict(const std::vector<ClipArray>& clips);

@@ -66,8 +66,13 @@ struct ManifestRow {
   int64_t onset = -1;   ///< 0-based frame indices
   int64_t apex = -1;    ///< -1 when not annotated
   int64_t offset = -1;
-  std::string emotion;  ///< class name after aliasing
+  std::string emotion;  ///< class name after aliasing (the first candidate's)
   int label = -1;       ///< index into class_names
+  /// Candidate labels of an emotion written "disgust|contempt" (the label
+  /// first); empty for one emotion.
+  std::vector<int> candidates;
+  /// Columns mexa does not read (lower-case header -> value), e.g. synth's true_emotion.
+  std::map<std::string, std::string> extra;
   std::string aus;
   double fps = 0;       ///< 0 when not given
   int line = 0;         ///< line of the row in the manifest

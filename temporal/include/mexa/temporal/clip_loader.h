@@ -53,10 +53,12 @@ struct ClipSpec {
   /// Subtract the onset frame from every frame: the model sees the movement,
   /// not the face (identity cancels; (x_t - x_onset) / std).
   bool onset_difference = false;
-  /// Onset -> apex optical flow instead of frames (STSTNet's input): u, v and
-  /// optical strain (optical_flow.h) computed on the aligned face at
-  /// kFlowWorkSize and resized to H x W; output [3, 1, H, W], normalised as
-  /// flow_features documents (mean/std and sampling do not apply).
+  /// Optical flow instead of frames (STSTNet's input): u, v and optical
+  /// strain (optical_flow.h) computed on the aligned face at kFlowWorkSize
+  /// and resized to H x W, from the onset to `frames` targets centred on the
+  /// apex, (apex - onset) / (frames + 1) apart (frames = 1: onset -> apex);
+  /// output [3, frames, H, W], normalised as flow_features documents (mean/std
+  /// and sampling do not apply).
   bool flow = false;
   FlowMethod flow_method = FlowMethod::TvL1;
   int jitter = 0;           ///< training-time temporal jitter (frames)
@@ -152,7 +154,7 @@ class ClipLoader {
 
  private:
   /// The frames load() keeps for `span` (the onset always; then the picked
-  /// frames, the whole span for motion sampling, onset and apex for flow).
+  /// frames, the whole span for motion sampling, onset and the apex-centred targets for flow).
   std::set<int64_t> needed_frames(const std::string& path, const ClipSpan& span, uint64_t seed) const;
   /// The model input from the sized frames of `span`.
   ClipSample from_sized(const std::string& path, const ClipSpan& span, uint64_t seed,
