@@ -16,6 +16,8 @@ preprocessed clips are computed once per set and copied into each run.
 import argparse, datetime, json, os, platform, shutil, statistics, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 
+from run_lib import mean_std, run
+
 # The recipe every flow candidate starts from: STSTNet on onset->apex TV-L1
 # flow (u, v, strain at 28x28), Adam(W) lr 1e-3 without weight decay, full
 # batches of 256, constant rate (`step` without milestones: the same rates as
@@ -59,23 +61,12 @@ CANDIDATES = {
 }
 
 
-def run(cmd, log):
-    with open(log, "w") as f:
-        return subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT).returncode
-
 
 def summary(run_dir):
     with open(os.path.join(run_dir, "summary.json")) as f:
         s = json.load(f)
     return {"uf1": s["uf1"], "uar": s["uar"], "contempt": s["per_class"].get("contempt", {}).get("recall", float("nan"))}
 
-
-def mean_std(values):
-    if not values:
-        return "-"
-    if len(values) == 1:
-        return f"{values[0]:.3f}"
-    return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
 
 
 def main():
