@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "cli.h"
 #include "mexa/pipeline/manifest_clip_source.h"
@@ -42,97 +43,13 @@
 #include "mexa/io/errors.h"
 #include "mexa/version.h"
 #include "report.h"
+#include "train_run_files.h"
 #include "train_targets.h"
 
 namespace mexa::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// Options that describe the run (written to config.ini); not --config, --resume...
-const std::set<std::string> kNotSaved{"help", "config", "log-level", "resume", "stop-after-epoch", "out"};
-/// Options a resumed run may change: they do not change what is computed.
-const std::set<std::string> kFreeOnResume{"data", "device", "workers", "threads", "cache"};
-
-std::string any_text(const boost::any& value) {
-  if (const auto* s = boost::any_cast<std::string>(&value)) return *s;
-  if (const auto* i = boost::any_cast<int>(&value)) return std::to_string(*i);
-  if (const auto* u = boost::any_cast<uint64_t>(&value)) return std::to_string(*u);
-  if (const auto* b = boost::any_cast<bool>(&value)) return *b ? "true" : "false";
-  if (const auto* d = boost::any_cast<double>(&value)) return fmt::format("{}", *d);  // shortest exact form
-  if (const auto* f = boost::any_cast<float>(&value)) return fmt::format("{}", *f);
-  throw std::logic_error("option of an unexpected type");
-}
-
-std::map<std::string, std::string> effective_options(const po::variables_map& vm) {
-  std::map<std::string, std::string> out;
-  for (const auto& [name, value] : vm)
-    if (!kNotSaved.count(name) && !value.empty()) out[name] = any_text(value.value());
-  return out;
-}
-
-/// The effective options as an INI file `mexa train --config` reads back.
-std::string effective_config(const po::variables_map& vm) {
-  std::string text = "# mexa " + std::string(MEXA_VERSION) + " train: effective options of this run\n";
-  for (const auto& [name, value] : effective_options(vm)) text += name + " = " + value + "\n";
-  return text;
-}
-
-/// name = value lines of a config.ini written by effective_config().
-std::map<std::string, std::string> read_saved_options(const std::string& path) {
-  std::map<std::string, std::string> out;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto eq = line.find(" = ");
-    if (!line.empty() && line[0] != '#' && eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 3);
-  }
-  return out;
-}
-
-std::vector<int> parse_int_list(const std::string& text, const std::string& flag) {
-  std::vector<int> out;
-  std::istringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ','))
-    if (!item.empty()) try {
-        out.push_back(std::stoi(item));
-      } catch (const std::exception&) {
-        throw UsageError(flag + ": '" + item + "' is not a number");
-      }
-  return out;
-}
-
-/// Test predictions keyed by manifest row.
-using IndexedPredictions = std::vector<std::pair<int64_t, PredictionRow>>;
-
-std::vector<PredictionRow> rows_of(const IndexedPredictions& predictions) {
-  std::vector<PredictionRow> rows;
-  for (const auto& [index, p] : predictions) rows.push_back(p);
-  return rows;
-}
-
-/// Reads a finished fold's test_predictions.csv back (resume).
-IndexedPredictions read_fold_predictions(const std::string& path, const std::map<std::string, int64_t>& index_of_id,
-                                         const std::vector<std::string>& classes) {
-  const auto table = io::read_csv_file(path);
-  IndexedPredictions out;
-  auto class_index = [&](const std::string& name) {
-    const auto it = std::find(classes.begin(), classes.end(), name);
-    if (it == classes.end()) throw DataError(path, "unknown class '" + name + "'");
-    return static_cast<int>(it - classes.begin());
-  };
-  for (size_t r = 1; r < table.size(); ++r) {
-    const auto& f = table[r].fields;
-    if (f.size() != 5 + classes.size()) throw DataError(path, "line " + std::to_string(table[r].line) + " has the wrong width");
-    const auto it = index_of_id.find(f[0]);
-    if (it == index_of_id.end()) throw DataError(path, "clip '" + f[0] + "' is not in the manifest any more");
-    PredictionRow p{f[0], f[1], f[2], class_index(f[3]), class_index(f[4]), {}};
-    for (size_t c = 0; c < classes.size(); ++c) p.probs.push_back(std::stof(f[5 + c]));
-    out.emplace_back(it->second, std::move(p));
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -343,6 +260,16 @@ int run_train(const std::vector<std::string>& args) {
     }
     uc.phase_curve = engine::parse_phase_curve(phase_curve);
     if (au_head) uc.au_names = {"AU0"};  // checked with a placeholder; the manifest's AUs replace it
+    // A method's settings without the method would be recorded and do nothing
+    // (checked when a run starts: a resumed run reads them all from config.ini).
+    const std::vector<std::tuple<std::string, std::string, bool>> method_settings{
+        {"eac-lambda", "--eac", uc.eac},
+        {"scn-relabel-epoch", "--scn", uc.scn},
+        {"au-weight", "--au-head", au_head},
+        {"phase-curve", "--phased", uc.phased()}};
+    for (const auto& [option, method, on] : method_settings)
+      if (!resume && !vm[option].defaulted() && !on)
+        throw UsageError("--" + option + " applies to " + method + ", which is not given");
     po_.protocol = engine::parse_protocol(protocol);
     po_.seed = seed;
     engine::set_compute_threads(threads);
@@ -373,6 +300,13 @@ int run_train(const std::vector<std::string>& args) {
   const engine::TrainTargets targets = train_targets(manifest, uc.au_names);
   const std::vector<int> eval_labels = evaluation_labels(manifest, eval_label, manifest_opts);
   if (au_head) spdlog::info("AU head: {} AUs ({})", uc.au_names.size(), fmt::join(uc.au_names, " "));
+  const auto with_candidates = std::count_if(manifest.rows.begin(), manifest.rows.end(),
+                                             [](const io::ManifestRow& r) { return !r.candidates.empty(); });
+  if (uc.candidate_labels && with_candidates == 0)
+    spdlog::warn("--candidate-labels: no row of {} lists candidates (emotion written \"a|b\"): plain cross-entropy", data);
+  if (!uc.candidate_labels && with_candidates > 0)
+    spdlog::warn("{} rows of {} list candidate emotions (\"a|b\"): trained on the first (--candidate-labels uses all)",
+                 with_candidates, data);
   tc.metadata = pipeline::input_metadata(spec);
   tc.metadata["input.jitter"] = std::to_string(spec.jitter);
   tc.metadata["data.manifest"] = fs::absolute(data).string();
@@ -480,18 +414,15 @@ int run_train(const std::vector<std::string>& args) {
         fold_predictions.emplace_back(
             fold.test[k], PredictionRow{row.id, row.subject, fold.name, eval_labels[static_cast<size_t>(fold.test[k])],
                                         predicted_class(outputs[k].probs), outputs[k].probs});
-        if (au_head) {
-          AuPrediction a{row.id, targets.aus[static_cast<size_t>(fold.test[k])], {}};
-          for (size_t u = 0; u < outputs[k].au_probs.size(); ++u)
-            if (outputs[k].au_probs[u] >= 0.5f) a.predicted.push_back(static_cast<int>(u));
-          fold_aus.push_back(std::move(a));
-        }
+        if (au_head)
+          if (auto a = au_prediction(targets, fold.test[k], row.id, outputs[k].au_probs)) fold_aus.push_back(std::move(*a));
       }
       // The AU file first: the predictions file marks the fold done.
       if (au_head) write_file_atomically(aus_path.string(), au_predictions_csv(fold_aus, uc.au_names));
       write_file_atomically(done_marker.string(), predictions_csv(rows_of(fold_predictions), tc.classes, /*with_fold=*/true));
     }
-    if (au_head && fold_aus.empty()) fold_aus = read_au_predictions(aus_path.string(), uc.au_names);
+    if (au_head && fs::exists(done_marker) && fold_aus.empty() && fs::exists(aus_path))
+      fold_aus = read_au_predictions(aus_path.string(), uc.au_names);
     const auto r = report_of(rows_of(fold_predictions), static_cast<int>(tc.classes.size()));
     per_fold.push_back({{"fold", fold.name}, {"n", fold_predictions.size()}, {"acc", r.acc}, {"uf1", r.uf1}, {"uar", r.uar},
                         {"train", fold.train.size()}, {"val", fold.val.size()}, {"best_epoch", best_epoch}});

@@ -59,6 +59,7 @@ engine::TrainTargets train_targets(const io::Manifest& manifest, const std::vect
     if (!au_names.empty())
       for (int a : row_aus(manifest, row)) aus.push_back(au_index(au_names, io::action_unit_name(a)));
     t.aus.push_back(std::move(aus));
+    t.au_annotated.push_back(io::action_units_annotated(row.aus) ? 1 : 0);
   }
   return t;
 }
@@ -75,17 +76,23 @@ std::vector<int> evaluation_labels(const io::Manifest& manifest, const std::stri
     const auto it = row.extra.find(key);
     if (it == row.extra.end())
       throw DataError(manifest.file, "--eval-label: no column '" + column + "' (line " + std::to_string(row.line) + ")");
-    std::string text = lower(it->second);
-    if (const auto alias = options.class_aliases.find(text); alias != options.class_aliases.end()) text = lower(alias->second);
-    int label = -1;
-    for (size_t k = 0; k < options.class_names.size(); ++k)
-      if (lower(options.class_names[k]) == text) label = static_cast<int>(k);
+    const int label = io::class_index(it->second, options);
     if (label < 0)
       throw DataError(manifest.file, "line " + std::to_string(row.line) + ": --eval-label " + column + ": unknown class '" +
                                          it->second + "'");
     out.push_back(label);
   }
   return out;
+}
+
+std::optional<AuPrediction> au_prediction(const engine::TrainTargets& targets, int64_t index, const std::string& id,
+                                          const std::vector<float>& au_probs) {
+  const auto i = static_cast<size_t>(index);
+  if (i < targets.au_annotated.size() && !targets.au_annotated[i]) return std::nullopt;
+  AuPrediction a{id, targets.aus.at(i), {}};
+  for (size_t u = 0; u < au_probs.size(); ++u)
+    if (au_probs[u] >= 0.5f) a.predicted.push_back(static_cast<int>(u));
+  return a;
 }
 
 std::string au_predictions_csv(const std::vector<AuPrediction>& rows, const std::vector<std::string>& au_names) {
@@ -131,6 +138,7 @@ nlohmann::json au_json(const std::vector<AuPrediction>& rows, const std::vector<
     per_au[au_names[a]] = {{"f1", report.f1[a] < 0 ? nlohmann::json(nullptr) : nlohmann::json(report.f1[a])},
                            {"support", report.support[a]}};
   return {{"macro_f1", report.macro_f1 < 0 ? nlohmann::json(nullptr) : nlohmann::json(report.macro_f1)},
+          {"clips", rows.size()},
           {"per_au", per_au}};
 }
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,9 @@ namespace mexa::cli {
 std::vector<std::string> au_vocabulary(const io::Manifest& manifest);
 
 /// Targets for engine::fit: labels, candidate sets (rows written "a|b"), AU
-/// indices into `au_names` (none when it is empty), clip ids.
+/// indices into `au_names` and whether they are annotated (none when
+/// `au_names` is empty), clip ids. The AU vocabulary comes from the whole
+/// manifest: an AU only test subjects show is never a positive in training.
 engine::TrainTargets train_targets(const io::Manifest& manifest, const std::vector<std::string>& au_names);
 
 /// The label each row is evaluated against: "emotion" (the training label)
@@ -35,11 +38,15 @@ struct AuPrediction {
   std::string id;
   std::vector<int> truth, predicted;
 };
+/// The AU head's verdict on test clip `index` (AUs with probability >= 0.5),
+/// or nothing when the clip's AUs are not annotated (left out of the AU F1).
+std::optional<AuPrediction> au_prediction(const engine::TrainTargets& targets, int64_t index, const std::string& id,
+                                          const std::vector<float>& au_probs);
 /// "id,aus,predicted_aus" with AU names joined by '+'.
 std::string au_predictions_csv(const std::vector<AuPrediction>& rows, const std::vector<std::string>& au_names);
 /// au_predictions_csv() read back (resume); throws DataError naming the file.
 std::vector<AuPrediction> read_au_predictions(const std::string& path, const std::vector<std::string>& au_names);
-/// {"macro_f1", "per_au": {name: {f1, support}}}.
+/// {"macro_f1", "clips", "per_au": {name: {f1, support}}}.
 nlohmann::json au_json(const std::vector<AuPrediction>& rows, const std::vector<std::string>& au_names);
 
 }  // namespace mexa::cli

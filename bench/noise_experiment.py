@@ -66,6 +66,7 @@ def main():
         out = os.path.join(args.work, "cache", f"noise-{p:g}")
         if not os.path.exists(os.path.join(out, "clips.h5")):
             shutil.rmtree(out, ignore_errors=True)
+            os.makedirs(os.path.dirname(out), exist_ok=True)
             cmd = [args.mexa, "train", "--data", os.path.join(sets[p], "annotations.csv"), "--out", out, "--protocol",
                    "kfold", "--folds", "5", "--epochs", "1", "--stop-after-epoch", "1", "--log-level", "warn"]
             if run(cmd, out + ".log") != 0:
@@ -80,6 +81,7 @@ def main():
         out = os.path.join(args.work, "runs", f"noise-{p:g}-m{list(methods).index(name)}-seed{seed}")
         if os.path.exists(os.path.join(out, "summary.json")):
             return out
+        os.makedirs(os.path.dirname(out), exist_ok=True)
         if os.path.exists(os.path.join(out, "config.ini")):
             cmd = [args.mexa, "train", "--out", out, "--data", data, "--resume", "--threads", "1", "--workers", "1",
                    "--log-level", "warn"]

@@ -138,7 +138,7 @@ std::shared_ptr<VideoModel> build_model(const std::string& name, int classes, in
   spec.cosine_head = head == "cosine";
   auto model = make_model(name, spec);
   if (!heads.any_head()) return model;
-  return std::make_shared<MethodModel>(std::move(model), heads, classes);
+  return std::make_shared<MethodModel>(std::move(model), heads, classes, spec.cosine_head);
 }
 
 UncertaintyConfig heads_of(const CheckpointInfo& info) {
@@ -148,7 +148,13 @@ UncertaintyConfig heads_of(const CheckpointInfo& info) {
     return it == info.metadata.end() ? std::string() : it->second;
   };
   heads.rul = get("rul") == "1";
-  if (heads.rul) heads.rul_dim = std::stoi(get("rul.dim"));
+  if (heads.rul) {
+    try {
+      heads.rul_dim = std::stoi(get("rul.dim"));
+    } catch (const std::exception&) {
+      throw std::runtime_error(info.path + ": not a mexa checkpoint (rul.dim '" + get("rul.dim") + "')");
+    }
+  }
   heads.scn = get("scn") == "1";
   heads.au_names = info.au_names;
   return heads;
@@ -275,7 +281,10 @@ TrainState restore_checkpoint(const fs::path& path, const torch::Device& device,
       Relabel r;
       char comma = 0;
       std::istringstream fields(line);
-      if (fields >> r.index >> comma >> r.from >> comma >> r.to >> comma >> r.epoch) state.relabelled.push_back(r);
+      if (!(fields >> r.index >> comma >> r.from >> comma >> r.to >> comma >> r.epoch) || r.index < 0 || r.from < 0 ||
+          r.to < 0 || r.from >= static_cast<int>(config.classes.size()) || r.to >= static_cast<int>(config.classes.size()))
+        throw std::runtime_error(path.string() + ": damaged relabelled-clip record '" + line + "'");
+      state.relabelled.push_back(r);
     }
   }
   return state;

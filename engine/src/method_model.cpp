@@ -4,8 +4,8 @@ namespace mexa::engine {
 
 namespace nn = torch::nn;
 
-MethodModel::MethodModel(std::shared_ptr<VideoModel> base, const UncertaintyConfig& c, int num_classes)
-    : base_(register_module("base", std::move(base))) {
+MethodModel::MethodModel(std::shared_ptr<VideoModel> base, const UncertaintyConfig& c, int num_classes, bool cosine)
+    : base_(register_module("base", std::move(base))), cosine_(cosine) {
   const int64_t d = base_->feature_dim();
   if (c.rul) {
     mu_ = register_module("rul_mu", nn::Linear(d, c.rul_dim));
@@ -21,12 +21,23 @@ torch::Tensor MethodModel::pool(torch::Tensor map) {
   return rul() ? mu_->forward(f) : f;
 }
 
+torch::Tensor MethodModel::rul_logits(const torch::Tensor& features) {
+  if (!cosine_) return rul_fc_->forward(features);
+  namespace F = torch::nn::functional;  // as the base model's cosine head: <f/|f|, w/|w|>
+  const auto unit = F::NormalizeFuncOptions().dim(1);
+  return F::linear(F::normalize(features, unit), F::normalize(rul_fc_->weight, unit));
+}
+
 torch::Tensor MethodModel::head(torch::Tensor features) {
-  return rul() ? rul_fc_->forward(features) : base_->head(features);
+  if (rul()) return rul_logits(features);
+  const torch::Tensor logits = base_->head(features);
+  return alpha_.is_empty() ? logits : logits * importance(features).unsqueeze(1);  // SCN: alpha fc(x)
 }
 
 torch::Tensor MethodModel::classify(torch::Tensor features) {
-  return rul() ? rul_fc_->forward(features) : base_->classify(features);
+  if (rul()) return rul_logits(features);
+  const torch::Tensor logits = base_->classify(features);
+  return alpha_.is_empty() ? logits : logits * importance(features).unsqueeze(1);
 }
 
 int64_t MethodModel::feature_dim() const { return rul() ? mu_->options.out_features() : base_->feature_dim(); }

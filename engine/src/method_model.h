@@ -16,9 +16,11 @@ namespace mexa::engine {
 
 class MethodModel : public VideoModel {
  public:
-  MethodModel(std::shared_ptr<VideoModel> base, const UncertaintyConfig& config, int num_classes);
+  /// `cosine`: RUL's classifier is a cosine head like the base model's.
+  MethodModel(std::shared_ptr<VideoModel> base, const UncertaintyConfig& config, int num_classes, bool cosine);
 
-  // VideoModel: with RUL the embedding is mu and the classifier RUL's own.
+  // VideoModel: with RUL the embedding is mu and the classifier RUL's own;
+  // with SCN the logits are alpha * fc(x), in training and scoring alike.
   torch::Tensor feature_map(torch::Tensor x) override { return base_->feature_map(x); }
   torch::Tensor pool(torch::Tensor map) override;
   torch::Tensor head(torch::Tensor features) override;
@@ -38,10 +40,13 @@ class MethodModel : public VideoModel {
   bool rul() const { return !mu_.is_empty(); }
 
  private:
+  torch::Tensor rul_logits(const torch::Tensor& features);
+
   std::shared_ptr<VideoModel> base_;
   torch::nn::Linear mu_{nullptr}, logvar_{nullptr}, rul_fc_{nullptr};
   torch::nn::Linear alpha_{nullptr};
   torch::nn::Linear au_{nullptr};
+  bool cosine_ = false;
 };
 
 }  // namespace mexa::engine

@@ -200,6 +200,21 @@ class VideoResNet : public VideoModel {
   bool cosine_ = false;
 };
 
+/// Max pooling with stride = kernel that keeps a dimension shorter than its
+/// window (one output, ceil mode) instead of failing: a few flow fields pass
+/// small3d's temporal pooling. Other inputs pool exactly as floor-mode
+/// MaxPool3d (earlier checkpoints predict as before).
+struct ShortSafePoolImpl : nn::Module {
+  explicit ShortSafePoolImpl(std::vector<int64_t> kernel) : kernel_(std::move(kernel)) {}
+  torch::Tensor forward(const torch::Tensor& x) {
+    bool short_dim = false;
+    for (size_t d = 0; d < 3; ++d) short_dim = short_dim || x.size(static_cast<int64_t>(d) + 2) < kernel_[d];
+    return torch::max_pool3d(x, kernel_, kernel_, 0, 1, /*ceil_mode=*/short_dim);
+  }
+  std::vector<int64_t> kernel_;
+};
+TORCH_MODULE(ShortSafePool);
+
 /// Three conv blocks (16, 32, 64 channels), global pooling, a linear head.
 class Small3D : public VideoModel {
  public:
@@ -212,9 +227,7 @@ class Small3D : public VideoModel {
       body->add(relu());
       if (spec.cbam) body->add(Cbam(out));
       // Keep time resolution in the first block: micro-movements are brief.
-      // ceil_mode: odd or short inputs (a few flow fields, 28x28) keep a
-      // last partial window instead of failing; even sizes are unchanged.
-      body->add(nn::MaxPool3d(nn::MaxPool3dOptions({in == spec.in_channels ? 1 : 2, 2, 2}).ceil_mode(true)));
+      body->add(ShortSafePool(std::vector<int64_t>{in == spec.in_channels ? 1 : 2, 2, 2}));
       in = out;
     }
     body_ = register_module("body", body);

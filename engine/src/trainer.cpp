@@ -27,6 +27,14 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
+/// A CSV field (RFC 4180): quoted when it holds a comma, quote or line break.
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 /// Predictions (argmax) of `model` on `indices`, no augmentation.
 std::vector<int> predict_labels(VideoModel& model, ClipSource& source, const std::vector<int64_t>& indices,
                                 const torch::Device& device, const TrainConfig& c) {
@@ -89,7 +97,9 @@ void check_config(const TrainConfig& config, const std::vector<int64_t>& clip_sh
     throw std::invalid_argument("--candidate-labels trains with the candidate-set cross-entropy: it takes --loss ce and "
                                 "no --rul, --scn or --phased");
   if (u.eac && !(u.eac_lambda >= 0)) throw std::invalid_argument("--eac-lambda must be >= 0");
-  if (u.scn && u.scn_relabel_epoch < 1) throw std::invalid_argument("--scn-relabel-epoch must be >= 1");
+  if (u.scn && (u.scn_relabel_epoch < 1 || u.scn_relabel_epoch > config.schedule.epochs))
+    throw std::invalid_argument("--scn-relabel-epoch must be in [1, --epochs] (got " +
+                                std::to_string(u.scn_relabel_epoch) + "; no clip would be relabelled)");
   if (!u.au_names.empty() && !(u.au_weight > 0)) throw std::invalid_argument("--au-weight must be > 0");
   if (u.phased()) {
     if (config.loss.kind != LossKind::Coupling)
@@ -150,6 +160,8 @@ class FoldTraining {
   TrainState restore(const fs::path& checkpoint) {
     TrainState state = restore_checkpoint(checkpoint, device_, config_, head_, *model_, *optimizer_);
     for (const auto& r : state.relabelled) {
+      if (r.index >= static_cast<int64_t>(labels_.size()))
+        throw std::runtime_error(checkpoint.string() + ": relabelled clip " + std::to_string(r.index) + " is not in the data");
       labels_[static_cast<size_t>(r.index)] = r.to;
       relabelled_[r.index] = r;
     }
@@ -251,9 +263,14 @@ class FoldTraining {
     }
     if (!u.au_names.empty()) {
       in.aus = torch::zeros({b, static_cast<int64_t>(u.au_names.size())});
-      for (int64_t k = 0; k < b; ++k)
-        for (int a : targets_.aus[static_cast<size_t>(batch[static_cast<size_t>(k)])]) in.aus[k][a] = 1;
+      in.au_annotated = torch::ones({b});
+      for (int64_t k = 0; k < b; ++k) {
+        const auto i = static_cast<size_t>(batch[static_cast<size_t>(k)]);
+        for (int a : targets_.aus[i]) in.aus[k][a] = 1;
+        if (i < targets_.au_annotated.size() && !targets_.au_annotated[i]) in.au_annotated[k] = 0;
+      }
       in.aus = in.aus.to(device_);
+      in.au_annotated = in.au_annotated.to(device_);
     }
     return in;
   }
@@ -371,7 +388,7 @@ FitResult fit(const TrainConfig& given, ClipSource& source, const TrainTargets& 
     std::string csv = "id,label,relabelled_to,epoch\n";
     for (const auto& r : result.relabelled) {
       const auto i = static_cast<size_t>(r.index);
-      csv += (i < targets.ids.size() ? targets.ids[i] : std::to_string(r.index)) + "," +
+      csv += (i < targets.ids.size() ? csv_field(targets.ids[i]) : std::to_string(r.index)) + "," +
              config.classes[static_cast<size_t>(r.from)] + "," + config.classes[static_cast<size_t>(r.to)] + "," +
              std::to_string(r.epoch) + "\n";
     }

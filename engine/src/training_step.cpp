@@ -40,29 +40,25 @@ StepOutput StepLoss::operator()(VideoModel& model, const StepInput& in) const {
   const UncertaintyConfig& u = config_.uncertainty;
   auto* method = dynamic_cast<MethodModel*>(&model);
   if (u.any_head() && !method) throw std::logic_error("training with method heads needs a MethodModel");
-  AutocastScope autocast(config_.amp);
+  AutocastScope autocast(config_.amp);  // CUDA --amp; the loss terms are computed on float32 casts
 
   const torch::Tensor x = u.eac ? random_erase(in.x, u.erase_probability, u.erase_min, u.erase_max) : in.x;
   const torch::Tensor map = model.feature_map(x);
   const torch::Tensor base_features = method ? method->base().pool(map) : model.pool(map);
   const torch::Tensor features = method && method->rul() ? method->mu(base_features) : base_features;
   out.logits = model.head(features);
-  torch::Tensor train_logits = out.logits;
   torch::Tensor loss;
-  if (u.scn) {  // importance-weighted logits, rank regularisation
-    const torch::Tensor alpha = method->importance(base_features);
-    train_logits = out.logits * alpha.unsqueeze(1);
-    loss = scn_rank_loss(alpha.to(torch::kFloat32), u.scn_ratio, u.scn_margin);
-  }
+  if (u.scn)  // the head weighted the logits by importance; rank regularisation of the weights
+    loss = scn_rank_loss(method->importance(base_features).to(torch::kFloat32), u.scn_ratio, u.scn_margin);
   torch::Tensor main;
   if (u.rul) {  // mixed features of random pairs, both labels
     const torch::Tensor partner = torch::randperm(in.x.size(0), torch::TensorOptions(torch::kInt64)).to(in.x.device());
     const torch::Tensor mixed = model.head(rul_mix(features, method->logvar(base_features), partner));
     main = 0.5 * classification(mixed, in.y, in.epoch) + 0.5 * classification(mixed, in.y.index_select(0, partner), in.epoch);
   } else if (u.candidate_labels) {
-    main = candidate_loss(train_logits.to(torch::kFloat32), in.candidates);
+    main = candidate_loss(out.logits.to(torch::kFloat32) * logit_scale_, in.candidates);
   } else {
-    main = classification(train_logits, in.y, in.epoch);
+    main = classification(out.logits, in.y, in.epoch);
   }
   loss = loss.defined() ? loss + main : main;
   if (u.eac) {  // attention consistency with the flipped (and separately erased) view
@@ -72,10 +68,12 @@ StepOutput StepLoss::operator()(VideoModel& model, const StepInput& in) const {
                                                        model.cams(model.feature_map(flipped)).to(torch::kFloat32));
   }
   if (method && method->has_au())
-    loss = loss + u.au_weight * au_loss(method->au_logits(base_features).to(torch::kFloat32), in.aus);
+    loss = loss + u.au_weight * au_loss(method->au_logits(base_features).to(torch::kFloat32), in.aus, in.au_annotated);
   if (u.scn && in.epoch + 1 >= u.scn_relabel_epoch) {
     torch::NoGradGuard no_grad;
-    out.relabel = scn_relabel(torch::softmax(train_logits.detach().to(torch::kFloat32), 1), in.y, u.scn_delta);
+    // Probabilities as scoring computes them: a cosine head's logits scaled by s.
+    out.relabel =
+        scn_relabel(torch::softmax(out.logits.detach().to(torch::kFloat32) * logit_scale_, 1), in.y, u.scn_delta);
   }
   out.loss = loss;
   return out;

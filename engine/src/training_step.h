@@ -21,6 +21,7 @@ struct StepInput {
   torch::Tensor y;           ///< [B] int64, the current (maybe relabelled) labels
   torch::Tensor candidates;  ///< [B, C] 0/1 candidate sets (candidate labels only)
   torch::Tensor aus;         ///< [B, A] 0/1 AU targets (AU head only)
+  torch::Tensor au_annotated;  ///< [B] 0/1: the clip's AUs are annotated (AU head only)
   int epoch = 0;             ///< 0-based
 };
 

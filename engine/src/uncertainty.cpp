@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <numbers>
 #include <stdexcept>
 
 namespace mexa::engine {
@@ -68,7 +70,7 @@ torch::Tensor rul_mix(const torch::Tensor& mu, const torch::Tensor& logvar, cons
 torch::Tensor scn_rank_loss(const torch::Tensor& alpha, double ratio, double margin) {
   const int64_t b = alpha.numel();
   if (b < 2) return torch::zeros({}, alpha.options());
-  const int64_t high = std::clamp<int64_t>(static_cast<int64_t>(std::ceil(ratio * static_cast<double>(b))), 1, b - 1);
+  const int64_t high = std::clamp<int64_t>(static_cast<int64_t>(ratio * static_cast<double>(b)), 1, b - 1);
   const torch::Tensor sorted = std::get<0>(alpha.flatten().sort(/*dim=*/0, /*descending=*/true));
   const torch::Tensor gap = sorted.slice(0, 0, high).mean() - sorted.slice(0, high).mean();
   return torch::clamp_min(margin - gap, 0.0);
@@ -86,18 +88,21 @@ torch::Tensor candidate_loss(const torch::Tensor& logits, const torch::Tensor& m
   return -torch::logsumexp(masked, 1).mean();
 }
 
-torch::Tensor au_loss(const torch::Tensor& logits, const torch::Tensor& targets) {
-  return torch::binary_cross_entropy_with_logits(logits, targets);
+torch::Tensor au_loss(const torch::Tensor& logits, const torch::Tensor& targets, const torch::Tensor& annotated) {
+  if (!annotated.defined()) return torch::binary_cross_entropy_with_logits(logits, targets);
+  const torch::Tensor per = torch::binary_cross_entropy_with_logits(logits, targets, {}, {}, at::Reduction::None);
+  const torch::Tensor rows = annotated.to(per.dtype()).view({-1, 1});
+  return (per * rows).sum() / (rows.sum().clamp_min(1) * per.size(1));
 }
 
 double phase_alpha(const UncertaintyConfig& c, int epoch) {
   if (!c.phased() || epoch < c.phase2_epoch) return 1.0;
   if (epoch >= c.phase3_epoch) return 0.0;
-  const double s = static_cast<double>(epoch - c.phase2_epoch) / (c.phase3_epoch - c.phase2_epoch);
+  const double s = static_cast<double>(epoch - c.phase2_epoch + 1) / (c.phase3_epoch - c.phase2_epoch + 1);
   switch (c.phase_curve) {
     case PhaseCurve::Parabolic: return 1 - s * s;
     case PhaseCurve::Linear: return 1 - s;
-    case PhaseCurve::Cosine: return (1 + std::cos(M_PI * s)) / 2;
+    case PhaseCurve::Cosine: return (1 + std::cos(std::numbers::pi * s)) / 2;
   }
   return 1.0;
 }

@@ -16,7 +16,7 @@ int parse_token(const std::string& raw) {
   std::string t;
   for (char c : raw) t += upper(c);
   size_t i = 0;
-  if (i < t.size() && is_side(t[i]) && !(t.compare(i, 2, "AU") == 0)) ++i;  // side prefix
+  if (i < t.size() && is_side(t[i])) ++i;  // side prefix
   if (t.compare(i, 2, "AU") == 0) i += 2;
   if (i < t.size() && is_side(t[i])) ++i;  // "AUL4"
   const size_t digits = i;
@@ -28,16 +28,25 @@ int parse_token(const std::string& raw) {
   return i == t.size() ? number : -1;
 }
 
-}  // namespace
-
-std::vector<int> parse_action_units(const std::string& text) {
+/// Lower case, spaces and tabs trimmed.
+std::string normalised(const std::string& text) {
   std::string lower;
   for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   const auto first = lower.find_first_not_of(" \t");
   const auto last = lower.find_last_not_of(" \t");
-  const std::string trimmed = first == std::string::npos ? "" : lower.substr(first, last - first + 1);
-  if (trimmed.empty() || trimmed == "-" || trimmed == "/" || trimmed == "?" || trimmed == "none" || trimmed == "n/a")
-    return {};
+  return first == std::string::npos ? "" : lower.substr(first, last - first + 1);
+}
+
+}  // namespace
+
+bool action_units_annotated(const std::string& text) {
+  const std::string t = normalised(text);
+  return !(t.empty() || t == "/" || t == "?" || t == "n/a");
+}
+
+std::vector<int> parse_action_units(const std::string& text) {
+  const std::string trimmed = normalised(text);
+  if (!action_units_annotated(text) || trimmed == "-" || trimmed == "none") return {};
   std::set<int> out;
   std::string token;
   auto flush = [&] {

@@ -140,8 +140,6 @@ ManifestOptions with_classes(ManifestOptions options, const std::vector<std::str
   return options;
 }
 
-namespace {
-/// The class an emotion text names (alias, then case-insensitive match), or -1.
 int class_index(const std::string& text, const ManifestOptions& options) {
   std::string emotion = lower_trim(text);
   if (const auto alias = options.class_aliases.find(emotion); alias != options.class_aliases.end()) emotion = alias->second;
@@ -149,7 +147,6 @@ int class_index(const std::string& text, const ManifestOptions& options) {
     if (lower_trim(options.class_names[k]) == lower_trim(emotion)) return static_cast<int>(k);
   return -1;
 }
-}  // namespace
 
 Manifest read_manifest(const std::string& path, const ManifestOptions& options) {
   std::error_code ec;

@@ -23,7 +23,7 @@ lr = 0.05
 INI
 common=(--config "$work/tiny.ini" --log-level warn --cache "$work/clips.h5")
 
-for method in "--eac" "--rul" "--scn --scn-relabel-epoch 1" "--au-head" "--loss coupling --phased 1,2" "--eac --scn --au-head"; do
+for method in "--eac" "--rul" "--scn --scn-relabel-epoch 1" "--au-head" "--loss coupling --phased 1,2" "--eac --scn --scn-relabel-epoch 2 --au-head"; do
   name=$(echo "$method" | tr -d ' -' | tr ',' '_')
   "$mexa" train "${common[@]}" --data "$data" --out "$work/$name" $method >"$work/$name.out" 2>&1; rc=$?
   check "train $method exits 0 with a summary" '[ $rc -eq 0 ] && [ -s "$work/$name/summary.json" ]'
@@ -98,6 +98,8 @@ refused "--phased without the coupling loss" --phased 1,2
 refused "--phased with phases out of order" --loss coupling --phased 2,1
 refused "--candidate-labels with another loss" --candidate-labels --loss focal
 refused "an unknown --phase-curve" --loss coupling --phased 1,2 --phase-curve square
+refused "a method's setting without the method (--eac-lambda)" --eac-lambda 2
+refused "--scn relabelling after the last epoch" --scn --scn-relabel-epoch 3
 sed 's/,AU9+AU10,/,AU9+happy,/' "$data" > "$work/set/badaus.csv"
 "$mexa" train "${common[@]}" --data "$work/set/badaus.csv" --out "$work/badaus" --au-head >/dev/null 2>"$work/err"; rc=$?
 check "an unknown AU spelling fails naming the file, line and token" \

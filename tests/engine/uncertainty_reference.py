@@ -24,9 +24,9 @@ u = np.exp(logvar).mean(axis=1)
 z = (u / (u + u[partner]))[:, None] * mu + (u[partner] / (u + u[partner]))[:, None] * mu[partner]
 print("rul_mix", z.ravel().tolist())
 
-# SCN rank regularisation: top ceil(0.7 B) vs the rest, margin 0.15
+# SCN rank regularisation: top int(0.7 B) (SCN's code) vs the rest, margin 0.15
 alpha = np.array([0.55, 0.5, 0.52, 0.49, 0.51])
-k = math.ceil(0.7 * len(alpha))
+k = int(0.7 * len(alpha))
 s = np.sort(alpha)[::-1]
 print("scn_rank_loss", max(0.0, 0.15 - (s[:k].mean() - s[k:].mean())))
 
@@ -41,3 +41,13 @@ x = np.array([[0.5, -1.0, 2.0], [-0.3, 0.0, 1.5]])
 t = np.array([[1, 0, 1], [0, 1, 0]], dtype=np.float64)
 sig = 1 / (1 + np.exp(-x))
 print("au_loss", np.mean(-(t * np.log(sig) + (1 - t) * np.log(1 - sig))))
+
+# Phased progressive learning, phases from epoch 3 (phase 2) and 7 (phase 3):
+# s = (epoch - 3 + 1) / (7 - 3 + 1)
+for epoch in (3, 4, 5):
+    s = (epoch - 3 + 1) / 5
+    print("phase_alpha", epoch, "parabolic", 1 - s * s, "linear", 1 - s, "cosine", (1 + math.cos(math.pi * s)) / 2)
+
+# AU loss over the annotated clips only (the second clip unannotated)
+per = -(t * np.log(sig) + (1 - t) * np.log(1 - sig))
+print("au_loss annotated", per[0].mean())

@@ -17,6 +17,9 @@ TEST(ActionUnits, DatasetSpellingsParseToNumbers) {
   EXPECT_EQ(parse_action_units("AU12L, au6"), (V{6, 12}));
   EXPECT_EQ(parse_action_units(" 1 + 2 "), (V{1, 2}));
   for (const char* none : {"", "  ", "-", "/", "?", "none", "N/A"}) EXPECT_TRUE(parse_action_units(none).empty()) << none;
+  // "none" and "-" say no AU is active; empty, "/", "?", "n/a" that the AUs are unknown.
+  for (const char* known : {"none", "-", "4+7"}) EXPECT_TRUE(action_units_annotated(known)) << known;
+  for (const char* unknown : {"", " ", "/", "?", "N/A"}) EXPECT_FALSE(action_units_annotated(unknown)) << unknown;
 }
 
 TEST(ActionUnits, UnknownSpellingsAreErrorsNamingTheToken) {

@@ -123,6 +123,9 @@ struct TrainTargets {
   std::vector<std::vector<int>> candidates;
   /// AU targets per clip (AU head): indices into uncertainty.au_names.
   std::vector<std::vector<int>> aus;
+  /// Whether each clip's AUs are annotated (AU head; empty: all are). An
+  /// unannotated clip is left out of the AU loss.
+  std::vector<char> au_annotated;
   /// Clip names for DIR/relabelled.csv (SCN); empty: the indices.
   std::vector<std::string> ids;
 };

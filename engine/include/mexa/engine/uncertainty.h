@@ -10,7 +10,8 @@
 //        random erasing (area 0.02-0.25, ratio 0.3-3.3, p 0.5) on each view.
 //   RUL  Zhang et al., NeurIPS 2021: u = mean_d exp(log var); z = u_i/(u_i+u_j) mu_i
 //        + u_j/(u_i+u_j) mu_j for a random partner j; L = 0.5 CE(fc(z), y_i) + 0.5 CE(fc(z), y_j).
-//   SCN  Wang et al., CVPR 2020: alpha = sigmoid(w^T x); logits alpha * fc(x); rank
+//   SCN  Wang et al., CVPR 2020: alpha = sigmoid(w^T x); logits alpha * fc(x) (in training
+//        and scoring); rank
 //        regularisation max(0, 0.15 - (mean alpha of the top 70 % - mean of the rest));
 //        relabel when p_max - p_label > 0.2.
 //   Phased progressive learning: mexa's INTERPRETATION of the coupling loss's
@@ -44,7 +45,7 @@ torch::Tensor attention_consistency(const torch::Tensor& cams, const torch::Tens
 torch::Tensor rul_mix(const torch::Tensor& mu, const torch::Tensor& logvar, const torch::Tensor& partner);
 
 /// SCN's rank regularisation of importance weights alpha [B]: the top
-/// ceil(ratio B) (at least 1, at most B - 1) against the rest,
+/// floor(ratio B) (as SCN's code, int(B * ratio); at least 1, at most B - 1) against the rest,
 /// max(0, margin - (mean_high - mean_low)). 0 for B < 2.
 torch::Tensor scn_rank_loss(const torch::Tensor& alpha, double ratio, double margin);
 
@@ -56,13 +57,16 @@ torch::Tensor scn_relabel(const torch::Tensor& probs, const torch::Tensor& label
 /// mask [B, C] (bool or 0/1); a one-candidate row is plain cross-entropy.
 torch::Tensor candidate_loss(const torch::Tensor& logits, const torch::Tensor& mask);
 
-/// The AU head's loss: binary cross-entropy on logits, mean over clips and AUs.
-torch::Tensor au_loss(const torch::Tensor& logits, const torch::Tensor& targets);
+/// The AU head's loss: binary cross-entropy on logits, mean over clips and
+/// AUs; with `annotated` ([B], 0/1), over the annotated clips only (a clip
+/// whose AUs are unknown teaches nothing; 0 when none is annotated).
+torch::Tensor au_loss(const torch::Tensor& logits, const torch::Tensor& targets, const torch::Tensor& annotated = {});
 
 /// Phased progressive learning's alpha at 1-based `epoch`: 1 before
-/// phase2_epoch, 1 - curve(s) with s = (epoch - phase2) / (phase3 - phase2)
-/// in between (parabolic s^2, linear s, cosine (1 - cos(pi s)) / 2), 0 from
-/// phase3_epoch on. 1 when no phases are set.
+/// phase2_epoch, 1 - curve(s) with s = (epoch - phase2 + 1) / (phase3 -
+/// phase2 + 1) in between, so every epoch of phase 2 mixes both losses
+/// (parabolic s^2, linear s, cosine (1 - cos(pi s)) / 2), 0 from phase3_epoch
+/// on. 1 when no phases are set.
 double phase_alpha(const UncertaintyConfig& config, int epoch);
 
 }  // namespace mexa::engine

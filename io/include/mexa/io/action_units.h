@@ -7,8 +7,9 @@
 // A token is an optional side (L, R or B), an optional "AU", the number
 // (1-99), an optional intensity letter (A-E) and an optional side suffix;
 // tokens are separated by '+', ',', ';' or spaces. Sides and intensities are
-// dropped: mexa's AU head predicts whether an AU is active. Empty text, "-",
-// "/", "?", "none" and "n/a" mean no AU.
+// dropped: mexa's AU head predicts whether an AU is active. "none" and "-"
+// mean no AU; empty text, "/", "?" and "n/a" mean the AUs are not annotated
+// (action_units_annotated() is false; the AU head leaves such clips out).
 //
 //   parse_action_units("R14A+L14A+4") == {4, 14}
 #pragma once
@@ -21,6 +22,9 @@ namespace mexa::io {
 /// AU numbers, sorted and unique. Throws std::invalid_argument
 /// ("unknown AU spelling 'X'") for a token that does not parse.
 std::vector<int> parse_action_units(const std::string& text);
+
+/// False for text that says the AUs are unknown: empty, "/", "?", "n/a".
+bool action_units_annotated(const std::string& text);
 
 /// "AU" + number: the name mexa uses in checkpoints and results.
 std::string action_unit_name(int number);

@@ -89,6 +89,10 @@ struct Manifest {
   std::vector<ManifestProblem> skipped;  ///< bad rows left out (never filled with strict)
 };
 
+/// The class an emotion text names under `options` (its aliases, then a
+/// case-insensitive match of class_names), or -1.
+int class_index(const std::string& emotion, const ManifestOptions& options);
+
 /// Reads and validates a manifest. Throws DataError naming the file (and line)
 /// for file-level problems (unreadable, empty, no header, required column
 /// missing) and, with strict, for the first bad row.
