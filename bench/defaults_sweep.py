@@ -149,6 +149,8 @@ def main():
     def jobs_of(set_name, cands, seeds, **kw):
         """(set, candidate, seed, options) for each run; seeds: a number or a function of the candidate."""
         count = seeds if callable(seeds) else (lambda c: seeds)
+        if not cands:
+            return []
         return [(set_name, c, s, kw) for s in range(max(count(c) for c in cands)) for c in cands if s < count(c)]
 
     def sweep(jobs):
