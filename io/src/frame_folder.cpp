@@ -55,19 +55,23 @@ bool is_image_extension(const std::string& extension) {
 }
 
 FrameSequence find_frame_sequence(const fs::path& folder) {
-  const std::string where = folder.string();
   std::error_code ec;
-  if (!fs::is_directory(folder, ec)) throw DecodeError(where, "not a folder");
+  if (!fs::is_directory(folder, ec)) throw DecodeError(folder.string(), "not a folder");
+  std::vector<std::string> names;
+  fs::directory_iterator it(folder, ec);
+  if (ec) throw DecodeError(folder.string(), "cannot list folder: " + ec.message());
+  for (const auto& entry : it)
+    if (entry.is_regular_file(ec)) names.push_back(entry.path().filename().string());  // subfolders and sockets are not frames
+  return frame_sequence_of(folder, names);
+}
 
+FrameSequence frame_sequence_of(const fs::path& folder, const std::vector<std::string>& file_names) {
+  const std::string where = folder.string();
   // Group numbered images by (prefix, suffix): "reg_img" + ".jpg" is one sequence.
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> groups;
-  fs::directory_iterator it(folder, ec);
-  if (ec) throw DecodeError(where, "cannot list folder: " + ec.message());
-  for (const auto& entry : it) {
-    if (!entry.is_regular_file(ec)) continue;  // subfolders and sockets are not frames
-    const std::string name = entry.path().filename().string();
+  for (const std::string& name : file_names) {
     NumberedName parts;
-    if (!is_image_extension(entry.path().extension().string()) || !split_number(name, parts)) continue;
+    if (!is_image_extension(fs::path(name).extension().string()) || !split_number(name, parts)) continue;
     groups[{parts.prefix, parts.suffix}].push_back(parts.digits);
   }
   if (groups.empty()) throw DecodeError(where, "no numbered image files (like img1.jpg or 00001.png) in folder");
@@ -80,7 +84,7 @@ FrameSequence find_frame_sequence(const fs::path& folder) {
       throw DecodeError(where, "ambiguous frame sequences '" + best->first.first + "N" + best->first.second +
                                    "' and '" + g->first.first + "N" + g->first.second + "' of equal length");
 
-  const auto& [prefix, suffix] = best->first;
+  const std::string prefix = best->first.first, suffix = best->first.second;  // (clang 14 cannot capture bindings)
   std::vector<std::string>& digits = best->second;
   // Zero padding: every name has the same width and at least one starts with '0'.
   const size_t width = digits.front().size();

@@ -16,6 +16,7 @@
 #include "mexa/io/errors.h"
 #include "mexa/io/failpoint.h"
 #include "mexa/version.h"
+#include "writer_lock.h"
 
 
 namespace mexa::io {
@@ -449,6 +450,7 @@ void check_committed(Tables& tables, const std::array<int64_t, 3>& rows, const s
 
 struct ResultsWriter::Impl {
   std::string path;
+  WriterLock lock;  ///< one writer per results file, held until the writer is gone
   ResultsMeta meta;
   Handle file;
   Tables tables;
@@ -715,6 +717,7 @@ ResultsWriter::ResultsWriter(const std::string& path, const ResultsMeta& meta, M
   if (meta.class_names.empty()) throw StorageError(path, "results need at least one class name");
   if (meta.feature_dim < 1) throw StorageError(path, "apex feature dimension must be at least 1");
   check_failpoints();  // a malformed MEXA_FAILPOINT fails before the file is touched
+  impl_->lock = WriterLock(path);  // before the file is created, replaced or resumed
   impl_->meta.engine_version = MEXA_VERSION;
   impl_->meta.created_utc = utc_now();
   std::error_code ec;

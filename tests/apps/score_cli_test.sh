@@ -264,4 +264,18 @@ MEXA_FAILPOINT=kill-after-comit:1 "$mexa" score "$data" --model "$model" --out "
 check "a malformed MEXA_FAILPOINT is a usage error (2) before any work" \
   '[ $rc -eq 2 ] && grep -q MEXA_FAILPOINT "$work/err" && [ ! -e "$work/typo.h5" ]'
 
+# One writer per results file: while another process holds the writer lock
+# (here flock(1) holds it around the command), a second writer is refused at
+# once, whatever its mode, and the file is left as it was.
+cp "$work/m.h5" "$work/locked.h5"
+before=$(md5sum < "$work/locked.h5")
+for mode in --resume --overwrite; do
+  flock "$work/.locked.h5.lock" "$mexa" score "$data" --model "$model" --out "$work/locked.h5" $mode >/dev/null 2>"$work/err"; rc=$?
+  check "a second writer ($mode) is refused (3) naming the file and the lock" \
+    '[ $rc -eq 3 ] && grep -q "locked.h5: another mexa process is writing it" "$work/err"'
+done
+check "the locked file is untouched" '[ "$(md5sum < "$work/locked.h5")" = "$before" ]'
+"$mexa" score "$data" --model "$model" --out "$work/locked.h5" --resume --log-level warn >/dev/null 2>&1; rc=$?
+check "once the lock is free, --resume works" '[ $rc -eq 0 ]'
+
 finish

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace mexa::io {
 
@@ -23,6 +24,10 @@ struct FrameSequence {
 /// folder when there is none, when numbering is ambiguous, or when a number is
 /// missing between the first and the last frame (a gap).
 FrameSequence find_frame_sequence(const std::filesystem::path& folder);
+
+/// The sequence among `file_names` (names of regular files in `folder`),
+/// as find_frame_sequence decides it without touching the disk.
+FrameSequence frame_sequence_of(const std::filesystem::path& folder, const std::vector<std::string>& file_names);
 
 /// True for file extensions that FFmpeg's image2 demuxer reads as frames.
 bool is_image_extension(const std::string& extension);
