@@ -778,7 +778,14 @@ struct ResultsReader::Impl {
     hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
     // A writer that was killed (or is still running) leaves the SWMR "open for
     // writing" flag set: such a file opens as a SWMR reader.
-    if (id < 0) id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl.get());
+    // A SWMR reader re-reads metadata whose checksum fails (a writer may be
+    // mid-flush) up to 100 times with growing sleeps by default: a damaged
+    // file then takes many seconds to be refused (found by fuzzing). A few
+    // attempts cover a writer's flush.
+    if (id < 0) {
+      H5Pset_metadata_read_attempts(fapl.get(), 4);
+      id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl.get());
+    }
     file = Handle(check(id, path, "cannot open results file"));
     const hid_t root = file.get();
     require_results_schema(root, path);
