@@ -90,13 +90,13 @@ check "an unknown loss is a usage error (2)" '[ $rc -eq 2 ]'
 refused=0
 for bad in "--head bogus:--head" "--optimizer adam:--optimizer" "--amp --device cpu:--amp" \
            "--sampling triplet --frames 4:--frames must be 3" "--model resnet:--model" \
-           "--sampling triplet --frames 3:cannot take clips of 1x3x16x16" "--model ststnet:--input flow"; do
+           "--size 4x4:clip spec too small" "--model ststnet:--input flow"; do
   flags=${bad%%:*}; says=${bad#*:}
   "$mexa" train "${common[@]}" --data "$data" --out "$work/refused" $flags >/dev/null 2>"$work/err"; rc=$?
   if [ $rc -eq 2 ] && grep -q -- "$says" "$work/err" && [ ! -e "$work/refused" ]; then refused=$((refused + 1)); else
     echo "     not refused up front: $flags (exit $rc): $(head -c 300 "$work/err")"; fi
 done
-check "--head, --optimizer, --amp on CPU, triplet with 4 frames, an unknown model, a clip too small for small3d, ststnet on frames: exit 2 before decoding" \
+check "--head, --optimizer, --amp on CPU, triplet with 4 frames, an unknown model, a clip smaller than 8x8, ststnet on frames: exit 2 before decoding" \
   '[ $refused -eq 7 ]'
 
 # --resume refuses other data: the manifest's content is compared, not its name.
