@@ -400,8 +400,12 @@ int run_train(const std::vector<std::string>& args) {
                      100 * r.busy_fraction);
       };
       const auto result = engine::fit(tc, source, targets, fold.train, fold.val, fold_dir.string(), resume, callbacks);
-      if (uc.scn) spdlog::info("{}: SCN relabelled {} training clips ({})", what, result.relabelled.size(),
-                               (fold_dir / "relabelled.csv").string());
+      if (uc.scn) {
+        write_file_atomically((fold_dir / "relabelled.csv").string(),
+                              relabelled_csv(result.relabelled, manifest, tc.classes));
+        spdlog::info("{}: SCN relabelled {} training clips ({})", what, result.relabelled.size(),
+                     (fold_dir / "relabelled.csv").string());
+      }
       best_epoch = result.best_epoch;
       if (static_cast<int>(result.history.size()) < epochs) {  // --stop-after-epoch
         stopped_early = true;

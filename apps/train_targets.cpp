@@ -54,7 +54,6 @@ engine::TrainTargets train_targets(const io::Manifest& manifest, const std::vect
   for (const auto& row : manifest.rows) {
     t.labels.push_back(row.label);
     t.candidates.push_back(row.candidates);
-    t.ids.push_back(row.id);
     std::vector<int> aus;
     if (!au_names.empty())
       for (int a : row_aus(manifest, row)) aus.push_back(au_index(au_names, io::action_unit_name(a)));
@@ -83,6 +82,16 @@ std::vector<int> evaluation_labels(const io::Manifest& manifest, const std::stri
     out.push_back(label);
   }
   return out;
+}
+
+std::string relabelled_csv(const std::vector<engine::Relabel>& relabelled, const io::Manifest& manifest,
+                           const std::vector<std::string>& classes) {
+  std::string csv = "id,label,relabelled_to,epoch\n";
+  for (const auto& r : relabelled)
+    csv += io::csv_escape(manifest.rows.at(static_cast<size_t>(r.index)).id) + "," +
+           classes.at(static_cast<size_t>(r.from)) + "," + classes.at(static_cast<size_t>(r.to)) + "," +
+           std::to_string(r.epoch) + "\n";
+  return csv;
 }
 
 std::optional<AuPrediction> au_prediction(const engine::TrainTargets& targets, int64_t index, const std::string& id,

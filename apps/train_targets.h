@@ -23,7 +23,7 @@ std::vector<std::string> au_vocabulary(const io::Manifest& manifest);
 
 /// Targets for engine::fit: labels, candidate sets (rows written "a|b"), AU
 /// indices into `au_names` and whether they are annotated (none when
-/// `au_names` is empty), clip ids. The AU vocabulary comes from the whole
+/// `au_names` is empty). The AU vocabulary comes from the whole
 /// manifest: an AU only test subjects show is never a positive in training.
 engine::TrainTargets train_targets(const io::Manifest& manifest, const std::vector<std::string>& au_names);
 
@@ -32,6 +32,10 @@ engine::TrainTargets train_targets(const io::Manifest& manifest, const std::vect
 /// DataError naming the file (and line) for a missing column or an unknown class.
 std::vector<int> evaluation_labels(const io::Manifest& manifest, const std::string& column,
                                    const io::ManifestOptions& options);
+
+/// folds/NAME/relabelled.csv (SCN): "id,label,relabelled_to,epoch", a row per relabelled training clip.
+std::string relabelled_csv(const std::vector<engine::Relabel>& relabelled, const io::Manifest& manifest,
+                           const std::vector<std::string>& classes);
 
 /// One test clip's AUs: the manifest's and the head's (probability >= 0.5).
 struct AuPrediction {

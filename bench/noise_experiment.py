@@ -134,11 +134,9 @@ def main():
     ]
     for n in names:
         m = minutes.get(n)
-        lines.append(f"| {n} | `{' '.join(BASE + methods[n])}` | " +
-                     " | ".join(mean_std([r["uf1"] for r in results.get((n, p), [])]) for p in noises) +
-                     f" | {statistics.median(m):.1f} |" if m else
-                     f"| {n} | `{' '.join(BASE + methods[n])}` | " +
-                     " | ".join(mean_std([r["uf1"] for r in results.get((n, p), [])]) for p in noises) + " | (earlier run) |")
+        cells = " | ".join(mean_std([r["uf1"] for r in results.get((n, p), [])]) for p in noises)
+        lines.append(f"| {n} | `{' '.join(BASE + methods[n])}` | {cells} | "
+                     f"{f'{statistics.median(m):.1f}' if m else '(earlier run)'} |")
     for title, key in (("UAR against the clean labels", "uar"), ("Recall of the rarest class (contempt, 9 clips)", "contempt")):
         lines += ["", f"{title}:", "", "| method | " + " | ".join(f"noise {p:g}" for p in noises) + " |",
                   "|---|" + "---|" * len(noises)]

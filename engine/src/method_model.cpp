@@ -21,21 +21,14 @@ torch::Tensor MethodModel::pool(torch::Tensor map) {
   return rul() ? mu_->forward(f) : f;
 }
 
-torch::Tensor MethodModel::rul_logits(const torch::Tensor& features) {
-  if (!cosine_) return rul_fc_->forward(features);
-  namespace F = torch::nn::functional;  // as the base model's cosine head: <f/|f|, w/|w|>
-  const auto unit = F::NormalizeFuncOptions().dim(1);
-  return F::linear(F::normalize(features, unit), F::normalize(rul_fc_->weight, unit));
-}
-
 torch::Tensor MethodModel::head(torch::Tensor features) {
-  if (rul()) return rul_logits(features);
+  if (rul()) return apply_head(rul_fc_, features, cosine_);
   const torch::Tensor logits = base_->head(features);
   return alpha_.is_empty() ? logits : logits * importance(features).unsqueeze(1);  // SCN: alpha fc(x)
 }
 
 torch::Tensor MethodModel::classify(torch::Tensor features) {
-  if (rul()) return rul_logits(features);
+  if (rul()) return apply_head(rul_fc_, features, cosine_);
   const torch::Tensor logits = base_->classify(features);
   return alpha_.is_empty() ? logits : logits * importance(features).unsqueeze(1);
 }

@@ -40,8 +40,6 @@ class MethodModel : public VideoModel {
   bool rul() const { return !mu_.is_empty(); }
 
  private:
-  torch::Tensor rul_logits(const torch::Tensor& features);
-
   std::shared_ptr<VideoModel> base_;
   torch::nn::Linear mu_{nullptr}, logvar_{nullptr}, rul_fc_{nullptr};
   torch::nn::Linear alpha_{nullptr};

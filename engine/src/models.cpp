@@ -37,15 +37,6 @@ TORCH_MODULE(Stack);
 
 nn::ReLU relu() { return nn::ReLU(nn::ReLUOptions(true)); }
 
-/// The classifier: fc's affine map, or with `cosine` the cosine of the angle
-/// between the embedding and each class weight (bias unused).
-torch::Tensor apply_head(nn::Linear& fc, const torch::Tensor& x, bool cosine) {
-  if (!cosine) return fc->forward(x);
-  namespace F = torch::nn::functional;
-  const auto unit = F::NormalizeFuncOptions().dim(1);
-  return F::linear(F::normalize(x, unit), F::normalize(fc->weight, unit));
-}
-
 /// The classifier's weights as the logits use them (unit rows for a cosine head), detached.
 torch::Tensor head_weights(nn::Linear& fc, bool cosine) {
   namespace F = torch::nn::functional;
@@ -296,6 +287,13 @@ class StstNet : public VideoModel {
 };
 
 }  // namespace
+
+torch::Tensor apply_head(nn::Linear& fc, const torch::Tensor& x, bool cosine) {
+  if (!cosine) return fc->forward(x);
+  namespace F = torch::nn::functional;
+  const auto unit = F::NormalizeFuncOptions().dim(1);
+  return F::linear(F::normalize(x, unit), F::normalize(fc->weight, unit));
+}
 
 std::vector<std::string> model_names() { return {"r3d_18", "mc3_18", "r2plus1d_18", "small3d", "ststnet"}; }
 

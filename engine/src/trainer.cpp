@@ -27,14 +27,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-/// A CSV field (RFC 4180): quoted when it holds a comma, quote or line break.
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 /// Predictions (argmax) of `model` on `indices`, no augmentation.
 std::vector<int> predict_labels(VideoModel& model, ClipSource& source, const std::vector<int64_t>& indices,
                                 const torch::Device& device, const TrainConfig& c) {
@@ -195,11 +187,10 @@ class FoldTraining {
     for (int step = 0; step < steps; ++step) {
       auto clips = prefetcher.next();
       const auto step_start = Clock::now();
-      std::vector<int64_t> batch_labels;
-      for (size_t i = 0; i < clips.size(); ++i) batch_labels.push_back(labels_[static_cast<size_t>(order[position++])]);
-      const std::vector<int64_t> batch(order.begin() + static_cast<std::ptrdiff_t>(position - clips.size()),
-                                       order.begin() + static_cast<std::ptrdiff_t>(position));
-      StepInput in = step_input(batch, batch_labels);
+      const std::vector<int64_t> batch(order.begin() + static_cast<std::ptrdiff_t>(position),
+                                       order.begin() + static_cast<std::ptrdiff_t>(position + clips.size()));
+      position += clips.size();
+      StepInput in = step_input(batch);
       in.x = torch::stack(clips).to(device_);
       in.epoch = epoch;
       lr = learning_rate(config_.schedule, epoch, step, steps);
@@ -245,10 +236,12 @@ class FoldTraining {
   }
 
  private:
-  /// The batch's labels, candidate sets and AU targets as tensors.
-  StepInput step_input(const std::vector<int64_t>& batch, const std::vector<int64_t>& batch_labels) const {
+  /// The batch's (current) labels, candidate sets and AU targets as tensors.
+  StepInput step_input(const std::vector<int64_t>& batch) const {
     StepInput in;
-    in.y = torch::tensor(batch_labels, torch::kInt64).to(device_);
+    std::vector<int64_t> labels;
+    for (int64_t i : batch) labels.push_back(labels_[static_cast<size_t>(i)]);
+    in.y = torch::tensor(labels, torch::kInt64).to(device_);
     const UncertaintyConfig& u = config_.uncertainty;
     const auto b = static_cast<int64_t>(batch.size());
     if (u.candidate_labels) {
@@ -384,16 +377,6 @@ FitResult fit(const TrainConfig& given, ClipSource& source, const TrainTargets& 
 
   result.history = state.history;
   result.relabelled = fold.relabelled();
-  if (config.uncertainty.scn) {
-    std::string csv = "id,label,relabelled_to,epoch\n";
-    for (const auto& r : result.relabelled) {
-      const auto i = static_cast<size_t>(r.index);
-      csv += (i < targets.ids.size() ? csv_field(targets.ids[i]) : std::to_string(r.index)) + "," +
-             config.classes[static_cast<size_t>(r.from)] + "," + config.classes[static_cast<size_t>(r.to)] + "," +
-             std::to_string(r.epoch) + "\n";
-    }
-    write_atomically(fs::path(dir) / "relabelled.csv", csv);
-  }
   result.best_epoch = state.best_epoch;
   result.selected_checkpoint = (!val.empty() && fs::exists(best_path) ? best_path : last_path).string();
   return result;

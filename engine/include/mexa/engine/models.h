@@ -61,6 +61,10 @@ class VideoModel : public torch::nn::Module {
   virtual torch::Tensor forward(torch::Tensor x) { return head(features(x)); }      ///< [B, num_classes]
 };
 
+/// A classifier's logits: fc's affine map, or with `cosine` the cosine of the
+/// angle between the embedding and each class weight (bias unused).
+torch::Tensor apply_head(torch::nn::Linear& fc, const torch::Tensor& x, bool cosine);
+
 /// Throws std::invalid_argument for an unknown name.
 std::shared_ptr<VideoModel> make_model(const std::string& name, const ModelSpec& spec);
 std::vector<std::string> model_names();

@@ -126,8 +126,6 @@ struct TrainTargets {
   /// Whether each clip's AUs are annotated (AU head; empty: all are). An
   /// unannotated clip is left out of the AU loss.
   std::vector<char> au_annotated;
-  /// Clip names for DIR/relabelled.csv (SCN); empty: the indices.
-  std::vector<std::string> ids;
 };
 
 /// A training clip SCN relabelled.
@@ -178,8 +176,8 @@ FitResult fit(const TrainConfig& config, ClipSource& source, const std::vector<i
               const std::vector<int64_t>& train, const std::vector<int64_t>& val, const std::string& dir, bool resume,
               const FitCallbacks& callbacks = {});
 /// The same with the targets the uncertainty options need (candidate sets,
-/// AUs); SCN's relabelled clips are also written to DIR/relabelled.csv
-/// (id, label, relabelled_to, epoch). Throws std::invalid_argument when an
+/// AUs); SCN's relabelled clips (those restored on resume included) come
+/// back in FitResult::relabelled. Throws std::invalid_argument when an
 /// option's targets are missing.
 FitResult fit(const TrainConfig& config, ClipSource& source, const TrainTargets& targets,
               const std::vector<int64_t>& train, const std::vector<int64_t>& val, const std::string& dir, bool resume,
