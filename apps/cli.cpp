@@ -29,7 +29,11 @@ bool parse(const std::vector<std::string>& args, const Command& command, po::opt
       const std::string path = vm["config"].as<std::string>();
       std::ifstream file(path);
       if (!file) throw UsageError("cannot read config file " + path);
-      po::store(po::parse_config_file(file, options, /*allow_unregistered=*/false), vm);
+      try {
+        po::store(po::parse_config_file(file, options, /*allow_unregistered=*/false), vm);
+      } catch (const po::error& e) {
+        throw UsageError("config file " + path + ": " + e.what());
+      }
     }
     po::notify(vm);
   } catch (const po::error& e) {

@@ -31,7 +31,7 @@ void print_framemd5_header(const io::StreamInfo& info, const io::Frame& first) {
 }
 
 ProbeResult probe_one(const std::string& path, int threads, bool framemd5) {
-  io::VideoReader reader(path, {.threads = threads});
+  io::VideoReader reader(path, {.threads = threads, .min_side = 1});  // describe any file, even 1x1
   ProbeResult result{reader.info(), 0, {}};
   Progress progress("probe " + path, result.info.declared_frames, "frames");
   io::Frame frame;

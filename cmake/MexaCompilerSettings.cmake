@@ -13,8 +13,10 @@ if(MEXA_SANITIZE)
       message(FATAL_ERROR "MEXA_SANITIZE: unknown sanitizer '${_s}' (use address, undefined)")
     endif()
   endforeach()
-  add_compile_options(-fsanitize=${MEXA_SANITIZE} -fno-omit-frame-pointer)
-  add_link_options(-fsanitize=${MEXA_SANITIZE})
+  # Every finding stops the process, so a test with one fails (UBSan only
+  # prints and continues by default).
+  add_compile_options(-fsanitize=${MEXA_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=${MEXA_SANITIZE} -fno-sanitize-recover=all)
 endif()
 
 function(mexa_target_defaults target)

@@ -11,9 +11,19 @@
 #include "mexa/io/csv.h"
 #include "mexa/io/errors.h"
 #include "mexa/io/frame_folder.h"
+#include "mexa/io/results.h"
 
 namespace mexa::io {
 namespace {
+
+/// Text quoted in a message: valid UTF-8, control bytes as '?' (a binary file
+/// must not write terminal escapes into the log).
+std::string printable(const std::string& text) {
+  std::string out = valid_utf8(text);
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return out;
+}
 
 namespace fs = std::filesystem;
 
@@ -178,7 +188,7 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
   if (header_index == records.size())
     throw DataError(path, "no header row naming onset and offset columns (line " +
                               std::to_string(records.front().line) + " starts: '" +
-                              records.front().fields.front().substr(0, 40) + "')");
+                              printable(records.front().fields.front().substr(0, 40)) + "')");
 
   const StyleDefaults defaults = defaults_of(options.style);
   const std::string index_base = options.index_base.empty() ? defaults.index_base : options.index_base;
@@ -207,6 +217,9 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
       if (record.fields.size() != header_width)
         throw RowError(std::to_string(record.fields.size()) + " fields, the header has " +
                        std::to_string(header_width));
+      for (size_t c = 0; c < record.fields.size(); ++c)  // a path or name cut at the NUL would name another file
+        if (record.fields[c].find('\0') != std::string::npos)
+          throw RowError("a NUL byte in column '" + trim(records[header_index].fields[c]) + "' (a binary or damaged file?)");
       auto field = [&](const char* name) -> std::string {
         const auto it = column.find(name);
         return it == column.end() ? std::string() : trim(record.fields[it->second]);

@@ -231,7 +231,7 @@ class Column {
     const size_t width = string_width();
     std::vector<char> raw(values.size() * width, '\0');
     for (size_t i = 0; i < values.size(); ++i) {
-      const std::string& value = *values[i];
+      const std::string value = valid_utf8(*values[i]);
       if (value.size() > width && !truncate) {
         const std::string stored = stored_text(value, width);
         std::memcpy(raw.data() + i * width, stored.data(), stored.size());

@@ -8,7 +8,40 @@
 
 namespace mexa::io {
 
-std::string stored_text(const std::string& text, size_t width) {
+std::string valid_utf8(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    // Length of a well-formed sequence starting here (RFC 3629: no overlongs,
+    // no surrogates, nothing above U+10FFFF); 0 when it is not one.
+    size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (n > 1) {
+      if (i + n > text.size()) n = 0;
+      for (size_t k = 1; n && k < n; ++k)
+        if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) n = 0;
+      if (n) {
+        const auto c1 = static_cast<unsigned char>(text[i + 1]);
+        if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))
+          n = 0;
+      }
+    }
+    if (n == 0) {
+      char escaped[5];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+      out += escaped;
+      ++i;
+    } else {
+      out.append(text, i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
+std::string stored_text(const std::string& raw, size_t width) {
+  const std::string text = valid_utf8(raw);
   if (text.size() <= width) return text;
   uint64_t hash = 14695981039346656037ull;  // FNV-1a 64 of the whole text
   for (unsigned char c : text) hash = (hash ^ c) * 1099511627211ull;

@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 
 extern "C" {
+#include <libavutil/display.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/md5.h>
 #include <libavutil/pixdesc.h>
@@ -52,6 +54,82 @@ void check_readable_file(const std::string& path) {
   std::ifstream probe(path, std::ios::binary);
   if (!probe) throw DecodeError(path, std::string("cannot open for reading: ") + std::strerror(errno));
   if (fs::file_size(path, ec) == 0) throw DecodeError(path, "file is empty");
+}
+
+/// Read position in a MemoryInput: the opaque pointer of its AVIOContext.
+struct MemoryCursor {
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  size_t position = 0;
+};
+
+int read_memory(void* opaque, uint8_t* buffer, int capacity) {
+  auto* cursor = static_cast<MemoryCursor*>(opaque);
+  const size_t n = std::min(static_cast<size_t>(std::max(capacity, 0)), cursor->size - cursor->position);
+  if (n == 0) return AVERROR_EOF;
+  std::memcpy(buffer, cursor->data + cursor->position, n);
+  cursor->position += n;
+  return static_cast<int>(n);
+}
+
+int64_t seek_memory(void* opaque, int64_t offset, int whence) {
+  auto* cursor = static_cast<MemoryCursor*>(opaque);
+  const auto size = static_cast<int64_t>(cursor->size);
+  if (whence & AVSEEK_SIZE) return size;
+  int64_t base = 0;
+  switch (whence & ~AVSEEK_FORCE) {
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = static_cast<int64_t>(cursor->position); break;
+    case SEEK_END: base = size; break;
+    default: return AVERROR(EINVAL);
+  }
+  if (offset > size - base || offset < -base) return AVERROR(EINVAL);  // outside the bytes (no overflow)
+  cursor->position = static_cast<size_t>(base + offset);
+  return base + offset;
+}
+
+struct AvioDeleter {
+  void operator()(AVIOContext* p) const {
+    if (!p) return;
+    av_freep(&p->buffer);
+    avio_context_free(&p);
+  }
+};
+
+/// Clockwise degrees (0, 90, 180, 270) the stream's display matrix turns a
+/// frame by, rounded to a quarter turn, as FFmpeg's CLI reads it; 0 without one.
+int display_rotation(const AVStream* stream) {
+  const auto* matrix = reinterpret_cast<const int32_t*>(
+      av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, nullptr));
+  if (!matrix) return 0;
+  const double counter_clockwise = av_display_rotation_get(matrix);
+  if (!std::isfinite(counter_clockwise)) return 0;
+  const long quarter_turns = std::lround(-counter_clockwise / 90.0);
+  return static_cast<int>(((quarter_turns % 4) + 4) % 4) * 90;
+}
+
+/// `source` (packed gray8 or rgb24) turned clockwise by `degrees` into a new frame.
+FramePtr rotated(const AVFrame* source, int degrees) {
+  const int bpp = source->format == AV_PIX_FMT_GRAY8 ? 1 : 3;
+  const int w = source->width, h = source->height;
+  FramePtr out(av_frame_alloc());
+  if (!out) throw DecodeError("", "out of memory rotating a frame");
+  out->format = source->format;
+  out->width = degrees == 180 ? w : h;
+  out->height = degrees == 180 ? h : w;
+  if (av_frame_get_buffer(out.get(), 0) < 0) throw DecodeError("", "out of memory rotating a frame");
+  av_frame_copy_props(out.get(), source);
+  for (int y = 0; y < out->height; ++y) {
+    uint8_t* row = out->data[0] + static_cast<ptrdiff_t>(y) * out->linesize[0];
+    for (int x = 0; x < out->width; ++x) {
+      int sx = 0, sy = 0;  // the source pixel shown at (x, y)
+      if (degrees == 90) sx = y, sy = h - 1 - x;
+      else if (degrees == 270) sx = w - 1 - y, sy = x;
+      else sx = w - 1 - x, sy = h - 1 - y;
+      std::memcpy(row + x * bpp, source->data[0] + static_cast<ptrdiff_t>(sy) * source->linesize[0] + sx * bpp, bpp);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -121,6 +199,8 @@ struct VideoReader::Impl {
   std::string path;
   VideoReaderOptions options;
   StreamInfo info;
+  MemoryCursor memory;                          // a MemoryInput's bytes, when reading one
+  std::unique_ptr<AVIOContext, AvioDeleter> io;  // closed after `format` (declared before it)
   InputContext format;
   CodecContext decoder;
   AVStream* stream = nullptr;
@@ -139,6 +219,7 @@ struct VideoReader::Impl {
   int total_errors = 0;
   int64_t start_pts = kNoTimestamp;
   bool reported_shortfall = false;
+  int64_t folder_frames = -1;  // files in a frame folder's sequence
 
   // For ranges: presentation timestamps of all frames, sorted, from a packet scan.
   std::vector<int64_t> presentation_pts;
@@ -165,9 +246,21 @@ struct VideoReader::Impl {
     AVDictionary* raw_options = nullptr;
     const AVInputFormat* input_format = nullptr;
     std::string url = path;
-    if (fs::is_directory(path, ec)) {
+    if (memory.data) {
+      if (memory.size == 0) throw DecodeError(path, "no bytes to decode");
+      constexpr int kBufferSize = 64 * 1024;
+      auto* buffer = static_cast<uint8_t*>(av_malloc(kBufferSize));
+      if (!buffer) throw DecodeError(path, "out of memory");
+      io.reset(avio_alloc_context(buffer, kBufferSize, 0, &memory, read_memory, nullptr, seek_memory));
+      if (!io) {
+        av_free(buffer);
+        throw DecodeError(path, "out of memory");
+      }
+      url.clear();
+    } else if (fs::is_directory(path, ec)) {
       const FrameSequence seq = find_frame_sequence(path);
       url = seq.pattern;
+      folder_frames = seq.count;
       info.frame_folder = true;
       input_format = av_find_input_format("image2");
       av_dict_set(&raw_options, "start_number", std::to_string(seq.start_number).c_str(), 0);
@@ -180,9 +273,16 @@ struct VideoReader::Impl {
     std::unique_ptr<AVDictionary, DictionaryDeleter> format_options(raw_options);
 
     AVFormatContext* raw_format = nullptr;
+    if (io) {
+      raw_format = avformat_alloc_context();
+      if (!raw_format) throw DecodeError(path, "out of memory");
+      raw_format->pb = io.get();
+      raw_format->flags |= AVFMT_FLAG_CUSTOM_IO;
+    }
     AVDictionary* opts = format_options.release();
-    int ret = avformat_open_input(&raw_format, url.c_str(), input_format, &opts);
+    int ret = avformat_open_input(&raw_format, io ? nullptr : url.c_str(), input_format, &opts);  // frees raw_format on failure
     format_options.reset(opts);
+    if (ret == AVERROR_EOF) throw DecodeError(path, "cannot open: the file ends inside its header (cut short, or no frames)");
     if (ret < 0) throw DecodeError(path, "cannot open: " + error_text(ret));
     format.reset(raw_format);
 
@@ -197,6 +297,7 @@ struct VideoReader::Impl {
     stream = format->streams[ret];
     for (unsigned i = 0; i < format->nb_streams; ++i)
       if (format->streams[i] != stream) format->streams[i]->discard = AVDISCARD_ALL;
+    check_frame_size(stream->codecpar->width, stream->codecpar->height, "the stream declares");
 
     decoder.reset(avcodec_alloc_context3(codec));
     if (!decoder) throw DecodeError(path, "out of memory allocating the decoder");
@@ -208,11 +309,24 @@ struct VideoReader::Impl {
     decoder->thread_count = options.threads > 0 ? options.threads : small ? 1 : 0;
     decoder->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     decoder->pkt_timebase = stream->time_base;
+    if (options.max_pixels > 0) decoder->max_pixels = options.max_pixels;  // frames that grow mid-stream, too
     ret = avcodec_open2(decoder.get(), codec, nullptr);
     if (ret < 0) throw DecodeError(path, "cannot open decoder " + std::string(codec->name) + ": " + error_text(ret));
 
     fill_info(url, codec);
     if (options.first_frame > 0) prepare_seek();
+  }
+
+  /// Refuses frames outside [min_side, max_pixels] (declared or decoded).
+  void check_frame_size(int width, int height, const char* whose) const {
+    if (width <= 0 || height <= 0) return;  // not known yet: the decoded frames are checked
+    const std::string size = std::to_string(width) + "x" + std::to_string(height);
+    if (options.max_pixels > 0 && static_cast<int64_t>(width) * height > options.max_pixels)
+      throw DecodeError(path, std::string(whose) + " " + size + " frames, over the limit of " +
+                                  std::to_string(options.max_pixels) + " pixels (a damaged or hostile header?)");
+    if (width < options.min_side || height < options.min_side)
+      throw DecodeError(path, std::string(whose) + " " + size + " frames: too small to hold a face (at least " +
+                                  std::to_string(options.min_side) + "x" + std::to_string(options.min_side) + ")");
   }
 
   void fill_info(const std::string& url, const AVCodec* codec) {
@@ -233,6 +347,11 @@ struct VideoReader::Impl {
       info.duration_s = static_cast<double>(format->duration) / AV_TIME_BASE;
     info.declared_frames = stream->nb_frames > 0 ? stream->nb_frames : -1;
     info.stream_index = stream->index;
+    if (folder_frames > 0) info.declared_frames = folder_frames;
+    info.rotation = display_rotation(stream);
+    info.rotated = options.autorotate && info.rotation != 0 && options.pixel_format != PixelFormat::Native;
+    if (info.rotation != 0 && !info.rotated)
+      warn("the display matrix turns frames by " + std::to_string(info.rotation) + " degrees; they are returned as stored");
     if (stream->start_time != kNoTimestamp) start_pts = stream->start_time;
   }
 
@@ -356,18 +475,28 @@ struct VideoReader::Impl {
     else
       out.time_s_ = info.avg_frame_rate.num > 0 ? static_cast<double>(index) / info.avg_frame_rate.value() : 0.0;
 
-    const bool resize = options.width > 0 && (options.width != decoded->width || options.height != decoded->height);
+    check_frame_size(decoded->width, decoded->height, "a decoded frame has");
+    // The size asked for is the displayed one: before a quarter turn it is transposed.
+    const bool transpose = info.rotated && info.rotation != 180;
+    const int wanted_width = transpose ? options.height : options.width;
+    const int wanted_height = transpose ? options.width : options.height;
+    const bool resize = options.width > 0 && (wanted_width != decoded->width || wanted_height != decoded->height);
     const AVPixelFormat wanted = options.pixel_format == PixelFormat::Native
                                      ? static_cast<AVPixelFormat>(decoded->format)
                                      : to_av(options.pixel_format);
     if (!resize && wanted == decoded->format) {
+      if (info.rotated) {
+        out.frame_.reset(rotated(decoded.get(), info.rotation).release());
+        av_frame_unref(decoded.get());
+        return;
+      }
       if (!out.frame_) out.frame_.reset(av_frame_alloc());
       av_frame_unref(out.frame_.get());
       av_frame_move_ref(out.frame_.get(), decoded.get());
       return;
     }
-    const int width = resize ? options.width : decoded->width;
-    const int height = resize ? options.height : decoded->height;
+    const int width = resize ? wanted_width : decoded->width;
+    const int height = resize ? wanted_height : decoded->height;
     scaler.reset(sws_getCachedContext(scaler.release(), decoded->width, decoded->height,
                                       static_cast<AVPixelFormat>(decoded->format), width, height, wanted,
                                       SWS_BILINEAR, nullptr, nullptr, nullptr));
@@ -383,6 +512,7 @@ struct VideoReader::Impl {
     if (ret < 0) throw DecodeError(path, "frame conversion failed: " + error_text(ret));
     av_frame_copy_props(converted.get(), decoded.get());
     av_frame_unref(decoded.get());
+    if (info.rotated) converted = rotated(converted.get(), info.rotation);
     out.frame_.reset(converted.release());
   }
 
@@ -417,8 +547,14 @@ struct VideoReader::Impl {
     if (!reported_shortfall && options.last_frame < 0 && info.declared_frames > 0 &&
         options.first_frame + returned < info.declared_frames) {
       reported_shortfall = true;
-      warn("the container declares " + std::to_string(info.declared_frames) + " frames but only " +
-           std::to_string(options.first_frame + returned) + " decoded (file truncated or damaged)");
+      const int64_t decoded_count = options.first_frame + returned;
+      if (folder_frames > 0)
+        warn("the folder holds " + std::to_string(folder_frames) + " frame files but only " +
+             std::to_string(decoded_count) + " decoded: frame file " + std::to_string(decoded_count + 1) +
+             " of the sequence is empty or damaged, and the frames after it are lost");
+      else
+        warn("the container declares " + std::to_string(info.declared_frames) + " frames but only " +
+             std::to_string(decoded_count) + " decoded (file truncated or damaged)");
     }
     return false;
   }
@@ -431,6 +567,14 @@ std::atomic<int64_t> g_readers_opened{0};
 VideoReader::VideoReader(const std::string& path, VideoReaderOptions options)
     : impl_(std::make_unique<Impl>(path, options)) {
   ++g_readers_opened;
+  impl_->open();
+}
+
+VideoReader::VideoReader(const MemoryInput& input, VideoReaderOptions options)
+    : impl_(std::make_unique<Impl>(input.name, options)) {
+  ++g_readers_opened;
+  impl_->memory = {input.data, input.size, 0};
+  if (!input.data) throw DecodeError(input.name, "no bytes to decode");
   impl_->open();
 }
 

@@ -50,23 +50,35 @@ struct Collector {
     add(std::move(item));
   }
 
-  void scan_directory(const fs::path& root) {
-    std::vector<fs::path> found;
+  /// Videos and frame folders below `dir`, depth first. A folder that cannot
+  /// be listed (no permission) is a problem naming it, and the walk goes on;
+  /// symbolic links to folders are not followed (no loops, nothing twice).
+  void walk(const fs::path& dir, std::vector<fs::path>& found) {
     std::error_code ec;
-    // Frame folders are clips: do not descend into them.
-    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
-         it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    fs::directory_iterator it(dir, ec), end;
+    if (ec) return out.problems.push_back({dir.string(), "cannot list the folder: " + ec.message()});
+    for (; it != end; it.increment(ec)) {
       if (ec) break;
-      if (it->is_directory() && is_frame_folder(it->path())) {
-        found.push_back(it->path());
-        it.disable_recursion_pending();
-      } else if (it->is_regular_file() && kVideoExtensions.count(lower(it->path().extension().string()))) {
-        found.push_back(it->path());
+      const fs::path& p = it->path();
+      std::error_code kind;
+      if (it->is_directory(kind)) {
+        if (it->is_symlink(kind)) continue;
+        if (is_frame_folder(p)) found.push_back(p);  // a clip: not descended into
+        else walk(p, found);
+      } else if (it->is_regular_file(kind) && kVideoExtensions.count(lower(p.extension().string()))) {
+        found.push_back(p);
       }
     }
-    if (ec) out.problems.push_back({root.string(), "cannot list the folder: " + ec.message()});
+    if (ec) out.problems.push_back({dir.string(), "cannot list the folder: " + ec.message()});
+  }
+
+  void scan_directory(const fs::path& root) {
+    std::vector<fs::path> found;
+    const size_t problems_before = out.problems.size();
+    walk(root, found);
     std::sort(found.begin(), found.end());
-    if (found.empty()) out.problems.push_back({root.string(), "no videos or frame folders in it"});
+    if (found.empty() && out.problems.size() == problems_before)
+      out.problems.push_back({root.string(), "no videos or frame folders in it"});
     for (const auto& p : found) add_path(fs::relative(p, root).string(), p.string());
   }
 

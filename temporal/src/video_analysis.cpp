@@ -34,6 +34,17 @@ int spotting_k(double fps, const VideoAnalysisOptions& o) {
   return std::max(2, static_cast<int>((frames + 1) / 2));
 }
 
+double plausible_fps(const io::StreamInfo& info, const std::string& path, const VideoAnalysisOptions& o) {
+  const auto plausible = [&](double fps) { return std::isfinite(fps) && fps >= o.min_fps && fps <= o.max_fps; };
+  const double average = info.avg_frame_rate.value(), real = info.real_frame_rate.value();
+  if (plausible(average)) return average;
+  if (plausible(real)) return real;  // e.g. MPEG-TS, which declares no average
+  if (average != 0 || real != 0)
+    spdlog::warn("{}: the declared frame rate ({:g} fps) is implausible (outside {:g}-{:g}); treated as unknown", path,
+                 average != 0 ? average : real, o.min_fps, o.max_fps);
+  return 0;
+}
+
 VideoAnalyser::~VideoAnalyser() = default;
 VideoAnalyser::VideoAnalyser(VideoAnalyser&&) noexcept = default;
 VideoAnalyser& VideoAnalyser::operator=(VideoAnalyser&&) noexcept = default;
@@ -51,7 +62,7 @@ VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpa
   FaceTracker* tracker = impl_->tracker.get();
   if (tracker) tracker->reset();  // tracks belong to one video
   VideoAnalysis out;
-  out.fps = reader.info().avg_frame_rate.value();
+  out.fps = plausible_fps(reader.info(), path, o);
   const int k = spotting_k(out.fps, o);
   const cv::Size motion_size(o.motion_size, o.motion_size);
   // A long video is a clip (not spotted) when the caller gives its whole span.
@@ -171,6 +182,7 @@ VideoAnalysis VideoAnalyser::analyse(const std::string& path, const AnnotatedSpa
   settle_waiting();  // no face (or no onset) to align on: these are cut whole
   const auto n = static_cast<int64_t>(out.frames.size());
   if (n == 0) throw DecodeError(path, "no frames");
+  if (n == 1) throw DecodeError(path, "1 frame: a micro-expression needs at least 2 (an onset and an apex)");
   out.face_found = any_face;
 
   out.spot_k = out.long_video ? k : 0;

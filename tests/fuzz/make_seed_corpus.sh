@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 mexa="$1"
 c=corpus
-mkdir -p $c/{csv,manifest,action_units,frame_names,results,video}
+mkdir -p $c/{csv,manifest,action_units,frame_names,results,video,ini}
 root=../..
 # CSV and manifests: the sample's annotations and the dataset header styles.
 cp $root/data/sample/annotations.csv $c/csv/sample.csv
@@ -17,6 +17,11 @@ printf '\x01Subject,Filename,OnsetFrame,ApexFrame,OffsetFrame,Action Units,Estim
 printf '\x02Designed for,SAMM\nfree text,,\nSubject,Filename,Inducement Code,Onset Frame,Apex Frame,Offset Frame,Duration,Type,Action Units,Notes,Estimated Emotion\n006,006_1_2,1,5562,5588,5632,71,Micro - 1/2,4+7,,Anger\n' > $c/manifest/samm.csv
 printf '\x03Subject,Filename,Onset,Apex,Offset,AU,emotion\nspNO.1,a,0,10,20,4+7,disgust\n' > $c/manifest/casme3.csv
 printf '\x84Subject,Filename,FirstF,OnsetF,OffsetF,Emotion\ns1,n_1,1000,1002,1030,negative\n' > $c/manifest/smic_megc3.csv
+# INI configs: a real one, every value kind, sections, comments, bad lines.
+cp $root/configs/small3d-synth.ini $c/ini/small3d-synth.ini
+printf 'data = a.csv\nepochs = 3\nseed = 18446744073709551615\nlr = 1e-3\namp = true\nonset-difference = no\ninput = x\ninput = y\n' > $c/ini/kinds.ini
+printf '[section]\nkey = value\n# comment\n;other\nepochs=\nlr = nan\n' > $c/ini/sections.ini
+printf 'bogus = 1\n= 2\nepochs 3\n\xff\xfe = \x00\n' > $c/ini/bad.ini
 # Action units.
 for s in 'AU4+AU7' 'R14A+L14A+4' '4+L10' 'RAU14' 'AU12L, au6' 'none' '?'; do printf '%s' "$s" > "$c/action_units/$(echo "$s" | tr -c 'A-Za-z0-9' _)"; done
 # Frame folder listings.

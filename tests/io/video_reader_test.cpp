@@ -6,6 +6,8 @@
 
 #include <cmath>
 #include <fstream>
+#include <iterator>
+#include <vector>
 
 #include "mexa/io/errors.h"
 #include "mexa/io/video_reader.h"
@@ -286,6 +288,118 @@ TEST(BadInput, MegamindBugyFromOpencvDocDecodesLikeFfmpeg) {
   const auto expected = test::framemd5_hashes(clip("megamind_bugy.framemd5"));
   ASSERT_FALSE(expected.empty());
   EXPECT_EQ(decode_hashes(path), expected);
+}
+
+
+// ---------------------------------------------------------------- display matrix, memory, size limits
+
+class RotationMatchesFfmpeg : public ::testing::TestWithParam<int> {};
+
+TEST_P(RotationMatchesFfmpeg, Gray8FramesAreTurnedAsTheCliTurnsThem) {
+  const std::string path = clip("rotate_" + std::to_string(GetParam()) + ".mov");
+  const auto expected = test::framemd5_hashes(path + ".framemd5");
+  ASSERT_FALSE(expected.empty());
+  VideoReaderOptions gray;
+  gray.pixel_format = PixelFormat::Gray8;
+  EXPECT_EQ(decode_hashes(path, gray), expected);
+  VideoReader reader(path, gray);
+  EXPECT_TRUE(reader.info().rotated);
+  Frame frame;
+  ASSERT_TRUE(reader.next(frame));
+  const bool quarter = reader.info().rotation != 180;
+  EXPECT_EQ(frame.width(), quarter ? 16 : 24);
+  EXPECT_EQ(frame.height(), quarter ? 24 : 16);
+}
+
+TEST_P(RotationMatchesFfmpeg, NativeFramesAreAsStoredWithTheRotationInInfo) {
+  const std::string path = clip("rotate_" + std::to_string(GetParam()) + ".mov");
+  VideoReader reader(path);
+  EXPECT_FALSE(reader.info().rotated);
+  EXPECT_EQ(reader.info().rotation % 90, 0);
+  EXPECT_NE(reader.info().rotation, 0);
+  ASSERT_FALSE(reader.warnings().empty());
+  EXPECT_NE(reader.warnings().front().find("returned as stored"), std::string::npos);
+  Frame frame;
+  ASSERT_TRUE(reader.next(frame));
+  EXPECT_EQ(frame.width(), 24);
+  EXPECT_EQ(frame.md5(), decode_hashes(clip("upright.mov")).front());
+}
+
+TEST_P(RotationMatchesFfmpeg, ATargetSizeIsTheDisplayedSize) {
+  VideoReaderOptions o;
+  o.pixel_format = PixelFormat::Rgb24;
+  o.width = 12;
+  o.height = 20;
+  VideoReader reader(clip("rotate_" + std::to_string(GetParam()) + ".mov"), o);
+  Frame frame;
+  ASSERT_TRUE(reader.next(frame));
+  EXPECT_EQ(frame.width(), 12);
+  EXPECT_EQ(frame.height(), 20);
+}
+
+INSTANTIATE_TEST_SUITE_P(Quarters, RotationMatchesFfmpeg, ::testing::Values(90, 180, 270));
+
+TEST(VideoReaderMemory, BytesInMemoryDecodeAsTheFileDoes) {
+  for (const char* name : {"h264.mp4", "mpeg4.avi", "ffv1.mkv", "vp9.webm"}) {
+    std::ifstream in(clip(name), std::ios::binary);
+    const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(bytes.empty()) << name;
+    VideoReader reader(MemoryInput{bytes.data(), bytes.size(), name});
+    std::vector<std::string> got;
+    Frame frame;
+    while (reader.next(frame)) got.push_back(frame.md5());
+    EXPECT_EQ(got, test::framemd5_hashes(clip(std::string(name) + ".framemd5"))) << name;
+    EXPECT_EQ(reader.info().source, name);
+  }
+}
+
+TEST(VideoReaderMemory, RangesSeekInMemory) {
+  std::ifstream in(clip("h264.mp4"), std::ios::binary);
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  VideoReaderOptions o;
+  o.first_frame = 100;
+  o.last_frame = 104;
+  VideoReader reader(MemoryInput{bytes.data(), bytes.size(), "h264 in memory"}, o);
+  std::vector<std::string> got;
+  Frame frame;
+  while (reader.next(frame)) got.push_back(frame.md5());
+  const auto all = decode_hashes(clip("h264.mp4"));
+  EXPECT_EQ(got, std::vector<std::string>(all.begin() + 100, all.begin() + 105));
+}
+
+TEST(VideoReaderMemory, BadBytesAreADecodeErrorNamingTheInput) {
+  const std::string text = "this is not a video";
+  try {
+    VideoReader reader(MemoryInput{reinterpret_cast<const uint8_t*>(text.data()), text.size(), "upload #3"});
+    FAIL() << "opened";
+  } catch (const DecodeError& e) {
+    EXPECT_EQ(e.file(), "upload #3");
+  }
+  EXPECT_THROW(VideoReader(MemoryInput{nullptr, 0, "nothing"}), DecodeError);
+}
+
+TEST(VideoReaderLimits, FramesOverMaxPixelsAreRefusedBeforeDecoding) {
+  VideoReaderOptions o;
+  o.max_pixels = 160 * 120 - 1;
+  try {
+    VideoReader reader(clip("h264.mp4"), o);
+    FAIL() << "opened";
+  } catch (const DecodeError& e) {
+    EXPECT_NE(e.reason().find("declares 160x120 frames, over the limit of 19199 pixels"), std::string::npos) << e.what();
+  }
+  o.max_pixels = 160 * 120;
+  EXPECT_NO_THROW(VideoReader(clip("h264.mp4"), o));
+}
+
+TEST(VideoReaderLimits, FramesSmallerThanMinSideAreRefused) {
+  VideoReaderOptions o;
+  o.min_side = 121;
+  try {
+    VideoReader reader(clip("h264.mp4"), o);
+    FAIL() << "opened";
+  } catch (const DecodeError& e) {
+    EXPECT_NE(e.reason().find("too small to hold a face"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

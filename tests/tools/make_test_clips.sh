@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Makes the decoder test data with the ffmpeg CLI (the reference encoder and
 # decoder): one clip per codec, the reference `-f framemd5` of each, and one
-# file per kind of bad input. Idempotent: skips work when OUT/.done exists.
+# file per kind of bad input. Idempotent: skips work when OUT/.done holds this
+# script's version (bump it when the data changes).
 #
 #   tests/tools/make_test_clips.sh OUT
 set -euo pipefail
 out="${1:?usage: make_test_clips.sh OUT}"
-[ -f "$out/.done" ] && exit 0
+version=2
+[ "$(cat "$out/.done" 2>/dev/null)" = "$version" ] && exit 0
 rm -rf "$out"
 mkdir -p "$out/bad"
 cd "$out"
@@ -36,6 +38,13 @@ ff -start_number 46 -i jpg_folder/reg_img%d.jpg -map 0:v:0 -fps_mode passthrough
 bugy=/usr/share/doc/opencv-doc/examples/data/Megamind_bugy.avi
 [ -f "$bugy" ] && ff -i "$bugy" -map 0:v:0 -fps_mode passthrough -f framemd5 megamind_bugy.framemd5
 ffprobe -v error -select_streams v:0 -show_entries frame=best_effort_timestamp_time -of csv=p=0 vfr.mkv > vfr.times
+# Display matrices (a phone video stored sideways): lossless grey PNG frames in
+# MOV, and the ffmpeg CLI's autorotated frames as the reference.
+ff -f lavfi -i "testsrc=size=24x16:rate=25:duration=0.12" -c:v png -pix_fmt gray upright.mov
+for r in 90 180 270; do
+  ff -i upright.mov -c copy -metadata:s:v:0 rotate=$r rotate_$r.mov
+  ff -i rotate_$r.mov -map 0:v:0 -fps_mode passthrough -pix_fmt gray -f framemd5 rotate_$r.mov.framemd5
+done
 
 # Bad inputs, one per kind.
 : > bad/empty.mp4
@@ -53,4 +62,4 @@ cp mpeg4.avi bad/corrupt_packets.avi
 ff -i bad/corrupt_packets.avi -map 0:v:0 -fps_mode passthrough -f framemd5 corrupt_packets.framemd5
 cp h264.mp4 bad/unreadable.mp4 && chmod 000 bad/unreadable.mp4
 rm -f whole.mp4 faststart.mp4
-touch .done
+echo "$version" > .done

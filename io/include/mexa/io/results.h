@@ -72,9 +72,12 @@ struct ResultsMeta {
 /// run config), naming the first difference; "" when it can.
 std::string resume_mismatch(const ResultsMeta& existing, const ResultsMeta& wanted);
 
-/// Text as a fixed-width column stores it: unchanged when it fits `width`
-/// bytes, else "~" + 16 hex digits of a 64-bit hash of the whole text + "~" +
-/// its tail (cut at a UTF-8 boundary): deterministic, so --resume finds it.
+/// `text` with every byte that is not part of valid UTF-8 written as "\xNN"
+/// (file names need not be UTF-8; the schema's strings are).
+std::string valid_utf8(const std::string& text);
+/// Text as a fixed-width column stores it: valid_utf8(text) when it fits
+/// `width` bytes, else "~" + 16 hex digits of a 64-bit hash of the whole text
+/// + "~" + its tail (cut at a UTF-8 boundary): deterministic, so --resume finds it.
 std::string stored_text(const std::string& text, size_t width);
 /// A clip id as /clips/id stores it (256 bytes at most).
 std::string stored_clip_id(const std::string& id);

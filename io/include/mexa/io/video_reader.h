@@ -35,6 +35,25 @@ struct VideoReaderOptions {
   int64_t last_frame = -1;     ///< last frame to return, inclusive; -1: to the end
   int threads = 0;             ///< decoder threads (frame + slice); 0: 1 for frames up to 320x240, else one per core
   double frame_folder_fps = 0; ///< frame rate given to image2 for folders; 0: FFmpeg's default (25)
+  /// Frames with more pixels are refused (DecodeError), whether a header
+  /// declares them or a frame arrives that large: a damaged or hostile header
+  /// must not make the decoder allocate gigabytes. 0: FFmpeg's own limit.
+  int64_t max_pixels = 8192LL * 8192;
+  /// Frames narrower or lower than this are refused: no face fits (a 1x1
+  /// "video"). probe sets 1 to describe any file.
+  int min_side = 8;
+  /// Applies the stream's display matrix (a phone video stored sideways)
+  /// to Gray8/Rgb24 output, as FFmpeg's CLI does; Native output is returned
+  /// as stored (StreamInfo::rotation says how to turn it).
+  bool autorotate = true;
+};
+
+/// Bytes in memory to decode instead of a file (a custom AVIOContext; the
+/// bytes must outlive the reader). `name` stands for the file in messages.
+struct MemoryInput {
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  std::string name = "memory";
 };
 
 struct Rational {
@@ -59,6 +78,8 @@ struct StreamInfo {
   double duration_s = -1;        ///< container or stream duration; -1 when unknown
   int64_t declared_frames = -1;  ///< frame count the container declares; -1 when unknown
   int stream_index = -1;
+  int rotation = 0;              ///< clockwise degrees (0, 90, 180, 270) the display matrix turns frames by
+  bool rotated = false;          ///< Gray8/Rgb24 frames come turned by `rotation` (autorotate)
 };
 
 /// One decoded (and possibly converted) frame. Move-only; owns its buffers.
@@ -110,6 +131,8 @@ class VideoReader {
   /// Opens a video file or a frame folder. Throws DecodeError naming the file
   /// and the reason when it cannot be opened or holds no video stream.
   explicit VideoReader(const std::string& path, VideoReaderOptions options = {});
+  /// Decodes bytes in memory (a fuzz target, a video received over a socket).
+  explicit VideoReader(const MemoryInput& input, VideoReaderOptions options = {});
   /// Readers opened by this process so far (thread-safe): how tests check
   /// that a pipeline decodes a video once.
   static int64_t opened_total();

@@ -53,6 +53,10 @@ struct VideoAnalysisOptions {
   SpotOptions spot;                        ///< threshold p on the transient score (k is set from the fps)
   RegionWeights apex_weights;              ///< short clips: the motion curve against the onset
   double folder_fps = 0;                   ///< frame rate for frame folders (0: FFmpeg's default)
+  /// Declared frame rates outside [min_fps, max_fps] are damage, not data:
+  /// warned about and treated as unknown (0; spotting then assumes 200 fps).
+  double min_fps = 0.5;
+  double max_fps = 100000;
   /// Frames decoded before the alignment frame (the onset, or the first face)
   /// wait for it, up to this many bytes; past that the clip aligns on the
   /// first waiting face (or cuts the faceless waiting frames whole).
@@ -94,6 +98,10 @@ struct VideoAnalysis {
 
 /// Spotting's k for a frame rate: (round(fps * expected_me_seconds) + 1) / 2, at least 2.
 int spotting_k(double fps, const VideoAnalysisOptions& options);
+
+/// The frame rate a video declares (average, else FFmpeg's r_frame_rate), or 0
+/// when neither is within [options.min_fps, options.max_fps] (warned, naming `path`).
+double plausible_fps(const io::StreamInfo& info, const std::string& path, const VideoAnalysisOptions& options);
 
 /// Receives every decoded frame in order (index, image in the analyser's pixel
 /// format, the clip's alignment) once the alignment is known: a caller that
