@@ -7,12 +7,14 @@
 // batch in flight. --resume skips clips already in the file.
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 
 #include "cli.h"
 #include "commands.h"
 #include "manifest_flags.h"
+#include "mexa/io/errors.h"
 #include "mexa/pipeline/scorer.h"
 
 namespace mexa::cli {
@@ -105,6 +107,10 @@ int run_score(const std::vector<std::string>& args) {
       });
     } catch (const pipeline::OptionError& e) {
       throw UsageError(e.what());
+    } catch (const StorageError& e) {
+      // A full disk, a lost mount: what was committed stays readable (SWMR).
+      if (e.file() != o.out || !std::filesystem::exists(o.out)) throw;
+      throw StorageError(o.out, e.reason() + "; the batches committed before this are kept: rerun with --resume to continue");
     }
     progress.finish();
   }

@@ -14,7 +14,21 @@ std::string hdf5_error_text() {
   std::string text;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_innermost, &text);
   H5Eclear2(H5E_DEFAULT);
-  return text.empty() ? "HDF5 error" : text;
+  if (text.empty()) return "HDF5 error";
+  // The POSIX driver's write/read failures carry the system's words in a
+  // multi-line dump ("..., errno = 28, error message = 'No space left on
+  // device', ..."): say those, on one line.
+  const std::string key = "error message = '";
+  const size_t at = text.find(key);
+  if (at != std::string::npos) {
+    const size_t end = text.find('\'', at + key.size());
+    const std::string system = text.substr(at + key.size(), end == std::string::npos ? std::string::npos : end - at - key.size());
+    const bool writing = text.find("write failed") != std::string::npos;
+    return std::string(writing ? "writing" : "reading") + " failed: " + system;
+  }
+  for (char& c : text)
+    if (c == '\n') c = ' ';
+  return text;
 }
 
 }  // namespace
