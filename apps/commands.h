@@ -13,6 +13,7 @@ int run_version(const std::vector<std::string>& args);
 int run_inspect(const std::vector<std::string>& args);
 int run_export(const std::vector<std::string>& args);
 int run_merge(const std::vector<std::string>& args);
+int run_report(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
 int run_score(const std::vector<std::string>& args);

@@ -51,6 +51,9 @@ const std::vector<Entry>& commands() {
        false},
       {{"merge", "join shard results files into one", "mexa merge SHARD.h5... --out all.h5", mexa::cli::run_merge},
        false},
+      {{"report", "write a self-contained HTML report of training runs and results files", "mexa report INPUT... --out FILE",
+        mexa::cli::run_report},
+       false},
 #ifdef MEXA_WITH_ENGINE
 #define MEXA_ENGINE_COMMAND(f) f
 #else
