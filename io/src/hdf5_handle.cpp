@@ -20,7 +20,8 @@ std::string hdf5_error_text() {
   // device', ..."): say those, on one line.
   const std::string key = "error message = '";
   const size_t at = text.find(key);
-  if (at != std::string::npos) {
+  const bool io_failure = text.find("write failed") != std::string::npos || text.find("read failed") != std::string::npos;
+  if (at != std::string::npos && io_failure) {
     const size_t end = text.find('\'', at + key.size());
     const std::string system = text.substr(at + key.size(), end == std::string::npos ? std::string::npos : end - at - key.size());
     const bool writing = text.find("write failed") != std::string::npos;

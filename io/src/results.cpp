@@ -57,11 +57,12 @@ std::string utc_now() {
 // ---------------------------------------------------------------- attributes
 
 void write_string_attr(hid_t object, const std::string& file, const char* name, const std::string& value) {
+  const std::string text = valid_utf8(value);  // the attribute is tagged UTF-8 (h5py decodes it)
   Handle type = h5::vlen_string_type();
   Handle space(H5Screate(H5S_SCALAR));
   if (H5Aexists(object, name) > 0) H5Adelete(object, name);
   Handle attr(check(H5Acreate2(object, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), file, name));
-  const char* data = value.c_str();
+  const char* data = text.c_str();
   check_status(H5Awrite(attr.get(), type.get(), &data), file, std::string("write attribute ") + name);
 }
 

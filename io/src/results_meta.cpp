@@ -64,7 +64,8 @@ std::string resume_mismatch(const ResultsMeta& existing, const ResultsMeta& want
   auto yes_no = [](bool b) { return std::string(b ? "yes" : "no"); };
   if (existing.checkpoint_sha256 != wanted.checkpoint_sha256)
     return differs("checkpoint sha256", existing.checkpoint_sha256, wanted.checkpoint_sha256);
-  if (existing.model != wanted.model) return differs("model", existing.model, wanted.model);
+  // The file holds its text attributes as valid_utf8() wrote them.
+  if (existing.model != valid_utf8(wanted.model)) return differs("model", existing.model, wanted.model);
   if (existing.class_names != wanted.class_names)
     return differs("class names", joined(existing.class_names), joined(wanted.class_names));
   if (existing.feature_dim != wanted.feature_dim)
@@ -73,7 +74,7 @@ std::string resume_mismatch(const ResultsMeta& existing, const ResultsMeta& want
     return differs("per-frame landmarks", yes_no(existing.frame_landmarks), yes_no(wanted.frame_landmarks));
   if (existing.frame_probs != wanted.frame_probs)
     return differs("per-frame probabilities", yes_no(existing.frame_probs), yes_no(wanted.frame_probs));
-  if (existing.config != wanted.config) return "the run's config differs (model metadata or scoring options)";
+  if (existing.config != valid_utf8(wanted.config)) return "the run's config differs (model metadata or scoring options)";
   return "";
 }
 

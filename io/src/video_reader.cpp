@@ -548,10 +548,13 @@ struct VideoReader::Impl {
         options.first_frame + returned < info.declared_frames) {
       reported_shortfall = true;
       const int64_t decoded_count = options.first_frame + returned;
-      if (folder_frames > 0)
+      if (folder_frames > 0 && total_errors == 0)  // reading stopped at a file: name it
         warn("the folder holds " + std::to_string(folder_frames) + " frame files but only " +
              std::to_string(decoded_count) + " decoded: frame file " + std::to_string(decoded_count + 1) +
              " of the sequence is empty or damaged, and the frames after it are lost");
+      else if (folder_frames > 0)
+        warn("the folder holds " + std::to_string(folder_frames) + " frame files but only " +
+             std::to_string(decoded_count) + " decoded (" + std::to_string(total_errors) + " damaged)");
       else
         warn("the container declares " + std::to_string(info.declared_frames) + " frames but only " +
              std::to_string(decoded_count) + " decoded (file truncated or damaged)");

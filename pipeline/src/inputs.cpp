@@ -52,7 +52,8 @@ struct Collector {
 
   /// Videos and frame folders below `dir`, depth first. A folder that cannot
   /// be listed (no permission) is a problem naming it, and the walk goes on;
-  /// symbolic links to folders are not followed (no loops, nothing twice).
+  /// symbolic links to folders are not descended into (no loops, nothing
+  /// twice), though a link to a frame folder is a clip.
   void walk(const fs::path& dir, std::vector<fs::path>& found) {
     std::error_code ec;
     fs::directory_iterator it(dir, ec), end;
@@ -62,9 +63,8 @@ struct Collector {
       const fs::path& p = it->path();
       std::error_code kind;
       if (it->is_directory(kind)) {
-        if (it->is_symlink(kind)) continue;
-        if (is_frame_folder(p)) found.push_back(p);  // a clip: not descended into
-        else walk(p, found);
+        if (is_frame_folder(p)) found.push_back(p);  // a clip (a link to one too): not descended into
+        else if (!it->is_symlink(kind)) walk(p, found);
       } else if (it->is_regular_file(kind) && kVideoExtensions.count(lower(p.extension().string()))) {
         found.push_back(p);
       }

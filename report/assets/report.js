@@ -84,7 +84,7 @@
     s.append(m);
     s.append(el('h3', {}, 'Confusion matrix (counts, then rows normalised)'));
     const cms = el('div', { class: 'grid' });
-    cms.append(confusion(run.classes, run.confusion, false), confusion(run.classes, run.confusion, true));
+    cms.append(confusion(run.classes, run.confusion || [], false), confusion(run.classes, run.confusion || [], true));
     s.append(cms);
     const g = el('div', { class: 'grid' });
     s.append(el('h3', {}, 'Per class and per epoch'), g);
@@ -143,7 +143,7 @@
       const g2 = el('div', { class: 'grid' });
       box.append(g2);
       const motion = points(c.frame_index, c.motion);
-      const top = Math.max(1e-6, ...motion.map(p => p.y));
+      const top = motion.reduce((m, p) => Math.max(m, p.y), 1e-6);
       const marker = (x, name, i) => ({ label: name, type: 'scatter', pointRadius: 5, pointStyle: 'triangle', borderColor: color(i), backgroundColor: color(i), data: x >= 0 ? [{ x, y: top }] : [] });
       const datasets = [{ label: 'motion', borderColor: color(0), backgroundColor: color(0), pointRadius: 0, borderWidth: 1.5, data: motion },
         marker(c.onset, 'onset', 1), marker(c.apex, 'apex', 2), marker(c.offset, 'offset', 4)];
@@ -190,12 +190,17 @@
     return s;
   }
 
-  try {
-    if (data.inputs.length > 1) main.append(comparison(data.inputs));
-    for (const input of data.inputs) main.append(input.kind === 'run' ? runSection(input) : resultsSection(input));
-  } catch (e) {
-    errors.push('page: ' + e.message);
-  }
+  // One section failing (an unexpected summary) leaves the others standing.
+  const section = (name, build) => {
+    try {
+      main.append(build());
+    } catch (e) {
+      errors.push(name + ': ' + e.message);
+      main.append(el('section', { class: 'input' }, el('h2', {}, name), el('p', {}, 'This section could not be drawn: ' + e.message)));
+    }
+  };
+  if (data.inputs.length > 1) section('Comparison', () => comparison(data.inputs));
+  for (const input of data.inputs) section(input.name, () => input.kind === 'run' ? runSection(input) : resultsSection(input));
   const finish = () => {
     const rendered = charts.filter(c => c.chartArea && c.chartArea.width > 0 && c.chartArea.height > 0).length;
     document.body.dataset.chartsExpected = String(expected);

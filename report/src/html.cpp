@@ -97,7 +97,11 @@ void write_report(const std::vector<std::string>& inputs, const std::string& out
   }
   std::error_code ec;
   std::filesystem::rename(tmp, out, ec);
-  if (ec) throw StorageError(out, "cannot rename " + tmp + " over it: " + ec.message());
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw StorageError(out, "cannot rename " + tmp + " over it: " + ec.message());
+  }
 }
 
 }  // namespace mexa::report

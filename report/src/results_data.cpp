@@ -165,6 +165,9 @@ json results_data(const std::string& path, const ReportOptions& options) {
         }
     for (size_t i = 0; i < clips.size(); ++i)
       if (total[i] > 0) rates.push_back(static_cast<double>(found[i]) / static_cast<double>(total[i]));
+  } else {
+    for (const auto& clip : plotted)
+      if (!clip["face_rate"].is_null()) rates.push_back(clip["face_rate"]);
   }
   out["face_rates"] = rates;
   out["face_rates_scope"] = scan_all ? "all clips" : "the plotted clips (the file has more than " +

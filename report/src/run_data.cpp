@@ -76,7 +76,17 @@ double sample_sd(const std::vector<double>& v) {
 
 }  // namespace
 
+json run_data_of(const std::string& dir, const ReportOptions& options);
+
 json run_data(const std::string& dir, const ReportOptions& options) {
+  try {
+    return run_data_of(dir, options);
+  } catch (const json::exception& e) {  // a summary.json of the wrong shape
+    throw DataError((fs::path(dir) / "summary.json").string(), std::string("unexpected content: ") + e.what());
+  }
+}
+
+json run_data_of(const std::string& dir, const ReportOptions& options) {
   const fs::path root(dir);
   const fs::path summary_file = root / "summary.json";
   if (!fs::is_regular_file(summary_file))
@@ -122,6 +132,7 @@ json run_data(const std::string& dir, const ReportOptions& options) {
     const auto records = io::read_csv_file((root / "predictions.csv").string());
     const int label = records.empty() ? -1 : column_of(records.front(), "label");
     for (size_t r = 1; label >= 0 && r < records.size(); ++r) {
+      if (static_cast<size_t>(label) >= records[r].fields.size()) continue;  // a short row
       const auto it = std::find(classes.begin(), classes.end(), records[r].fields[static_cast<size_t>(label)]);
       if (it != classes.end()) ++distribution[static_cast<size_t>(it - classes.begin())];
     }

@@ -59,8 +59,8 @@ assert all(a[k][\"pred\"] == b[k][\"pred\"] and abs(float(a[k][\"p_happiness\"])
   "$mexa" train --data "$data" --out "$small/run" "${train[@]}" --epochs 3 >"$work/out" 2>"$work/err"; rc=$?
   check "train on a full disk: exit 3 (rc=$rc)" '[ $rc -eq 3 ]'
   check "... the message names the checkpoint and says the previous one is kept" \
-    'grep -q "folds/split/last.pt: cannot write the checkpoint (the previous one is kept): writing failed: No space left on device" "$work/err"'
-  check "... no partial file is left beside it" '[ ! -e "$small/run/folds/split/last.pt.tmp" ]'
+    'grep -qE "folds/split/(last|best).pt: cannot write the checkpoint \(the previous one is kept\): writing failed: No space left on device" "$work/err"'
+  check "... no partial file is left beside it" '[ -z "$(ls "$small/run/folds/split/" | grep "\.tmp$")" ]'
   "$mexa" eval --model "$small/run/folds/split/last.pt" --data "$data" --json "$work/eval.json" --log-level error >/dev/null 2>&1; rc=$?
   check "... the previous last.pt loads (mexa eval: exit 0)" '[ $rc -eq 0 ]'
   mount -o remount,size=16m "$small"

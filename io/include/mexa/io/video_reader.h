@@ -69,7 +69,7 @@ struct StreamInfo {
   bool frame_folder = false;
   std::string container;         ///< demuxer name (mov,mp4,..., avi, image2)
   std::string codec;             ///< decoder name
-  int width = 0;
+  int width = 0;                 ///< as stored: Gray8/Rgb24 frames of a quarter-turn `rotation` come transposed
   int height = 0;
   std::string pixel_format;      ///< native pixel format name, e.g. yuv420p
   Rational avg_frame_rate;       ///< average frame rate (0/1 when unknown)
