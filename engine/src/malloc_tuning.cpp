@@ -36,6 +36,10 @@ MallocTuning apply() {
       }
     }
   }
+#if defined(__SANITIZE_ADDRESS__)
+  t.reason = "AddressSanitizer's allocator: mallopt does not apply";  // scripts/test --sanitize
+  return t;
+#endif
   // glibc before 2.26 or so caps the mmap threshold at 32 MiB (HEAP_MAX_SIZE / 2) and refuses more.
   if (mallopt(M_MMAP_THRESHOLD, static_cast<int>(kMallocMmapThreshold)) != 1 ||
       mallopt(M_TRIM_THRESHOLD, static_cast<int>(kMallocTrimThreshold)) != 1) {
