@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -11,8 +12,38 @@
 
 namespace mexa::cli {
 
+namespace {
+
+/// Boost.Program_options words an error by replacing the %tokens% of a
+/// template with the option's name and value, each until none is left: a
+/// name or value that holds such a token ("%value%", "%pr%prefix%e...") makes
+/// that loop endless (found by the fuzz_ini target). When the input holds a
+/// '%', the message is built here instead, each token replaced once.
+std::string error_text(const po::error& e, bool percent_in_input) {
+  const auto* named = dynamic_cast<const po::error_with_option_name*>(&e);
+  if (!named || !percent_in_input) return e.what();
+  std::string name = named->get_option_name().substr(0, 60);
+  for (char& c : name)
+    if (static_cast<unsigned char>(c) < 0x20) c = '?';
+  std::string text = named->m_error_template;
+  const auto put = [&](const std::string& token, const std::string& with) {
+    for (size_t at = 0; (at = text.find(token, at)) != std::string::npos; at += with.size()) text.replace(at, token.size(), with);
+  };
+  put("%canonical_option%", name);
+  put("%option%", name);
+  put("%original_token%", name);
+  put("%prefix%", "");
+  put("%value%", "...");
+  return text;
+}
+
+bool has_percent(const std::string& text) { return text.find('%') != std::string::npos; }
+
+}  // namespace
+
 bool parse(const std::vector<std::string>& args, const Command& command, po::options_description& options,
            const po::positional_options_description& positional, po::variables_map& vm) {
+  bool percent = std::any_of(args.begin(), args.end(), has_percent);
   po::options_description common("Common options");
   common.add_options()("help,h", "show this help and exit")(
       "config", po::value<std::string>(), "read options from an INI file (same keys as the flags; flags win)")(
@@ -27,17 +58,21 @@ bool parse(const std::vector<std::string>& args, const Command& command, po::opt
     }
     if (vm.count("config")) {
       const std::string path = vm["config"].as<std::string>();
-      std::ifstream file(path);
-      if (!file) throw UsageError("cannot read config file " + path);
+      std::ifstream in(path, std::ios::binary);
+      if (!in) throw UsageError("cannot read config file " + path);
+      std::ostringstream text;
+      text << in.rdbuf();
+      percent = percent || has_percent(text.str());
+      std::istringstream file(text.str());
       try {
         po::store(po::parse_config_file(file, options, /*allow_unregistered=*/false), vm);
       } catch (const po::error& e) {
-        throw UsageError("config file " + path + ": " + e.what());
+        throw UsageError("config file " + path + ": " + error_text(e, percent));
       }
     }
     po::notify(vm);
   } catch (const po::error& e) {
-    throw UsageError(e.what());
+    throw UsageError(error_text(e, percent));
   }
   setup_logging(vm["log-level"].as<std::string>());
   return true;
