@@ -93,7 +93,9 @@
       'Precision, recall, F1 per class (support: ' + run.classes.map(c => pc[c] ? pc[c].support : 0).join(', ') + ')', { scales: { y: { min: 0, max: 1 } } });
     bars(g, run.classes, [{ label: 'clips', backgroundColor: color(0), data: run.class_distribution }], 'Class distribution of the evaluated clips');
     for (const [key, text, y] of [['train_loss', 'Training loss per fold', 'loss'], ['train_acc', 'Training accuracy per fold', 'accuracy'], ['val_uf1', 'Validation UF1 per fold', 'UF1']]) {
-      lines(g, run.folds.map((f, i) => ({ label: f.fold, borderColor: color(i), backgroundColor: color(i), pointRadius: 1, data: points((f.curves || {}).epoch || [], (f.curves || {})[key] || []) })), text, y);
+      const datasets = run.folds.map((f, i) => ({ label: f.fold, borderColor: color(i), backgroundColor: color(i), pointRadius: 1, data: points((f.curves || {}).epoch || [], (f.curves || {})[key] || []) }));
+      const empty = datasets.every(d => d.data.length === 0);
+      lines(g, datasets, text + (empty ? ' (not measured: no validation split in this run)' : ''), y);
     }
     s.append(el('h3', {}, 'Folds'));
     s.append(table(['fold', 'train', 'val', 'test', 'ACC', 'UF1', 'UAR', 'best epoch'],
