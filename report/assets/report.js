@@ -182,12 +182,13 @@
       s.append(g);
       const classes = runs[0].classes;
       bars(g, classes, runs.map((r, i) => ({ label: r.name, backgroundColor: color(i), data: classes.map(c => (r.per_class || {})[c] ? r.per_class[c].recall : null) })), 'Recall per class', { scales: { y: { min: 0, max: 1 } } });
-      lines(g, runs.map((r, i) => {
+      const curves = runs.map((r, i) => {
         const byEpoch = {};
         for (const f of r.folds) ((f.curves || {}).epoch || []).forEach((e, k) => { const v = f.curves.val_uf1 ? f.curves.val_uf1[k] : null; if (v !== null && v !== undefined) (byEpoch[e] = byEpoch[e] || []).push(v); });
         const data = Object.keys(byEpoch).map(Number).sort((a, b) => a - b).map(e => ({ x: e, y: byEpoch[e].reduce((a, b) => a + b, 0) / byEpoch[e].length }));
         return { label: r.name, borderColor: color(i), backgroundColor: color(i), pointRadius: 1, data };
-      }), 'Validation UF1, mean over folds', 'UF1');
+      });
+      lines(g, curves, 'Validation UF1, mean over folds' + (curves.every(d => d.data.length === 0) ? ' (not measured: no validation split)' : ''), 'UF1');
     }
     return s;
   }
