@@ -96,10 +96,10 @@ int run_eval(const std::vector<std::string>& args) {
     std::cout << json.dump(2) << "\n";
   } else {
     print_report(report, info.classes);
-    if (!json_path.empty()) write_file_atomically(json_path, json.dump(2) + "\n");
+    if (!json_path.empty()) io::write_text_file(json_path, json.dump(2) + "\n");
   }
   if (!predictions_path.empty())
-    write_file_atomically(predictions_path, predictions_csv(scored, info.classes, /*with_fold=*/false));
+    io::write_text_file(predictions_path, predictions_csv(scored, info.classes, /*with_fold=*/false));
   if (!failures.empty())
     std::fprintf(stderr, "%zu of %zu clips could not be read (listed above)\n", failures.size(), manifest.rows.size());
   return failures.empty() ? kOk : kInputsFailed;

@@ -4,12 +4,9 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <numeric>
 
 #include "mexa/io/csv.h"
-#include "mexa/io/errors.h"
 
 namespace mexa::cli {
 
@@ -57,19 +54,6 @@ void print_report(const engine::ClassificationReport& r, const std::vector<std::
   for (size_t c = 0; c < classes.size(); ++c)
     std::printf("  %-12s %9.4f %9.4f %9.4f %8lld\n", classes[c].c_str(), r.precision[c], r.recall[c], r.f1[c],
                 static_cast<long long>(r.support[c]));
-}
-
-void write_file_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw StorageError(tmp, "cannot write");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw StorageError(path, "cannot replace: " + ec.message());
 }
 
 }  // namespace mexa::cli

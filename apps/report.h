@@ -32,7 +32,5 @@ engine::ClassificationReport report_of(const std::vector<PredictionRow>& rows, i
 nlohmann::json report_json(const engine::ClassificationReport& report, const std::vector<std::string>& classes);
 /// ACC / UF1 / UAR and per-class lines.
 void print_report(const engine::ClassificationReport& report, const std::vector<std::string>& classes);
-/// Writes `text` to `path` through a temporary file and a rename.
-void write_file_atomically(const std::string& path, const std::string& text);
 
 }  // namespace mexa::cli

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "mexa/io/csv.h"
 #include "mexa/report/report.h"
 
 namespace mexa::cli {
@@ -39,7 +40,7 @@ int run_report(const std::vector<std::string>& args) {
   std::istringstream list(clips);
   for (std::string id; std::getline(list, id, ',');)
     if (!id.empty()) o.clips.push_back(id);
-  report::write_report(inputs, out, o);
+  io::write_text_file(out, report::report_page(inputs, o));
   std::printf("%s\n", out.c_str());
   return kOk;
 }

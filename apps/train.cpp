@@ -323,8 +323,8 @@ int run_train(const std::vector<std::string>& args) {
                        ", the run's " + trained_on + "); start a new --out for other data");
   }
   fs::create_directories(run_dir / "folds");
-  if (!fs::exists(config_path)) write_file_atomically(config_path.string(), effective_config(vm));
-  if (!fs::exists(data_hash_path)) write_file_atomically(data_hash_path.string(), data_hash + "\n");
+  if (!fs::exists(config_path)) io::write_text_file(config_path.string(), effective_config(vm));
+  if (!fs::exists(data_hash_path)) io::write_text_file(data_hash_path.string(), data_hash + "\n");
   const std::string cache_path = cache == "none" ? "" : cache == "auto" ? (run_dir / "clips.h5").string() : cache;
   pipeline::ManifestClipSource source(manifest.rows, spec, cache_path, std::max(1, tc.workers), /*record_failures=*/false);
   {
@@ -339,7 +339,7 @@ int run_train(const std::vector<std::string>& args) {
     spdlog::error("{}", message);
     failed_csv += io::csv_escape(row.id) + "," + io::csv_escape(row.path) + "," + io::csv_escape(message) + "\n";
   }
-  write_file_atomically((run_dir / "failed.csv").string(), failed_csv);
+  io::write_text_file((run_dir / "failed.csv").string(), failed_csv);
   std::vector<int64_t> usable;
   for (size_t i = 0; i < manifest.rows.size(); ++i)
     if (!failures.count(static_cast<int64_t>(i))) usable.push_back(static_cast<int64_t>(i));
@@ -401,7 +401,7 @@ int run_train(const std::vector<std::string>& args) {
       };
       const auto result = engine::fit(tc, source, targets, fold.train, fold.val, fold_dir.string(), resume, callbacks);
       if (uc.scn) {
-        write_file_atomically((fold_dir / "relabelled.csv").string(),
+        io::write_text_file((fold_dir / "relabelled.csv").string(),
                               relabelled_csv(result.relabelled, manifest, tc.classes));
         spdlog::info("{}: SCN relabelled {} training clips ({})", what, result.relabelled.size(),
                      (fold_dir / "relabelled.csv").string());
@@ -422,8 +422,8 @@ int run_train(const std::vector<std::string>& args) {
           if (auto a = au_prediction(targets, fold.test[k], row.id, outputs[k].au_probs)) fold_aus.push_back(std::move(*a));
       }
       // The AU file first: the predictions file marks the fold done.
-      if (au_head) write_file_atomically(aus_path.string(), au_predictions_csv(fold_aus, uc.au_names));
-      write_file_atomically(done_marker.string(), predictions_csv(rows_of(fold_predictions), tc.classes, /*with_fold=*/true));
+      if (au_head) io::write_text_file(aus_path.string(), au_predictions_csv(fold_aus, uc.au_names));
+      io::write_text_file(done_marker.string(), predictions_csv(rows_of(fold_predictions), tc.classes, /*with_fold=*/true));
     }
     if (au_head && fs::exists(done_marker) && fold_aus.empty() && fs::exists(aus_path))
       fold_aus = read_au_predictions(aus_path.string(), uc.au_names);
@@ -453,13 +453,13 @@ int run_train(const std::vector<std::string>& args) {
   if (au_head) {
     summary["aus"] = au_json(pooled_aus, uc.au_names);
     std::sort(pooled_aus.begin(), pooled_aus.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-    write_file_atomically((run_dir / "aus.csv").string(), au_predictions_csv(pooled_aus, uc.au_names));
+    io::write_text_file((run_dir / "aus.csv").string(), au_predictions_csv(pooled_aus, uc.au_names));
   }
   summary["failed"] = nlohmann::json::array();
   for (const auto& [index, message] : failures)
     summary["failed"].push_back({{"id", manifest.rows[static_cast<size_t>(index)].id}, {"error", message}});
-  write_file_atomically((run_dir / "predictions.csv").string(), predictions_csv(rows_of(pooled), tc.classes, /*with_fold=*/true));
-  write_file_atomically((run_dir / "summary.json").string(), summary.dump(2) + "\n");
+  io::write_text_file((run_dir / "predictions.csv").string(), predictions_csv(rows_of(pooled), tc.classes, /*with_fold=*/true));
+  io::write_text_file((run_dir / "summary.json").string(), summary.dump(2) + "\n");
   std::printf("%s: %s over %zu folds (test predictions pooled)\n", out.c_str(), protocol.c_str(), folds.size());
   if (eval_label != "emotion") std::printf("scored against the %s column\n", eval_label.c_str());
   print_report(report, tc.classes);

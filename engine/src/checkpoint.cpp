@@ -1,8 +1,5 @@
 #include "checkpoint.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -200,33 +197,13 @@ void save_checkpoint(const fs::path& path, VideoModel& model, torch::optim::Opti
     std::lock_guard lock(generator.mutex());
     archive.write("cpu_rng", generator.get_state(), /*is_buffer=*/true);
   }
-  // Serialised in memory, written beside and renamed over: a failed write (a
+  // Serialised in memory, then written by write_atomically: a failed write (a
   // full disk) leaves the previous checkpoint as it was and no partial file.
   // (LibTorch's file writer aborts the process when a write fails: its
   // destructor throws again while the first exception unwinds.)
   std::ostringstream bytes;
   archive.save_to(bytes);
-  const std::string data = std::move(bytes).str();
-  const fs::path tmp = path.string() + ".tmp";
-  std::string failure;
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) failure = std::string("cannot create ") + tmp.string() + ": " + std::strerror(errno);
-    else {
-      out.write(data.data(), static_cast<std::streamsize>(data.size()));
-      out.close();  // flushes: a full disk shows here at the latest
-      if (out.fail()) failure = std::string("writing failed: ") + std::strerror(errno);
-    }
-  }
-  std::error_code ec;
-  if (failure.empty()) {
-    fs::rename(tmp, path, ec);
-    if (ec) failure = "cannot rename " + tmp.string() + " over it: " + ec.message();
-  }
-  if (!failure.empty()) {
-    fs::remove(tmp, ec);
-    throw std::runtime_error(path.string() + ": cannot write the checkpoint (the previous one is kept): " + failure);
-  }
+  write_atomically(path, std::move(bytes).str(), "cannot write the checkpoint (the previous one is kept)");
 }
 
 torch::serialize::InputArchive open_archive(const std::string& path, const torch::Device& device) {

@@ -1,7 +1,9 @@
 #include "history.h"
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -24,14 +26,28 @@ std::vector<std::string> split_lines(const std::string& text) {
   return items;
 }
 
-void write_atomically(const fs::path& path, const std::string& text) {
+void write_atomically(const fs::path& path, const std::string& text, const std::string& what) {
   const fs::path tmp = path.string() + ".tmp";
+  std::string failure;
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) throw std::runtime_error(tmp.string() + ": cannot write");
+    if (!out) {
+      failure = "cannot create " + tmp.string() + ": " + std::strerror(errno);
+    } else {
+      out.write(text.data(), static_cast<std::streamsize>(text.size()));
+      out.close();  // flushes: a full disk shows here at the latest
+      if (out.fail()) failure = std::string("writing failed: ") + std::strerror(errno);
+    }
   }
-  fs::rename(tmp, path);
+  std::error_code ec;
+  if (failure.empty()) {
+    fs::rename(tmp, path, ec);
+    if (ec) failure = "cannot rename " + tmp.string() + " over it: " + ec.message();
+  }
+  if (!failure.empty()) {
+    fs::remove(tmp, ec);
+    throw std::runtime_error(path.string() + ": " + what + ": " + failure);
+  }
 }
 
 /// The columns of metrics.csv / keys of metrics.json, in EpochRecord's order.

@@ -14,8 +14,10 @@ namespace mexa::engine {
 std::string format_double(double v);
 /// The lines of `text` (checkpoint fields hold lists as lines).
 std::vector<std::string> split_lines(const std::string& text);
-/// Writes `text` to path.tmp, then renames it over `path`.
-void write_atomically(const std::filesystem::path& path, const std::string& text);
+/// Writes `text` to path.tmp, then renames it over `path`: a failed write (a
+/// full disk) leaves `path` as it was and no .tmp. Throws std::runtime_error
+/// "PATH: WHAT: the system's reason".
+void write_atomically(const std::filesystem::path& path, const std::string& text, const std::string& what = "cannot write");
 /// metrics.csv: a header, then one row per epoch in EpochRecord's order.
 std::string history_csv(const std::vector<EpochRecord>& history);
 /// history_csv() read back (checkpoints keep the history this way).

@@ -1,5 +1,8 @@
 #include "mexa/io/csv.h"
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -74,12 +77,38 @@ std::vector<CsvRecord> parse_csv(std::string_view text, const std::string& file)
   return records;
 }
 
-std::vector<CsvRecord> read_csv_file(const std::string& path) {
+std::string read_text_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError(path, "cannot open for reading");
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_csv(text.str(), path);
+  return text.str();
+}
+
+std::vector<CsvRecord> read_csv_file(const std::string& path) { return parse_csv(read_text_file(path), path); }
+
+void write_text_file(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  std::string failure;
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      failure = "cannot create " + tmp + ": " + std::strerror(errno);
+    } else {
+      out.write(text.data(), static_cast<std::streamsize>(text.size()));
+      out.close();  // flushes: a full disk shows here at the latest
+      if (out.fail()) failure = std::string("writing failed: ") + std::strerror(errno);
+    }
+  }
+  std::error_code ec;
+  if (failure.empty()) {
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) failure = "cannot replace it: " + ec.message();
+  }
+  if (!failure.empty()) {
+    std::filesystem::remove(tmp, ec);
+    throw StorageError(path, failure);
+  }
 }
 
 std::string csv_escape(const std::string& field) {

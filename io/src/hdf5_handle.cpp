@@ -20,11 +20,10 @@ std::string hdf5_error_text() {
   // device', ..."): say those, on one line.
   const std::string key = "error message = '";
   const size_t at = text.find(key);
-  const bool io_failure = text.find("write failed") != std::string::npos || text.find("read failed") != std::string::npos;
-  if (at != std::string::npos && io_failure) {
+  const bool writing = text.find("write failed") != std::string::npos;
+  if (at != std::string::npos && (writing || text.find("read failed") != std::string::npos)) {
     const size_t end = text.find('\'', at + key.size());
     const std::string system = text.substr(at + key.size(), end == std::string::npos ? std::string::npos : end - at - key.size());
-    const bool writing = text.find("write failed") != std::string::npos;
     return std::string(writing ? "writing" : "reading") + " failed: " + system;
   }
   for (char& c : text)

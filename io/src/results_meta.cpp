@@ -1,6 +1,8 @@
 // The results file's small free functions: status names, the resume check,
-// and how over-long text is stored in fixed-width columns.
+// how over-long text is stored in fixed-width columns, the creation time.
+#include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -50,6 +52,15 @@ std::string stored_text(const std::string& raw, size_t width) {
   size_t from = text.size() - (width - 18);
   while (from < text.size() && (static_cast<unsigned char>(text[from]) & 0xC0) == 0x80) ++from;  // UTF-8 boundary
   return head + text.substr(from);
+}
+
+std::string utc_now() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
 }
 
 std::string resume_mismatch(const ResultsMeta& existing, const ResultsMeta& wanted) {

@@ -1,11 +1,8 @@
-// html(): the page around the data; write_report(): inputs -> file.
-#include <chrono>
-#include <ctime>
-#include <filesystem>
-#include <fstream>
+// html(): the page around the data; report_page(): inputs -> page.
 #include <stdexcept>
 
 #include "mexa/io/errors.h"
+#include "mexa/io/results.h"
 #include "mexa/report/report.h"
 #include "mexa/version.h"
 
@@ -43,14 +40,6 @@ std::string script_safe(std::string text) {
   return text;
 }
 
-std::string utc_now() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
 
 }  // namespace
 
@@ -68,7 +57,7 @@ std::string html(const std::vector<json>& inputs, const std::string& title, cons
           "style-src 'unsafe-inline'; img-src data:\">\n";
   page += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   page += "<title>" + escape_html(title) + "</title>\n<style>\n" + assets::kPageStyle + "</style>\n</head>\n<body>\n";
-  page += "<header><h1>" + escape_html(title) + "</h1><p>mexa " MEXA_VERSION " · " + utc_now() + " · charts: " +
+  page += "<header><h1>" + escape_html(title) + "</h1><p>mexa " MEXA_VERSION " · " + io::utc_now() + " · charts: " +
           escape_html(bundled_chart_js_version()) + " (MIT)</p></header>\n<main id=\"main\"></main>\n";
   page += "<script id=\"mexa-data\" type=\"application/json\">" + script_safe(data.dump(-1, ' ', false, json::error_handler_t::replace)) +
           "</script>\n";
@@ -77,31 +66,13 @@ std::string html(const std::vector<json>& inputs, const std::string& title, cons
   return page;
 }
 
-void write_report(const std::vector<std::string>& inputs, const std::string& out, const ReportOptions& options) {
-  if (inputs.empty()) throw DataError(out, "no inputs to report on");
+std::string report_page(const std::vector<std::string>& inputs, const ReportOptions& options) {
+  if (inputs.empty()) throw DataError("", "no inputs to report on");
   std::vector<json> data;
   for (const auto& input : inputs) data.push_back(input_data(input, options));
   std::string title = "mexa report: ";
   for (size_t i = 0; i < inputs.size(); ++i) title += (i ? ", " : "") + data[i].value("name", inputs[i]);
-  const std::string page = html(data, title, bundled_chart_js());
-  const std::string tmp = out + ".tmp";
-  {
-    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-    if (!file) throw StorageError(out, "cannot create " + tmp);
-    file.write(page.data(), static_cast<std::streamsize>(page.size()));
-    file.close();
-    if (file.fail()) {
-      std::filesystem::remove(tmp);
-      throw StorageError(out, "writing failed (disk full?)");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, out, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw StorageError(out, "cannot rename " + tmp + " over it: " + ec.message());
-  }
+  return html(data, title, bundled_chart_js());
 }
 
 }  // namespace mexa::report

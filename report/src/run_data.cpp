@@ -2,9 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "mexa/io/csv.h"
 #include "mexa/io/errors.h"
@@ -16,14 +14,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw DataError(path.string(), "cannot read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 /// Column `name` of a CSV's header row; -1 when absent.
 int column_of(const io::CsvRecord& header, const std::string& name) {
@@ -93,7 +83,7 @@ json run_data_of(const std::string& dir, const ReportOptions& options) {
     throw DataError(dir, "not a training run (no summary.json; `mexa train --out` writes one)");
   json summary;
   try {
-    summary = json::parse(read_text(summary_file));
+    summary = json::parse(io::read_text_file(summary_file.string()));
   } catch (const json::exception& e) {
     throw DataError(summary_file.string(), std::string("not valid JSON: ") + e.what());
   }
@@ -139,7 +129,7 @@ json run_data_of(const std::string& dir, const ReportOptions& options) {
   }
   out["class_distribution"] = distribution;
 
-  out["config"] = fs::is_regular_file(root / "config.ini") ? read_text(root / "config.ini") : std::string();
+  out["config"] = fs::is_regular_file(root / "config.ini") ? io::read_text_file((root / "config.ini").string()) : std::string();
   json failures = json::array();
   int64_t failed = 0;
   if (fs::is_regular_file(root / "failed.csv")) {

@@ -1,4 +1,4 @@
-// RFC 4180 CSV parsing: quoted fields with commas, quotes ("") and newlines
+// Text files: reading whole, writing atomically; RFC 4180 CSV parsing: quoted fields with commas, quotes ("") and newlines
 // inside, CRLF or LF line ends, an optional UTF-8 byte-order mark.
 // Stateless, thread-safe.
 //
@@ -23,6 +23,13 @@ std::vector<CsvRecord> parse_csv(std::string_view text, const std::string& file)
 
 /// Reads and parses a file; throws DataError when it cannot be read.
 std::vector<CsvRecord> read_csv_file(const std::string& path);
+
+/// A text file whole (bytes as they are); throws DataError when it cannot be read.
+std::string read_text_file(const std::string& path);
+
+/// Writes `text` to path.tmp, then renames it over `path`: a failed write (a
+/// full disk) leaves `path` as it was and no .tmp. Throws StorageError.
+void write_text_file(const std::string& path, const std::string& text);
 
 /// Quotes a field when it holds a comma, quote, CR or LF (for writers).
 std::string csv_escape(const std::string& field);

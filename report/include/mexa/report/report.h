@@ -8,7 +8,7 @@
 // whole; per-frame curves are read for the plotted clips alone and sampled to
 // at most ReportOptions::max_points points (min/max per bucket, so peaks stay).
 //
-//   mexa::report::write_report({"runs/loso"}, "report.html", {});
+//   mexa::io::write_text_file("report.html", mexa::report::report_page({"runs/loso"}, {}));
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -51,7 +51,7 @@ std::string html(const std::vector<nlohmann::json>& inputs, const std::string& t
 const std::string& bundled_chart_js();
 std::string bundled_chart_js_version();
 
-/// Reads every input and writes the page to `out` (through a temporary file).
-void write_report(const std::vector<std::string>& inputs, const std::string& out, const ReportOptions& options);
+/// The page of `inputs` (run folders and results files), read with `options`.
+std::string report_page(const std::vector<std::string>& inputs, const ReportOptions& options);
 
 }  // namespace mexa::report
