@@ -15,6 +15,15 @@
 //   predictions.csv            test predictions pooled over folds
 //   summary.json               pooled ACC / UF1 / UAR, per class, confusion, per fold, failures
 //   failed.csv                 clips that could not be read (left out of every fold)
+//   folds/NAME/fold.json       the fold's selected epoch (written with its test predictions)
+//
+// More than one process (README "More than one machine"):
+//   --fold-shard i/n   this process trains folds f with f % n == i (default
+//                      from RANK/WORLD_SIZE or a Slurm array); shards share RUN,
+//                      each writing its folds' files; the last to finish, or
+//                      `mexa train --gather RUN`, writes the run-level files.
+//   torchrun / srun    (MASTER_ADDR set) one model data-parallel over the ranks
+//                      (engine/distributed.h); rank 0 writes every file.
 #include <spdlog/spdlog.h>
 
 #include <boost/any.hpp>
@@ -27,6 +36,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <tuple>
 
 #include "cli.h"
@@ -35,14 +45,18 @@
 #include "commands.h"
 #include "manifest_flags.h"
 #include "mexa/engine/device.h"
+#include "mexa/engine/distributed.h"
 #include "mexa/engine/metrics.h"
 #include "mexa/engine/protocols.h"
 #include "mexa/engine/trainer.h"
 #include "mexa/io/checksum.h"
 #include "mexa/io/csv.h"
 #include "mexa/io/errors.h"
+#include "mexa/io/failpoint.h"
 #include "mexa/version.h"
+#include "mexa/pipeline/inputs.h"
 #include "report.h"
+#include "train_pool.h"
 #include "train_run_files.h"
 #include "train_targets.h"
 
@@ -50,6 +64,27 @@ namespace mexa::cli {
 namespace {
 
 namespace fs = std::filesystem;
+
+/// The preprocessed-clip cache of this process: `cache` ("auto": RUN/clips.h5,
+/// a path, or "none"), made distinct per fold shard and per data-parallel rank
+/// (HDF5 files take one writer).
+std::string cache_path_for(const std::string& cache, const fs::path& run_dir, const pipeline::Shard& shard, int rank) {
+  if (cache == "none") return "";
+  std::string path = cache == "auto" ? (run_dir / "clips.h5").string() : cache;
+  std::string suffix;
+  if (shard.count > 1) suffix += ".shard" + std::to_string(shard.index);
+  if (rank > 0) suffix += ".rank" + std::to_string(rank);
+  if (suffix.empty()) return path;
+  const auto dot = path.rfind(".h5");
+  return dot != std::string::npos && dot + 3 == path.size() ? path.substr(0, dot) + suffix + ".h5" : path + suffix;
+}
+
+std::string join(const std::vector<std::string>& names, size_t most) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < most; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > most) out += ", ... (" + std::to_string(names.size() - most) + " more)";
+  return out;
+}
 
 }  // namespace
 
@@ -72,6 +107,8 @@ int run_train(const std::vector<std::string>& args) {
               device = tc.device, protocol = "loso";
   ManifestFlags manifest_flags;
   engine::ProtocolOptions po_;
+  std::string fold_shard_text, gather;
+  int dist_timeout = 1800;
   int epochs = tc.schedule.epochs, warmup = tc.schedule.warmup_epochs, threads = 0, stop_after = 0, frames = 0,
       channels = 0;
   double lr = tc.schedule.base, min_lr = tc.schedule.min_lr, lr_gamma = tc.schedule.gamma;
@@ -82,8 +119,8 @@ int run_train(const std::vector<std::string>& args) {
   uint64_t seed = 0;
 
   po::options_description run_options("Run");
-  run_options.add_options()("data", po::value(&data)->required(), "annotation CSV (manifest)")(
-      "out", po::value(&out)->required(), "run folder")(
+  run_options.add_options()("data", po::value(&data), "annotation CSV (manifest); required")(
+      "out", po::value(&out), "run folder; required")(
       "resume", po::bool_switch(&resume), "continue the run in --out (its config.ini; flags given here win)")(
       "stop-after-epoch", po::value(&stop_after)->default_value(0), "stop each fold after this epoch (0: all); --resume continues")(
       "protocol", po::value(&protocol)->default_value(protocol), "split, kfold or loso (subject-independent)")(
@@ -97,7 +134,17 @@ int run_train(const std::vector<std::string>& args) {
       "threads", po::value(&threads)->default_value(0), "LibTorch CPU threads (0: all cores)")(
       "workers", po::value(&tc.workers)->default_value(tc.workers), "data loading threads (prefetch)")(
       "cache", po::value(&cache)->default_value(cache),
-      "HDF5 cache of preprocessed clips: a path, 'auto' (RUN/clips.h5) or 'none'");
+      "HDF5 cache of preprocessed clips: a path, 'auto' (RUN/clips.h5) or 'none' (one file per fold shard and rank)");
+  po::options_description parallel_options("More than one process (README: More than one machine)");
+  parallel_options.add_options()(
+      "fold-shard", po::value(&fold_shard_text),
+      "train only the folds f with f % n == i of shard i/n (default: RANK/WORLD_SIZE without MASTER_ADDR, or a Slurm "
+      "array's task id and count); shards share --out")(
+      "gather", po::value(&gather),
+      "RUN: pool the test predictions of every fold of RUN into predictions.csv and summary.json (exit 1 naming the "
+      "folds still missing); no other option needed")(
+      "dist-timeout", po::value(&dist_timeout)->default_value(dist_timeout),
+      "data-parallel (torchrun, srun): seconds a rank waits for the others before it stops with exit 3");
   po::options_description input_options("Input");
   input_options.add_options()(
       "input", po::value(&input)->default_value(input),
@@ -175,13 +222,38 @@ int run_train(const std::vector<std::string>& args) {
       "epochs", po::value(&epochs)->default_value(epochs), "epochs per fold")(
       "batch", po::value(&tc.batch_size)->default_value(tc.batch_size), "batch size");
   po::options_description options;
-  options.add(run_options).add(input_options).add(model_options).add(uncertainty_options).add(optim_options);
+  options.add(run_options).add(input_options).add(model_options).add(uncertainty_options).add(optim_options).add(
+      parallel_options);
   po::variables_map vm;
   if (!parse(args, command, options, {}, vm)) return kOk;
+  const bool gathering = !gather.empty();
+  if (gathering) {
+    if (vm.count("out") && out != gather) throw UsageError("--gather RUN and --out name different runs");
+    out = gather;
+    if (!fs::exists(fs::path(out) / "config.ini"))
+      throw UsageError("--gather " + out + ": no config.ini there: not a mexa train run folder");
+    resume = true;  // the run's settings come from its config.ini
+  } else if (!vm.count("data") || !vm.count("out")) {
+    throw UsageError(std::string("the option '--") + (vm.count("data") ? "out" : "data") + "' is required but missing");
+  }
+  // How this process was launched: a process group (torchrun, srun with
+  // MASTER_ADDR) trains data-parallel; shard numbers alone split the folds.
+  engine::LaunchInfo launch;
+  pipeline::Shard fold_shard;
+  try {
+    launch = gathering ? engine::LaunchInfo{} : engine::launch_from_environment();
+    fold_shard = gathering ? pipeline::Shard{} : pipeline::resolve_shard(fold_shard_text, "--fold-shard", !launch.distributed());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  const bool rank0 = launch.rank == 0;
+  if (!rank0) spdlog::set_pattern("[rank " + std::to_string(launch.rank) + "] %^%l%$: %v");
 
   const fs::path run_dir(out), config_path = run_dir / "config.ini";
   bool saved_without_augment = false;  // a run from before --augment: augmentation was on by default then
-  if (resume && fs::exists(config_path)) {
+  // A fold shard joins a run another shard started: same settings, no --resume needed.
+  const bool joining = !resume && fold_shard.count > 1 && fs::exists(config_path);
+  if ((resume || joining) && fs::exists(config_path)) {
     // The run's own settings fill in whatever the command line did not give.
     std::ifstream file(config_path);
     try {
@@ -195,11 +267,13 @@ int run_train(const std::vector<std::string>& args) {
     saved_without_augment = !saved.count("augment");
     for (const auto& [name, value] : effective_options(vm))
       if (!kFreeOnResume.count(name) && saved.count(name) && saved.at(name) != value)
-        throw UsageError("--resume: " + name + " is " + saved.at(name) + " in " + config_path.string() + ", now " +
-                         value + "; resume with the run's settings or start a new --out");
+        throw UsageError(std::string(resume ? "--resume" : "--fold-shard") + ": " + name + " is " + saved.at(name) +
+                         " in " + config_path.string() + ", now " + value +
+                         "; every shard and resume takes the run's settings (or start a new --out)");
   } else if (!resume && fs::exists(config_path)) {
     throw UsageError(out + " already holds a run (config.ini); --resume continues it, or choose another --out");
-  }
+  }  if (gathering) resume = true;  // po::notify() above reset the switch from the file
+
 
   // ---- configuration
   const auto manifest_opts = manifest_options(manifest_flags);
@@ -268,10 +342,26 @@ int run_train(const std::vector<std::string>& args) {
         {"au-weight", "--au-head", au_head},
         {"phase-curve", "--phased", uc.phased()}};
     for (const auto& [option, method, on] : method_settings)
-      if (!resume && !vm[option].defaulted() && !on)
+      if (!resume && !joining && !vm[option].defaulted() && !on)
         throw UsageError("--" + option + " applies to " + method + ", which is not given");
     po_.protocol = engine::parse_protocol(protocol);
     po_.seed = seed;
+    if (launch.distributed()) {
+      // One device per rank; the node's cores shared between its ranks
+      // (torchrun sets OMP_NUM_THREADS=1, which mexa's own count replaces).
+      if (engine::resolve_device(device).cuda && device.find(':') == std::string::npos)
+        device = "cuda:" + std::to_string(launch.local_rank);
+      tc.device = device;
+      if (threads == 0) {
+        const char* local = std::getenv("LOCAL_WORLD_SIZE");
+        const int per_node = local ? std::max(1, std::atoi(local)) : launch.world_size;
+        threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / per_node);
+      }
+      if (dist_timeout < 1) throw UsageError("--dist-timeout must be at least 1 second");
+      if (uc.rul || uc.scn)
+        throw UsageError(std::string(uc.rul ? "--rul" : "--scn") +
+                         " couples the clips of a batch: not supported data-parallel (run it in one process)");
+    }
     engine::set_compute_threads(threads);
     if (epochs < 1 || tc.batch_size < 1 || tc.workers < 0) throw UsageError("--epochs and --batch must be >= 1, --workers >= 0");
     // Everything fit() and the clip loader would refuse, refused now: before any clip is decoded.
@@ -314,42 +404,79 @@ int run_train(const std::vector<std::string>& args) {
   // --resume trains on the same clips: the manifest's content, not only its path, must match.
   const fs::path data_hash_path = run_dir / "manifest.sha256";
   const std::string data_hash = io::sha256_file(data);
-  if (resume && fs::exists(data_hash_path)) {
+  if ((resume || joining) && fs::exists(data_hash_path)) {
     std::ifstream in(data_hash_path);
     std::string trained_on;
     in >> trained_on;
     if (trained_on != data_hash)
-      throw UsageError("--resume: " + data + " is not the manifest this run was trained on (sha256 " + data_hash +
-                       ", the run's " + trained_on + "); start a new --out for other data");
+      throw UsageError(std::string(resume ? "--resume" : "--fold-shard") + ": " + data +
+                       " is not the manifest this run was trained on (sha256 " + data_hash + ", the run's " +
+                       trained_on + "); start a new --out for other data");
   }
-  fs::create_directories(run_dir / "folds");
-  if (!fs::exists(config_path)) io::write_text_file(config_path.string(), effective_config(vm));
-  if (!fs::exists(data_hash_path)) io::write_text_file(data_hash_path.string(), data_hash + "\n");
-  const std::string cache_path = cache == "none" ? "" : cache == "auto" ? (run_dir / "clips.h5").string() : cache;
-  pipeline::ManifestClipSource source(manifest.rows, spec, cache_path, std::max(1, tc.workers), /*record_failures=*/false);
-  {
-    Progress progress("preparing clips", static_cast<int64_t>(manifest.rows.size()), "clips");
-    source.prepare([&](int64_t done, int64_t) { progress.update(done); });
-    progress.finish();
+
+  // Every rank has checked what it was given; joining the group waits for all
+  // of them, so no rank reads a file another rank is writing.
+  std::unique_ptr<engine::ProcessGroup> group;
+  if (launch.distributed()) {
+    try {
+      group = std::make_unique<engine::ProcessGroup>(launch, device, std::chrono::seconds(dist_timeout));
+    } catch (const std::runtime_error& e) {
+      throw DataError(launch.master_addr + ":" + std::to_string(launch.master_port), e.what());
+    }
+    tc.group = group.get();
+    if (rank0)
+      spdlog::info("data-parallel: {} ranks ({}, {}), global batch {} ({} per rank), {} threads per rank",
+                   launch.world_size, launch.launcher, group->backend(), tc.batch_size,
+                   tc.batch_size / launch.world_size, threads);
   }
-  const auto failures = source.failures();
-  std::string failed_csv = "id,path,error\n";
-  for (const auto& [index, message] : failures) {
-    const auto& row = manifest.rows[static_cast<size_t>(index)];
-    spdlog::error("{}", message);
-    failed_csv += io::csv_escape(row.id) + "," + io::csv_escape(row.path) + "," + io::csv_escape(message) + "\n";
-  }
-  io::write_text_file((run_dir / "failed.csv").string(), failed_csv);
+
   std::vector<int64_t> usable;
+  std::map<int64_t, std::string> failures;
+  std::unique_ptr<pipeline::ManifestClipSource> source;
+  if (gathering) {
+    failures = read_failures(run_dir / "failed.csv", manifest);
+  } else {
+    if (rank0) {
+      fs::create_directories(run_dir / "folds");
+      if (!fs::exists(config_path)) io::write_text_file(config_path.string(), effective_config(vm));
+      if (!fs::exists(data_hash_path)) io::write_text_file(data_hash_path.string(), data_hash + "\n");
+    }
+    // Data-parallel ranks after the first start from rank 0's cache (a copy:
+    // HDF5 files take one writer) once it is filled.
+    const std::string cache_path = cache_path_for(cache, run_dir, fold_shard, launch.rank);
+    const std::string prepared_key = "prepared/" + fold_shard_text;
+    if (group && !cache_path.empty() && !rank0) {
+      {
+        group->store_wait(prepared_key, std::chrono::hours(24 * 7));
+        const std::string rank0_cache = cache_path_for(cache, run_dir, fold_shard, 0);
+        if (fs::exists(rank0_cache) && !fs::exists(cache_path))
+          fs::copy_file(rank0_cache, cache_path, fs::copy_options::skip_existing);
+      }
+    }
+    source = std::make_unique<pipeline::ManifestClipSource>(manifest.rows, spec, cache_path, std::max(1, tc.workers),
+                                                            /*record_failures=*/false);
+    {
+      Progress progress("preparing clips", static_cast<int64_t>(manifest.rows.size()), "clips");
+      source->prepare([&](int64_t done, int64_t) {
+        if (rank0) progress.update(done);
+      });
+      if (rank0) progress.finish();
+    }
+    if (group && rank0) group->store_set(prepared_key, "1");
+    failures = source->failures();
+    std::string failed_csv = "id,path,error\n";
+    for (const auto& [index, message] : failures) {
+      const auto& row = manifest.rows[static_cast<size_t>(index)];
+      if (rank0) spdlog::error("{}", message);
+      failed_csv += io::csv_escape(row.id) + "," + io::csv_escape(row.path) + "," + io::csv_escape(message) + "\n";
+    }
+    if (rank0) io::write_text_file((run_dir / "failed.csv").string(), failed_csv);
+  }
   for (size_t i = 0; i < manifest.rows.size(); ++i)
     if (!failures.count(static_cast<int64_t>(i))) usable.push_back(static_cast<int64_t>(i));
   if (usable.empty()) throw DataError(data, "no clip could be read");
 
   std::vector<std::string> subjects;
-  std::map<std::string, int64_t> index_of_id;
-  for (size_t i = 0; i < manifest.rows.size(); ++i) {
-    index_of_id[manifest.rows[i].id] = static_cast<int64_t>(i);
-  }
   for (int64_t i : usable) subjects.push_back(manifest.rows[static_cast<size_t>(i)].subject);
   std::vector<engine::Fold> folds;
   try {
@@ -361,37 +488,57 @@ int run_train(const std::vector<std::string>& args) {
     for (auto* part : {&fold.train, &fold.val, &fold.test})
       for (auto& i : *part) i = usable[static_cast<size_t>(i)];
 
-  spdlog::info("{} clips ({} unreadable), {} classes, {} subjects, {} folds ({}), model {} on {}, loss {}", usable.size(),
-               failures.size(), tc.classes.size(), std::set<std::string>(subjects.begin(), subjects.end()).size(),
-               folds.size(), protocol, model, engine::resolve_device(device).name, loss);
+  RunDescription run{run_dir, &manifest, folds, tc.classes, uc.au_names, failures, protocol, model, loss, eval_label, seed};
+  if (gathering) {
+    const auto missing = unfinished_folds(run);
+    if (!missing.empty()) {
+      std::fprintf(stderr, "mexa train --gather: %s: %zu of %zu folds have no test predictions yet: %s; run their shards "
+                   "(--fold-shard, --resume) first\n", out.c_str(), missing.size(), folds.size(), join(missing, 20).c_str());
+      return kInputsFailed;
+    }
+    write_pooled_run(run);
+    return failures.empty() ? kOk : kInputsFailed;
+  }
 
-  // ---- folds
-  IndexedPredictions pooled;
-  std::vector<AuPrediction> pooled_aus;
-  nlohmann::json per_fold = nlohmann::json::array();
+  const std::vector<size_t> mine = folds_of_shard(folds.size(), fold_shard);
+  if (rank0) {
+    spdlog::info("{} clips ({} unreadable), {} classes, {} subjects, {} folds ({}), model {} on {}, loss {}",
+                 usable.size(), failures.size(), tc.classes.size(),
+                 std::set<std::string>(subjects.begin(), subjects.end()).size(), folds.size(), protocol, model,
+                 engine::resolve_device(device).name, loss);
+    if (fold_shard.count > 1) {
+      std::vector<std::string> names;
+      for (size_t f : mine) names.push_back(folds[f].name);
+      spdlog::info("fold shard {}/{}: {} of {} folds (f % {} == {}): {}", fold_shard.index, fold_shard.count,
+                   mine.size(), folds.size(), fold_shard.count, fold_shard.index, join(names, 12));
+    }
+  }
+
+  // ---- this shard's folds
   bool stopped_early = false;
-  for (size_t f = 0; f < folds.size(); ++f) {
+  for (size_t k = 0; k < mine.size(); ++k) {
+    const size_t f = mine[k];
     const auto& fold = folds[f];
     const fs::path fold_dir = run_dir / "folds" / fold.name;
     const fs::path done_marker = fold_dir / "test_predictions.csv";
-    IndexedPredictions fold_predictions;
-    std::vector<AuPrediction> fold_aus;
-    const fs::path aus_path = fold_dir / "test_aus.csv";
-    int best_epoch = 0;
-    if (resume && fs::exists(done_marker)) {
-      fold_predictions = read_fold_predictions(done_marker.string(), index_of_id, tc.classes);
-      spdlog::info("fold {} ({}/{}): done earlier", fold.name, f + 1, folds.size());
-    } else {
-      const std::string what = "fold " + fold.name + " (" + std::to_string(f + 1) + "/" + std::to_string(folds.size()) + ")";
-      std::unique_ptr<Progress> progress;
-      engine::FitCallbacks callbacks;
-      callbacks.on_step = [&](int epoch, int step, int steps, double mean_loss) {
-        if (step == 1) progress = std::make_unique<Progress>(what + " epoch " + std::to_string(epoch) + "/" +
-                                                                 std::to_string(epochs), steps, "steps");
-        char note[48];
-        std::snprintf(note, sizeof note, "loss %.4f", mean_loss);
-        progress->update(step, note);
-      };
+    if ((resume || joining) && fs::exists(done_marker)) {
+      if (rank0) spdlog::info("fold {} ({}/{}): done earlier", fold.name, f + 1, folds.size());
+      continue;
+    }
+    const std::string what = "fold " + fold.name + " (" + std::to_string(f + 1) + "/" + std::to_string(folds.size()) + ")";
+    std::unique_ptr<Progress> progress;
+    engine::FitCallbacks callbacks;
+    callbacks.on_step = [&](int epoch, int step, int steps, double mean_loss) {
+      io::failpoint("kill-in-training-step");  // crash tests: a rank that dies mid-epoch
+      if (!rank0) return;
+      if (step == 1)
+        progress = std::make_unique<Progress>(what + " epoch " + std::to_string(epoch) + "/" + std::to_string(epochs),
+                                              steps, "steps");
+      char note[48];
+      std::snprintf(note, sizeof note, "loss %.4f", mean_loss);
+      progress->update(step, note);
+    };
+    if (rank0) {
       callbacks.on_epoch = [&](const engine::EpochRecord& r) {
         if (progress) progress->finish();
         const std::string val = r.val_uf1 < 0 ? "" : fmt::format(", val UF1 {:.4f} UAR {:.4f}", r.val_uf1, r.val_uar);
@@ -399,77 +546,55 @@ int run_train(const std::vector<std::string>& args) {
                      what, r.epoch, epochs, r.train_loss, r.train_acc, val, r.lr, r.seconds, r.clips_per_second,
                      100 * r.busy_fraction);
       };
-      const auto result = engine::fit(tc, source, targets, fold.train, fold.val, fold_dir.string(), resume, callbacks);
-      if (uc.scn) {
-        io::write_text_file((fold_dir / "relabelled.csv").string(),
-                              relabelled_csv(result.relabelled, manifest, tc.classes));
-        spdlog::info("{}: SCN relabelled {} training clips ({})", what, result.relabelled.size(),
-                     (fold_dir / "relabelled.csv").string());
-      }
-      best_epoch = result.best_epoch;
-      if (static_cast<int>(result.history.size()) < epochs) {  // --stop-after-epoch
-        stopped_early = true;
-        continue;
-      }
-      engine::Predictor predictor(result.selected_checkpoint, device);
-      const auto outputs = predictor.predict_all(source, fold.test, tc.batch_size, tc.workers);
-      for (size_t k = 0; k < fold.test.size(); ++k) {
-        const auto& row = manifest.rows[static_cast<size_t>(fold.test[k])];
-        fold_predictions.emplace_back(
-            fold.test[k], PredictionRow{row.id, row.subject, fold.name, eval_labels[static_cast<size_t>(fold.test[k])],
-                                        predicted_class(outputs[k].probs), outputs[k].probs});
-        if (au_head)
-          if (auto a = au_prediction(targets, fold.test[k], row.id, outputs[k].au_probs)) fold_aus.push_back(std::move(*a));
-      }
-      // The AU file first: the predictions file marks the fold done.
-      if (au_head) io::write_text_file(aus_path.string(), au_predictions_csv(fold_aus, uc.au_names));
-      io::write_text_file(done_marker.string(), predictions_csv(rows_of(fold_predictions), tc.classes, /*with_fold=*/true));
     }
-    if (au_head && fs::exists(done_marker) && fold_aus.empty() && fs::exists(aus_path))
-      fold_aus = read_au_predictions(aus_path.string(), uc.au_names);
-    const auto r = report_of(rows_of(fold_predictions), static_cast<int>(tc.classes.size()));
-    per_fold.push_back({{"fold", fold.name}, {"n", fold_predictions.size()}, {"acc", r.acc}, {"uf1", r.uf1}, {"uar", r.uar},
-                        {"train", fold.train.size()}, {"val", fold.val.size()}, {"best_epoch", best_epoch}});
-    if (au_head) per_fold.back()["au_macro_f1"] = au_json(fold_aus, uc.au_names)["macro_f1"];
-    pooled.insert(pooled.end(), fold_predictions.begin(), fold_predictions.end());
-    pooled_aus.insert(pooled_aus.end(), fold_aus.begin(), fold_aus.end());
+    const auto result = engine::fit(tc, *source, targets, fold.train, fold.val, fold_dir.string(), resume, callbacks);
+    if (static_cast<int>(result.history.size()) < epochs) {  // --stop-after-epoch
+      stopped_early = true;
+      continue;
+    }
+    if (!rank0) continue;  // data-parallel: rank 0 tests and writes the fold's files
+    if (uc.scn) {
+      io::write_text_file((fold_dir / "relabelled.csv").string(), relabelled_csv(result.relabelled, manifest, tc.classes));
+      spdlog::info("{}: SCN relabelled {} training clips ({})", what, result.relabelled.size(),
+                   (fold_dir / "relabelled.csv").string());
+    }
+    engine::Predictor predictor(result.selected_checkpoint, device);
+    const auto outputs = predictor.predict_all(*source, fold.test, tc.batch_size, tc.workers);
+    IndexedPredictions fold_predictions;
+    std::vector<AuPrediction> fold_aus;
+    for (size_t t = 0; t < fold.test.size(); ++t) {
+      const auto& row = manifest.rows[static_cast<size_t>(fold.test[t])];
+      fold_predictions.emplace_back(
+          fold.test[t], PredictionRow{row.id, row.subject, fold.name, eval_labels[static_cast<size_t>(fold.test[t])],
+                                      predicted_class(outputs[t].probs), outputs[t].probs});
+      if (au_head)
+        if (auto a = au_prediction(targets, fold.test[t], row.id, outputs[t].au_probs)) fold_aus.push_back(std::move(*a));
+    }
+    // The AU file and the fold record first: the predictions file marks the fold done.
+    if (au_head) io::write_text_file((fold_dir / "test_aus.csv").string(), au_predictions_csv(fold_aus, uc.au_names));
+    write_fold_record(fold_dir, result.best_epoch);
+    io::write_text_file(done_marker.string(), predictions_csv(rows_of(fold_predictions), tc.classes, /*with_fold=*/true));
   }
+  const int status = failures.empty() ? kOk : kInputsFailed;
   if (stopped_early) {
-    std::printf("stopped after epoch %d as asked; continue with: mexa train --out %s --data %s --resume\n", stop_after,
-                out.c_str(), data.c_str());
-    return failures.empty() ? kOk : kInputsFailed;
+    if (rank0)
+      std::printf("stopped after epoch %d as asked; continue with: mexa train --out %s --data %s --resume\n", stop_after,
+                  out.c_str(), data.c_str());
+    return status;
   }
+  if (!rank0) return status;
 
-  // ---- pooled over folds (MEGC: one score from every test prediction)
-  std::sort(pooled.begin(), pooled.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  const auto report = report_of(rows_of(pooled), static_cast<int>(tc.classes.size()));
-  auto summary = report_json(report, tc.classes);
-  summary["protocol"] = protocol;
-  summary["folds"] = per_fold;
-  summary["model"] = model;
-  summary["loss"] = loss;
-  summary["seed"] = seed;
-  summary["eval_label"] = eval_label;
-  if (au_head) {
-    summary["aus"] = au_json(pooled_aus, uc.au_names);
-    std::sort(pooled_aus.begin(), pooled_aus.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-    io::write_text_file((run_dir / "aus.csv").string(), au_predictions_csv(pooled_aus, uc.au_names));
+  // ---- pooled over folds, by whoever finds every fold done
+  if (const auto missing = unfinished_folds(run); !missing.empty()) {
+    std::printf("%s: fold shard %d/%d done; %zu of %zu folds are another shard's and not finished yet (%s): the last "
+                "shard to finish, or `mexa train --gather %s`, writes predictions.csv and summary.json\n",
+                out.c_str(), fold_shard.index, fold_shard.count, missing.size(), folds.size(), join(missing, 8).c_str(),
+                out.c_str());
+    return status;
   }
-  summary["failed"] = nlohmann::json::array();
-  for (const auto& [index, message] : failures)
-    summary["failed"].push_back({{"id", manifest.rows[static_cast<size_t>(index)].id}, {"error", message}});
-  io::write_text_file((run_dir / "predictions.csv").string(), predictions_csv(rows_of(pooled), tc.classes, /*with_fold=*/true));
-  io::write_text_file((run_dir / "summary.json").string(), summary.dump(2) + "\n");
-  std::printf("%s: %s over %zu folds (test predictions pooled)\n", out.c_str(), protocol.c_str(), folds.size());
-  if (eval_label != "emotion") std::printf("scored against the %s column\n", eval_label.c_str());
-  print_report(report, tc.classes);
-  if (au_head) {
-    const auto& m = summary["aus"]["macro_f1"];
-    std::printf("AU macro F1 %s over %zu AUs (aus.csv)\n", m.is_null() ? "n/a" : fmt::format("{:.4f}", m.get<double>()).c_str(),
-                uc.au_names.size());
-  }
+  write_pooled_run(run);
   if (!failures.empty()) std::printf("%zu clips could not be read: %s\n", failures.size(), (run_dir / "failed.csv").c_str());
-  return failures.empty() ? kOk : kInputsFailed;
+  return status;
 }
 
 }  // namespace mexa::cli

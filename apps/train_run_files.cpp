@@ -28,7 +28,8 @@ std::string any_text(const boost::any& value) {
 
 }  // namespace
 
-const std::set<std::string> kNotSaved{"help", "config", "log-level", "resume", "stop-after-epoch", "out"};
+const std::set<std::string> kNotSaved{"help",          "config", "log-level",    "resume", "stop-after-epoch",
+                                      "out",           "gather", "dist-timeout", "fold-shard"};
 const std::set<std::string> kFreeOnResume{"data", "device", "workers", "threads", "cache"};
 
 std::map<std::string, std::string> effective_options(const po::variables_map& vm) {

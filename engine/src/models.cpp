@@ -5,6 +5,9 @@
 #include <functional>
 #include <iterator>
 #include <stdexcept>
+#include <type_traits>
+
+#include "batch_context.h"
 
 namespace mexa::engine {
 namespace {
@@ -23,7 +26,10 @@ struct StackImpl : nn::Module {
   template <typename ModuleHolder>
   void add(ModuleHolder module) {
     register_module(std::to_string(steps_.size()), module.ptr());
-    steps_.push_back([module](torch::Tensor x) mutable { return module->forward(x); });
+    if constexpr (std::is_same_v<ModuleHolder, nn::BatchNorm3d>)  // synchronised in data-parallel training
+      steps_.push_back([module](torch::Tensor x) mutable { return batch_norm_step(*module, x); });
+    else
+      steps_.push_back([module](torch::Tensor x) mutable { return module->forward(x); });
   }
   torch::Tensor forward(torch::Tensor x) {
     for (auto& step : steps_) x = step(x);
@@ -227,7 +233,7 @@ class Small3D : public VideoModel {
   }
   torch::Tensor feature_map(torch::Tensor x) override { return body_->forward(x); }
   torch::Tensor pool(torch::Tensor map) override { return torch::adaptive_avg_pool3d(map, {1, 1, 1}).flatten(1); }
-  torch::Tensor head(torch::Tensor f) override { return apply_head(fc_, dropout_->forward(f), cosine_); }
+  torch::Tensor head(torch::Tensor f) override { return apply_head(fc_, dropout_step(*dropout_, f), cosine_); }
   torch::Tensor classify(torch::Tensor f) override { return apply_head(fc_, f, cosine_); }
   torch::Tensor cams(torch::Tensor map) override { return pooled_cams(map, fc_, cosine_); }
   int64_t feature_dim() const override { return 64; }
@@ -268,7 +274,7 @@ class StstNet : public VideoModel {
     return torch::adaptive_avg_pool3d(y, {1, 5, 5});
   }
   torch::Tensor pool(torch::Tensor map) override { return map.flatten(1); }
-  torch::Tensor head(torch::Tensor f) override { return apply_head(fc_, dropout_->forward(f), cosine_); }
+  torch::Tensor head(torch::Tensor f) override { return apply_head(fc_, dropout_step(*dropout_, f), cosine_); }
   torch::Tensor classify(torch::Tensor f) override { return apply_head(fc_, f, cosine_); }
   /// The classifier reads every cell of the 5x5 grid with its own weights, so
   /// the map is each cell's contribution: sum_d w_c,(d,cell) * map_(d,cell).

@@ -9,9 +9,11 @@
 
 #include "augment.h"
 #include "autocast.h"
+#include "batch_context.h"
 #include "checkpoint.h"
 #include "history.h"
 #include "mexa/engine/device.h"
+#include "mexa/engine/distributed.h"
 #include "mexa/engine/losses.h"
 #include "mexa/engine/metrics.h"
 #include "mexa/engine/models.h"
@@ -88,6 +90,9 @@ void check_config(const TrainConfig& config, const std::vector<int64_t>& clip_sh
   if (u.candidate_labels && (u.rul || u.scn || u.phased() || config.loss.kind != LossKind::CrossEntropy))
     throw std::invalid_argument("--candidate-labels trains with the candidate-set cross-entropy: it takes --loss ce and "
                                 "no --rul, --scn or --phased");
+  if (config.group && (u.rul || u.scn))
+    throw std::invalid_argument(std::string(u.rul ? "--rul mixes pairs" : "--scn ranks importance weights") +
+                                " across the batch: not supported data-parallel (run it in one process)");
   if (u.eac && !(u.eac_lambda >= 0)) throw std::invalid_argument("--eac-lambda must be >= 0");
   if (u.scn && (u.scn_relabel_epoch < 1 || u.scn_relabel_epoch > config.schedule.epochs))
     throw std::invalid_argument("--scn-relabel-epoch must be in [1, --epochs] (got " +
@@ -147,7 +152,10 @@ class FoldTraining {
     model_ = build_model(config.model, num_classes, in_channels_, config.cbam, head_, config.uncertainty);
     model_->to(device_);
     optimizer_ = make_optimizer(config, *model_);
+    broadcast_model();
   }
+
+  bool writes_files() const { return !config_.group || config_.group->rank() == 0; }
 
   TrainState restore(const fs::path& checkpoint) {
     TrainState state = restore_checkpoint(checkpoint, device_, config_, head_, *model_, *optimizer_);
@@ -157,6 +165,7 @@ class FoldTraining {
       labels_[static_cast<size_t>(r.index)] = r.to;
       relabelled_[r.index] = r;
     }
+    broadcast_model();
     return state;
   }
 
@@ -168,8 +177,13 @@ class FoldTraining {
     std::vector<int64_t> order;
     for (int64_t local : epoch_indices(sampling, train_labels_, epoch, epochs, config_.seed))
       order.push_back(train_[static_cast<size_t>(local)]);
+    // Data-parallel: every rank walks the same global batches and takes its
+    // contiguous share of each (so the global order is one process's).
+    const std::vector<Share> shares = shares_of(chunk(order, config_.batch_size));
+    std::vector<std::vector<int64_t>> batches;
+    for (const auto& share : shares) batches.push_back(share.clips);
     Prefetcher prefetcher(
-        chunk(order, config_.batch_size),
+        batches,
         [&](int64_t index, int worker) {
           const uint64_t seed = sample_seed(config_.seed, epoch, index);
           auto clip = source_.load(index, seed, worker);
@@ -183,21 +197,32 @@ class FoldTraining {
     const int steps = static_cast<int>(prefetcher.size());
     double loss_sum = 0, model_seconds = 0, lr = 0;
     int64_t seen = 0, correct = 0;
-    size_t position = 0;
     for (int step = 0; step < steps; ++step) {
       auto clips = prefetcher.next();
       const auto step_start = Clock::now();
-      const std::vector<int64_t> batch(order.begin() + static_cast<std::ptrdiff_t>(position),
-                                       order.begin() + static_cast<std::ptrdiff_t>(position + clips.size()));
-      position += clips.size();
+      const Share& share = shares[static_cast<size_t>(step)];
+      const std::vector<int64_t>& batch = share.clips;
       StepInput in = step_input(batch);
       in.x = torch::stack(clips).to(device_);
       in.epoch = epoch;
       lr = learning_rate(config_.schedule, epoch, step, steps);
       set_learning_rate(*optimizer_, lr);
       optimizer_->zero_grad();
-      const StepOutput out = (*step_loss_)(*model_, in);
-      out.loss.backward();
+      const BatchContext context{config_.group ? &config_.group->impl() : nullptr,
+                                 sample_seed(config_.seed ^ 0x9e3779b97f4a7c15ULL, epoch, step), share.offset,
+                                 share.global};
+      StepOutput out;
+      {
+        const BatchScope scope(context);
+        out = (*step_loss_)(*model_, in);
+      }
+      if (config_.group) {
+        // Each rank's mean loss weighted by its share: the ranks' gradients sum to the global batch's.
+        (out.loss * (static_cast<double>(batch.size()) / static_cast<double>(share.global))).backward();
+        all_reduce_gradients();
+      } else {
+        out.loss.backward();
+      }
       optimizer_->step();
       const double batch_loss = out.loss.item<double>();  // waits for the device: the step is done
       correct += (out.logits.argmax(1) == in.y).sum().item<int64_t>();
@@ -206,6 +231,13 @@ class FoldTraining {
       loss_sum += batch_loss * static_cast<double>(clips.size());
       seen += static_cast<int64_t>(clips.size());
       if (callbacks_.on_step) callbacks_.on_step(epoch + 1, step + 1, steps, loss_sum / static_cast<double>(seen));
+    }
+    if (config_.group) {  // the epoch's figures over every rank's clips
+      std::vector<double> totals{loss_sum, static_cast<double>(seen), static_cast<double>(correct)};
+      config_.group->all_reduce_sum(totals);
+      loss_sum = totals[0];
+      seen = static_cast<int64_t>(totals[1]);
+      correct = static_cast<int64_t>(totals[2]);
     }
     const double seconds = seconds_since(start);
     EpochRecord record;
@@ -227,6 +259,88 @@ class FoldTraining {
     record.val_acc = report.acc;
     record.val_uf1 = report.uf1;
     record.val_uar = report.uar;
+  }
+
+  /// This rank's part of each global batch.
+  struct Share {
+    std::vector<int64_t> clips;
+    int64_t offset = 0, global = 0;
+  };
+  std::vector<Share> shares_of(const std::vector<std::vector<int64_t>>& global_batches) {
+    const int64_t ranks = config_.group ? config_.group->size() : 1, rank = config_.group ? config_.group->rank() : 0;
+    std::vector<Share> out;
+    for (const auto& b : global_batches) {
+      const auto n = static_cast<int64_t>(b.size());
+      if (n < ranks) {  // a last batch too small to give every rank a clip: left out on every rank
+        if (!warned_small_batch_)
+          std::fprintf(stderr, "warning: a last batch of %lld clips is smaller than the %lld ranks: left out\n",
+                       static_cast<long long>(n), static_cast<long long>(ranks));
+        warned_small_batch_ = true;
+        continue;
+      }
+      const int64_t begin = rank * n / ranks, end = (rank + 1) * n / ranks;
+      out.push_back({std::vector<int64_t>(b.begin() + begin, b.begin() + end), begin, n});
+    }
+    return out;
+  }
+
+  /// Rank 0's weights and buffers on every rank.
+  void broadcast_model() {
+    if (!config_.group) return;
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> tensors;
+    for (auto& p : model_->parameters()) tensors.push_back(p);
+    for (auto& b : model_->buffers()) tensors.push_back(b);
+    auto& group = config_.group->impl();
+    for (auto& bucket : buckets(tensors)) {
+      std::vector<torch::Tensor> flat{torch::cat(views(bucket))};
+      group.broadcast(flat, 0);
+      unflatten(flat[0], bucket);
+    }
+  }
+
+  /// Gradients summed over the ranks, in buckets of about 25 MB all-reduced
+  /// concurrently (in the reverse order of the parameters, the order backward
+  /// finishes them).
+  void all_reduce_gradients() {
+    std::vector<torch::Tensor> grads;
+    auto params = model_->parameters();
+    for (auto it = params.rbegin(); it != params.rend(); ++it)
+      if (it->grad().defined()) grads.push_back(it->grad());
+    auto groups = buckets(grads);
+    std::vector<torch::Tensor> flat;
+    for (const auto& bucket : groups) flat.push_back(torch::cat(views(bucket)));
+    config_.group->impl().all_reduce(flat);
+    for (size_t b = 0; b < groups.size(); ++b) unflatten(flat[b], groups[b]);
+  }
+
+  static std::vector<std::vector<torch::Tensor>> buckets(const std::vector<torch::Tensor>& tensors) {
+    constexpr int64_t kBucketBytes = 25 << 20;
+    std::vector<std::vector<torch::Tensor>> out;
+    int64_t bytes = kBucketBytes;
+    for (const auto& t : tensors) {
+      // One dtype per bucket (buffers hold int64 counters).
+      if (out.empty() || bytes + static_cast<int64_t>(t.nbytes()) > kBucketBytes ||
+          out.back().front().scalar_type() != t.scalar_type()) {
+        out.emplace_back();
+        bytes = 0;
+      }
+      out.back().push_back(t);
+      bytes += static_cast<int64_t>(t.nbytes());
+    }
+    return out;
+  }
+  static std::vector<torch::Tensor> views(const std::vector<torch::Tensor>& bucket) {
+    std::vector<torch::Tensor> out;
+    for (const auto& t : bucket) out.push_back(t.reshape(-1));
+    return out;
+  }
+  static void unflatten(const torch::Tensor& flat, std::vector<torch::Tensor>& bucket) {
+    int64_t offset = 0;
+    for (auto& t : bucket) {
+      t.copy_(flat.narrow(0, offset, t.numel()).view_as(t));
+      offset += t.numel();
+    }
   }
 
   void save(const fs::path& path, TrainState& state) {
@@ -307,6 +421,7 @@ class FoldTraining {
   int in_channels_ = 0;
   std::shared_ptr<VideoModel> model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  bool warned_small_batch_ = false;
 };
 
 }  // namespace
@@ -368,10 +483,12 @@ FitResult fit(const TrainConfig& given, ClipSource& source, const TrainTargets& 
       state.best_epoch = record.epoch;
     }
     if (val.empty()) state.best_epoch = record.epoch;
-    fold.save(last_path, state);
-    if (improved) fold.save(best_path, state);
-    write_atomically(fs::path(dir) / "metrics.csv", history_csv(state.history));
-    write_atomically(fs::path(dir) / "metrics.json", history_json(state.history));
+    if (fold.writes_files()) {  // data-parallel: rank 0 alone
+      fold.save(last_path, state);
+      if (improved) fold.save(best_path, state);
+      write_atomically(fs::path(dir) / "metrics.csv", history_csv(state.history));
+      write_atomically(fs::path(dir) / "metrics.json", history_json(state.history));
+    }
     if (callbacks.on_epoch) callbacks.on_epoch(record);
   }
 

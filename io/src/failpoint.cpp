@@ -62,7 +62,8 @@ Registry& registry() {
 
 const std::vector<std::string>& failpoint_names() {
   static const std::vector<std::string> names{"kill-mid-batch", "kill-before-commit", "kill-after-commit",
-                                              "interrupt-after-commit", "throw-in-analysis"};
+                                              "interrupt-after-commit", "throw-in-analysis",
+                                              "kill-in-training-step"};
   return names;
 }
 

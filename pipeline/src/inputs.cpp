@@ -156,7 +156,7 @@ CollectedInputs collect_inputs(const std::vector<std::string>& args, const io::M
   return c.out;
 }
 
-Shard resolve_shard(const std::string& text) {
+Shard resolve_shard(const std::string& text, const std::string& flag, bool rank_variables) {
   Shard s;
   if (!text.empty()) {
     const auto slash = text.find('/');
@@ -167,9 +167,9 @@ Shard resolve_shard(const std::string& text) {
       s.count = std::stoi(text.substr(slash + 1), &used);
       if (used != text.size() - slash - 1) throw std::invalid_argument(text);
     } catch (const std::exception&) {
-      throw std::invalid_argument("--shard must look like i/n, e.g. 0/4 (got '" + text + "')");
+      throw std::invalid_argument(flag + " must look like i/n, e.g. 0/4 (got '" + text + "')");
     }
-  } else if (std::getenv("WORLD_SIZE")) {
+  } else if (rank_variables && std::getenv("WORLD_SIZE")) {
     s.index = env_int("RANK", 0);
     s.count = env_int("WORLD_SIZE", 1);
   } else if (std::getenv("SLURM_ARRAY_TASK_COUNT")) {

@@ -35,6 +35,8 @@
 
 namespace mexa::engine {
 
+class ProcessGroup;  // distributed.h
+
 /// A preprocessed clip, [C, T, H, W] floats. Empty data: the clip failed to load.
 struct ClipArray {
   std::vector<int64_t> shape;
@@ -100,6 +102,11 @@ struct TrainConfig {
   /// Stop after this epoch (0: train all epochs). Not part of the run's
   /// identity: a run stopped early continues with resume as if uninterrupted.
   int stop_after_epoch = 0;
+  /// Data-parallel training (distributed.h): this rank's group, or nullptr for
+  /// one process. Every rank trains the same model on its share of each global
+  /// batch of `batch_size` clips; rank 0 writes the checkpoints and metrics.
+  /// Not part of the run's identity (not saved).
+  ProcessGroup* group = nullptr;
   /// Free-form key/value pairs stored in every checkpoint (input spec,
   /// preprocessing, sampler...): what scoring needs to rebuild the input.
   std::map<std::string, std::string> metadata;

@@ -22,6 +22,8 @@
 //   interrupt-after-commit  SIGINT after the batch committed
 // and in pipeline::ClipAnalyser::analyse, once per clip:
 //   throw-in-analysis    a bug while analysing a clip (status internal_error)
+// and in `mexa train`, once per training step (every rank):
+//   kill-in-training-step  a rank dies mid-epoch (the others must stop, exit 3)
 //
 // Thread-safe: counters are atomic.
 //

@@ -36,12 +36,14 @@ struct CollectedInputs {
 CollectedInputs collect_inputs(const std::vector<std::string>& args, const io::ManifestOptions& manifest_options,
                                std::istream& stdin_list);
 
-/// "i/n" -> {i, n}; "" -> from RANK/WORLD_SIZE or SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT
-/// (minus SLURM_ARRAY_TASK_MIN), else {0, 1}. Throws std::invalid_argument for bad text.
+/// "i/n" -> {i, n}; "" -> from RANK/WORLD_SIZE (unless `rank_variables` is
+/// false: they name a process group's ranks) or SLURM_ARRAY_TASK_ID/
+/// SLURM_ARRAY_TASK_COUNT (minus SLURM_ARRAY_TASK_MIN), else {0, 1}. Throws
+/// std::invalid_argument naming `flag` for bad text.
 struct Shard {
   int index = 0, count = 1;
 };
-Shard resolve_shard(const std::string& text);
+Shard resolve_shard(const std::string& text, const std::string& flag = "--shard", bool rank_variables = true);
 /// Items of shard `s`: those whose id hashes (FNV-1a) to s.index modulo s.count.
 std::vector<ScoreInput> shard_items(const std::vector<ScoreInput>& items, const Shard& s);
 
