@@ -18,6 +18,7 @@
 #include "mexa/io/csv.h"
 #include "mexa/io/errors.h"
 #include "mexa/io/results.h"
+#include "mexa/io/results_merge.h"
 
 namespace mexa::cli {
 namespace {
@@ -296,49 +297,10 @@ int run_merge(const std::vector<std::string>& args) {
   if (shards.empty()) throw UsageError("no shard files given");
   if (!overwrite && fs::exists(out)) throw UsageError(out + " exists; --overwrite replaces it");
 
-  io::ResultsMeta meta = io::ResultsReader(shards.front()).meta();
-  io::ResultsWriter writer(out, meta, overwrite ? io::ResultsWriter::Mode::Overwrite : io::ResultsWriter::Mode::Create);
-  std::set<std::string> seen;
-  int64_t duplicates = 0;
-  for (const auto& path : shards) {
-    const io::ResultsReader reader(path);
-    const auto& m = reader.meta();
-    if (m.class_names != meta.class_names || m.feature_dim != meta.feature_dim || m.model != meta.model ||
-        m.checkpoint_sha256 != meta.checkpoint_sha256 || m.frame_landmarks != meta.frame_landmarks ||
-        m.frame_probs != meta.frame_probs)
-      throw DataError(path, "was scored with another model, classes or options than " + shards.front());
-    const auto clips = reader.clips();
-    const auto intervals = reader.intervals();
-    std::multimap<int64_t, const io::IntervalRow*> intervals_of;
-    for (const auto& iv : intervals) intervals_of.emplace(iv.clip, &iv);
-    constexpr size_t kClipsPerBatch = 64;
-    for (size_t first = 0; first < clips.size(); first += kClipsPerBatch) {
-      io::ResultsBatch batch;
-      for (size_t i = first; i < std::min(clips.size(), first + kClipsPerBatch); ++i) {
-        const auto& c = clips[i];
-        if (!seen.insert(c.id).second) {
-          spdlog::warn("{}: clip '{}' is already in an earlier shard; kept once", path, c.id);
-          ++duplicates;
-          continue;
-        }
-        const auto clip_index = static_cast<int64_t>(batch.clips.size());
-        for (auto f : reader.frames(c.frame_start, c.frame_count)) {
-          f.clip = clip_index;
-          batch.frames.push_back(std::move(f));
-        }
-        const auto [lo, hi] = intervals_of.equal_range(static_cast<int64_t>(i));
-        for (auto it = lo; it != hi; ++it) {
-          auto iv = *it->second;
-          iv.clip = clip_index;
-          batch.intervals.push_back(std::move(iv));
-        }
-        batch.clips.push_back(c);
-      }
-      writer.append(batch);
-    }
-  }
-  const auto clips = writer.clip_count();
-  writer.close();
+  const auto merged =
+      io::merge_results(shards, out, overwrite ? io::ResultsWriter::Mode::Overwrite : io::ResultsWriter::Mode::Create);
+  const auto clips = merged.clips;
+  const auto duplicates = merged.duplicates;
   std::printf("%s: %lld clips from %zu files", out.c_str(), static_cast<long long>(clips), shards.size());
   if (duplicates) std::printf(" (%lld duplicate ids kept once)", static_cast<long long>(duplicates));
   std::printf("\n");

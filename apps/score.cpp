@@ -5,6 +5,13 @@
 // Interruption: SIGINT / SIGTERM stop taking new videos; the analysed ones are
 // scored and written, the file is closed, exit 130. SIGKILL loses at most the
 // batch in flight. --resume skips clips already in the file.
+//
+// Under torchrun or srun (MASTER_ADDR set, README "More than one machine"):
+// each rank scores its shard into OUT.rankK.h5 (or --out with a {rank}
+// placeholder), says so in the rendezvous store, and rank 0 merges the rank
+// files into OUT once every rank is done: one command, one results file.
+#include <spdlog/spdlog.h>
+
 #include <atomic>
 #include <csignal>
 #include <filesystem>
@@ -14,7 +21,10 @@
 #include "cli.h"
 #include "commands.h"
 #include "manifest_flags.h"
+#include "mexa/engine/device.h"
+#include "mexa/engine/distributed.h"
 #include "mexa/io/errors.h"
+#include "mexa/io/results_merge.h"
 #include "mexa/pipeline/scorer.h"
 
 namespace mexa::cli {
@@ -51,6 +61,75 @@ void print_summary(const std::string& out, const pipeline::ScoreSummary& s) {
                 static_cast<long long>(s.written), static_cast<long long>(s.to_score));
 }
 
+/// OUT with {rank} replaced, or OUT.rankK.h5.
+std::string rank_path(const std::string& out, int rank) {
+  const std::string k = std::to_string(rank);
+  if (const auto at = out.find("{rank}"); at != std::string::npos) return out.substr(0, at) + k + out.substr(at + 6);
+  const auto dot = out.rfind(".h5");
+  return dot != std::string::npos && dot + 3 == out.size() ? out.substr(0, dot) + ".rank" + k + ".h5"
+                                                             : out + ".rank" + k;
+}
+
+/// The process group's part of a scoring run: the rank's file and shard, then
+/// the store barrier and rank 0's merge.
+class RankedScoring {
+ public:
+  RankedScoring(const engine::LaunchInfo& launch, pipeline::ScoreOptions& o, int timeout_seconds)
+      : launch_(launch), final_out_(o.out), timeout_(timeout_seconds) {
+    if (!o.shard.empty())
+      throw UsageError("--shard and a process group (" + launch.launcher + ", MASTER_ADDR) exclude each other: the ranks are the shards");
+    if (final_out_.find("{rank}") != std::string::npos)
+      throw UsageError("--out " + final_out_ + ": {rank} names the rank files; --out is the merged file (OUT.rankK.h5 by default)");
+    if (o.output == pipeline::ScoreOptions::Output::Create && std::filesystem::exists(final_out_))
+      throw UsageError(final_out_ + " exists; --resume continues, --overwrite replaces it");
+    o.shard = std::to_string(launch.rank) + "/" + std::to_string(launch.world_size);
+    o.out = rank_path(final_out_, launch.rank);
+    if (engine::resolve_device(o.device).cuda && o.device.find(':') == std::string::npos)
+      o.device = "cuda:" + std::to_string(launch.local_rank);
+    try {
+      // The store and a barrier are all scoring needs: a Gloo group whatever the device.
+      group_ = std::make_unique<engine::ProcessGroup>(launch, "cpu", std::chrono::seconds(600));
+    } catch (const std::runtime_error& e) {
+      throw DataError(launch.master_addr + ":" + std::to_string(launch.master_port), e.what());
+    }
+    spdlog::info("rank {} of {} ({}): shard {} -> {}", launch.rank, launch.world_size, launch.launcher, o.shard, o.out);
+  }
+
+  /// Tells the others this rank is done (`status`: exit code, or an error text).
+  void done(const std::string& status) { group_->store_set("score/done/" + std::to_string(launch_.rank), status); }
+
+  /// Rank 0: waits for every rank, merges; the run's exit code. Others: their own.
+  int finish(int own_status, pipeline::ScoreOptions::Output mode) {
+    if (launch_.rank != 0) return own_status;
+    int status = own_status;
+    std::vector<std::string> files, failed;
+    for (int r = 0; r < launch_.world_size; ++r) {
+      const std::string said = group_->store_wait("score/done/" + std::to_string(r), std::chrono::seconds(timeout_));
+      files.push_back(rank_path(final_out_, r));
+      if (said != "0" && said != "1") failed.push_back("rank " + std::to_string(r) + ": " + said);
+      else status = std::max(status, std::stoi(said));
+    }
+    if (!failed.empty()) {
+      std::string text;
+      for (const auto& f : failed) text += (text.empty() ? "" : "; ") + f;
+      throw DataError(final_out_, "not merged: " + text + "; the rank files are kept (rerun with --resume)");
+    }
+    const auto merged = io::merge_results(files, final_out_,
+                                          mode == pipeline::ScoreOptions::Output::Create
+                                              ? io::ResultsWriter::Mode::Create
+                                              : io::ResultsWriter::Mode::Overwrite);
+    std::printf("%s: %lld clips merged from %d rank files (%s ...; kept for --resume)\n", final_out_.c_str(),
+                static_cast<long long>(merged.clips), launch_.world_size, files.front().c_str());
+    return merged.duplicates ? std::max(status, static_cast<int>(kInputsFailed)) : status;
+  }
+
+ private:
+  engine::LaunchInfo launch_;
+  std::string final_out_;
+  int timeout_;
+  std::unique_ptr<engine::ProcessGroup> group_;
+};
+
 }  // namespace
 
 int run_score(const std::vector<std::string>& args) {
@@ -64,6 +143,7 @@ int run_score(const std::vector<std::string>& args) {
       "mexa score INPUT... --model CKPT --out results.h5 [options]", run_score};
   pipeline::ScoreOptions o;
   bool resume = false, overwrite = false;
+  int dist_timeout = 86400;
   ManifestFlags manifest_flags;
   po::options_description options("Score options");
   options.add_options()("input", po::value(&o.inputs)->multitoken(), "videos, frame folders, directories, manifests, @lists, -")(
@@ -84,7 +164,9 @@ int run_score(const std::vector<std::string>& args) {
       "long-frames", po::value(&o.long_frames)->default_value(o.long_frames),
       "longer videos are streamed; without an annotated span they are spotted for intervals, each scored")(
       "logit-adjust", po::value(&o.logit_adjust)->default_value(o.logit_adjust, "0"),
-      "post-hoc logit adjustment: probabilities from logits - TAU log(training class prior) (0: off)");
+      "post-hoc logit adjustment: probabilities from logits - TAU log(training class prior) (0: off)")(
+      "dist-timeout", po::value(&dist_timeout)->default_value(dist_timeout),
+      "under torchrun / srun: seconds rank 0 waits for the other ranks to finish before it gives up (exit 3)");
   add_manifest_flags(options, manifest_flags);
   po::positional_options_description positional;
   positional.add("input", -1);
@@ -95,6 +177,14 @@ int run_score(const std::vector<std::string>& args) {
              : overwrite ? pipeline::ScoreOptions::Output::Overwrite
                          : pipeline::ScoreOptions::Output::Create;
   o.manifest = manifest_options(manifest_flags);
+  engine::LaunchInfo launch;
+  try {
+    launch = engine::launch_from_environment();
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  std::unique_ptr<RankedScoring> ranked;
+  if (launch.distributed()) ranked = std::make_unique<RankedScoring>(launch, o, dist_timeout);
 
   pipeline::ScoreSummary summary;
   {
@@ -106,17 +196,28 @@ int run_score(const std::vector<std::string>& args) {
         progress.update(done);
       });
     } catch (const pipeline::OptionError& e) {
+      if (ranked) ranked->done(e.what());
       throw UsageError(e.what());
     } catch (const StorageError& e) {
+      if (ranked) ranked->done(e.what());
       // A full disk, a lost mount: what was committed stays readable (SWMR).
       if (e.file() != o.out || !std::filesystem::exists(o.out)) throw;
       throw StorageError(o.out, e.reason() + "; the batches committed before this are kept: rerun with --resume to continue");
+    } catch (const std::exception& e) {
+      if (ranked) ranked->done(e.what());
+      throw;
     }
     progress.finish();
   }
   print_summary(o.out, summary);
-  if (summary.interrupted) return 130;
-  return summary.failed() > 0 || !summary.problems.empty() ? kInputsFailed : kOk;
+  if (summary.interrupted) {
+    if (ranked) ranked->done("interrupted");
+    return 130;
+  }
+  const int status = summary.failed() > 0 || !summary.problems.empty() ? kInputsFailed : kOk;
+  if (!ranked) return status;
+  ranked->done(std::to_string(status));
+  return ranked->finish(status, o.output);
 }
 
 }  // namespace mexa::cli
