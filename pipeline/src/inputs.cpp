@@ -177,8 +177,8 @@ Shard resolve_shard(const std::string& text, const std::string& flag, bool rank_
     s.count = env_int("SLURM_ARRAY_TASK_COUNT", 1);
   }
   if (s.count < 1 || s.index < 0 || s.index >= s.count)
-    throw std::invalid_argument("shard " + std::to_string(s.index) + "/" + std::to_string(s.count) +
-                                " is not in 0..n-1 of n >= 1");
+    throw std::invalid_argument(flag + " " + std::to_string(s.index) + "/" + std::to_string(s.count) +
+                                " (given, or from RANK/WORLD_SIZE or a Slurm array) is not i/n with 0 <= i < n");
   return s;
 }
 
