@@ -84,8 +84,7 @@ class RankedScoring {
       throw UsageError(final_out_ + " exists; --resume continues, --overwrite replaces it");
     o.shard = std::to_string(launch.rank) + "/" + std::to_string(launch.world_size);
     o.out = rank_path(final_out_, launch.rank);
-    if (engine::resolve_device(o.device).cuda && o.device.find(':') == std::string::npos)
-      o.device = "cuda:" + std::to_string(launch.local_rank);
+    o.device = engine::rank_device(o.device, launch);
     try {
       // The store and a barrier are all scoring needs: a Gloo group whatever the device.
       group_ = std::make_unique<engine::ProcessGroup>(launch, "cpu", std::chrono::seconds(600));
@@ -100,7 +99,12 @@ class RankedScoring {
 
   /// Rank 0: waits for every rank, merges; the run's exit code. Others: their own.
   int finish(int own_status, pipeline::ScoreOptions::Output mode) {
-    if (launch_.rank != 0) return own_status;
+    if (launch_.rank != 0) {
+      // torchrun stops every worker once one exits non-zero (1: some clips
+      // failed): leave only after rank 0 has merged.
+      group_->store_wait("score/merged", std::chrono::seconds(timeout_) + std::chrono::hours(1));
+      return own_status;
+    }
     int status = own_status;
     std::vector<std::string> files, failed;
     for (int r = 0; r < launch_.world_size; ++r) {
@@ -110,6 +114,7 @@ class RankedScoring {
       else status = std::max(status, std::stoi(said));
     }
     if (!failed.empty()) {
+      group_->store_set("score/merged", "no");
       std::string text;
       for (const auto& f : failed) text += (text.empty() ? "" : "; ") + f;
       throw DataError(final_out_, "not merged: " + text + "; the rank files are kept (rerun with --resume)");
@@ -118,6 +123,7 @@ class RankedScoring {
                                           mode == pipeline::ScoreOptions::Output::Create
                                               ? io::ResultsWriter::Mode::Create
                                               : io::ResultsWriter::Mode::Overwrite);
+    group_->store_set("score/merged", "yes");
     std::printf("%s: %lld clips merged from %d rank files (%s ...; kept for --resume)\n", final_out_.c_str(),
                 static_cast<long long>(merged.clips), launch_.world_size, files.front().c_str());
     return merged.duplicates ? std::max(status, static_cast<int>(kInputsFailed)) : status;

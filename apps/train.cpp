@@ -265,11 +265,7 @@ int run_train(const std::vector<std::string>& args) {
     // A flag that changes what is computed would make the resumed run a different run.
     const auto saved = read_saved_options(config_path.string());
     saved_without_augment = !saved.count("augment");
-    for (const auto& [name, value] : effective_options(vm))
-      if (!kFreeOnResume.count(name) && saved.count(name) && saved.at(name) != value)
-        throw UsageError(std::string(resume ? "--resume" : "--fold-shard") + ": " + name + " is " + saved.at(name) +
-                         " in " + config_path.string() + ", now " + value +
-                         "; every shard and resume takes the run's settings (or start a new --out)");
+    check_same_settings(saved, effective_options(vm), config_path.string(), resume ? "--resume" : "--fold-shard");
   } else if (!resume && fs::exists(config_path)) {
     throw UsageError(out + " already holds a run (config.ini); --resume continues it, or choose another --out");
   }  if (gathering) resume = true;  // po::notify() above reset the switch from the file
@@ -349,14 +345,9 @@ int run_train(const std::vector<std::string>& args) {
     if (launch.distributed()) {
       // One device per rank; the node's cores shared between its ranks
       // (torchrun sets OMP_NUM_THREADS=1, which mexa's own count replaces).
-      if (engine::resolve_device(device).cuda && device.find(':') == std::string::npos)
-        device = "cuda:" + std::to_string(launch.local_rank);
+      device = engine::rank_device(device, launch);
       tc.device = device;
-      if (threads == 0) {
-        const char* local = std::getenv("LOCAL_WORLD_SIZE");
-        const int per_node = local ? std::max(1, std::atoi(local)) : launch.world_size;
-        threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / per_node);
-      }
+      if (threads == 0) threads = engine::rank_threads(launch);
       if (dist_timeout < 1) throw UsageError("--dist-timeout must be at least 1 second");
       if (uc.rul || uc.scn)
         throw UsageError(std::string(uc.rul ? "--rul" : "--scn") +
@@ -438,8 +429,14 @@ int run_train(const std::vector<std::string>& args) {
   } else {
     if (rank0) {
       fs::create_directories(run_dir / "folds");
-      if (!fs::exists(config_path)) io::write_text_file(config_path.string(), effective_config(vm));
-      if (!fs::exists(data_hash_path)) io::write_text_file(data_hash_path.string(), data_hash + "\n");
+      // Fold shards starting together race to create these: one wins, the others compare.
+      if (!io::create_text_file(config_path.string(), effective_config(vm)) && !resume && !joining)
+        check_same_settings(read_saved_options(config_path.string()), effective_options(vm), config_path.string(),
+                            "--fold-shard");
+      if (!io::create_text_file(data_hash_path.string(), data_hash + "\n") &&
+          io::read_text_file(data_hash_path.string()) != data_hash + "\n")
+        throw UsageError(data + " is not the manifest of the run in " + out + " (" + data_hash_path.string() +
+                         "); every shard trains on the same data");
     }
     // Data-parallel ranks after the first start from rank 0's cache (a copy:
     // HDF5 files take one writer) once it is filled.
@@ -552,7 +549,13 @@ int run_train(const std::vector<std::string>& args) {
       stopped_early = true;
       continue;
     }
-    if (!rank0) continue;  // data-parallel: rank 0 tests and writes the fold's files
+    if (!rank0) {
+      // Data-parallel: rank 0 tests and writes the fold's files. Waiting for
+      // that in the store, not in the next fold's first collective, keeps a
+      // long test set from running into --dist-timeout.
+      group->store_wait("fold-done/" + fold.name, std::chrono::hours(24 * 7));
+      continue;
+    }
     if (uc.scn) {
       io::write_text_file((fold_dir / "relabelled.csv").string(), relabelled_csv(result.relabelled, manifest, tc.classes));
       spdlog::info("{}: SCN relabelled {} training clips ({})", what, result.relabelled.size(),
@@ -574,15 +577,24 @@ int run_train(const std::vector<std::string>& args) {
     if (au_head) io::write_text_file((fold_dir / "test_aus.csv").string(), au_predictions_csv(fold_aus, uc.au_names));
     write_fold_record(fold_dir, result.best_epoch);
     io::write_text_file(done_marker.string(), predictions_csv(rows_of(fold_predictions), tc.classes, /*with_fold=*/true));
+    if (group) group->store_set("fold-done/" + fold.name, "1");
   }
   const int status = failures.empty() ? kOk : kInputsFailed;
-  if (stopped_early) {
-    if (rank0)
-      std::printf("stopped after epoch %d as asked; continue with: mexa train --out %s --data %s --resume\n", stop_after,
-                  out.c_str(), data.c_str());
+  if (!rank0) {
+    // torchrun stops every worker once one exits non-zero (1: unreadable
+    // clips): the other ranks leave only after rank 0 has written its files.
+    group->store_wait("run/finished", std::chrono::hours(24 * 7));
     return status;
   }
-  if (!rank0) return status;
+  const auto finished = [&] {
+    if (group) group->store_set("run/finished", "1");
+    return status;
+  };
+  if (stopped_early) {
+    std::printf("stopped after epoch %d as asked; continue with: mexa train --out %s --data %s --resume\n", stop_after,
+                out.c_str(), data.c_str());
+    return finished();
+  }
 
   // ---- pooled over folds, by whoever finds every fold done
   if (const auto missing = unfinished_folds(run); !missing.empty()) {
@@ -590,11 +602,11 @@ int run_train(const std::vector<std::string>& args) {
                 "shard to finish, or `mexa train --gather %s`, writes predictions.csv and summary.json\n",
                 out.c_str(), fold_shard.index, fold_shard.count, missing.size(), folds.size(), join(missing, 8).c_str(),
                 out.c_str());
-    return status;
+    return finished();
   }
   write_pooled_run(run);
   if (!failures.empty()) std::printf("%zu clips could not be read: %s\n", failures.size(), (run_dir / "failed.csv").c_str());
-  return status;
+  return finished();
 }
 
 }  // namespace mexa::cli

@@ -58,6 +58,14 @@ std::map<std::string, std::string> read_saved_options(const std::string& path) {
   return out;
 }
 
+void check_same_settings(const std::map<std::string, std::string>& saved, const std::map<std::string, std::string>& now,
+                         const std::string& path, const std::string& who) {
+  for (const auto& [name, value] : now)
+    if (!kFreeOnResume.count(name) && saved.count(name) && saved.at(name) != value)
+      throw UsageError(who + ": " + name + " is " + saved.at(name) + " in " + path + ", now " + value +
+                       "; every shard and resume takes the run's settings (or start a new --out)");
+}
+
 std::vector<int> parse_int_list(const std::string& text, const std::string& flag) {
   std::vector<int> out;
   std::istringstream in(text);

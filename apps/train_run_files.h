@@ -27,6 +27,10 @@ std::map<std::string, std::string> effective_options(const boost::program_option
 std::string effective_config(const boost::program_options::variables_map& vm);
 /// config.ini read back as name -> value.
 std::map<std::string, std::string> read_saved_options(const std::string& path);
+/// Throws UsageError naming the option, `path` and `who` ("--resume") when a
+/// saved option that changes what is computed (not kFreeOnResume) differs.
+void check_same_settings(const std::map<std::string, std::string>& saved, const std::map<std::string, std::string>& now,
+                         const std::string& path, const std::string& who);
 /// "10,20" -> {10, 20}; throws UsageError naming `flag`.
 std::vector<int> parse_int_list(const std::string& text, const std::string& flag);
 

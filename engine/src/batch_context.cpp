@@ -17,15 +17,17 @@ torch::Tensor batch_norm_step(torch::nn::BatchNorm3dImpl& bn, const torch::Tenso
   if (!c || !c->group || !bn.is_training()) return bn.forward(x);
   // Two passes over the global batch: the mean, then the variance about it
   // (as accurate as one process's batch norm, unlike E[x^2] - E[x]^2).
+  // In float32 whatever autocast made of x (a half-precision count overflows at 65504).
+  const torch::Tensor x32 = x.to(torch::kFloat);
   const std::vector<int64_t> reduce{0, 2, 3, 4};
   const int64_t channels = x.size(1);
   const double local_count = static_cast<double>(x.numel() / channels);
-  auto sums = torch::cat({x.sum(reduce), torch::full({1}, local_count, x.options())});
+  auto sums = torch::cat({x32.sum(reduce), torch::full({1}, local_count, x32.options())});
   sums = all_reduce_sum(sums, *c->group);
   const auto count = sums.narrow(0, channels, 1);
   const auto mean = sums.narrow(0, 0, channels) / count;
   const auto view = std::vector<int64_t>{1, channels, 1, 1, 1};
-  const auto centred = x - mean.view(view);
+  const auto centred = x32 - mean.view(view);
   const auto var = all_reduce_sum(centred.pow(2).sum(reduce), *c->group) / count;
   auto y = centred * torch::rsqrt(var + bn.options.eps()).view(view);
   if (bn.options.affine()) y = y * bn.weight.view(view) + bn.bias.view(view);
@@ -37,7 +39,7 @@ torch::Tensor batch_norm_step(torch::nn::BatchNorm3dImpl& bn, const torch::Tenso
     bn.running_var.mul_(1 - momentum).add_(var.detach() * (n / std::max(n - 1, 1.0)), momentum);
     bn.num_batches_tracked.add_(1);
   }
-  return y;
+  return y.to(x.scalar_type());
 }
 
 torch::Tensor dropout_step(torch::nn::DropoutImpl& dropout, const torch::Tensor& x) {

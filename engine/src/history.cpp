@@ -1,5 +1,7 @@
 #include "history.h"
 
+#include <unistd.h>
+
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -27,7 +29,7 @@ std::vector<std::string> split_lines(const std::string& text) {
 }
 
 void write_atomically(const fs::path& path, const std::string& text, const std::string& what) {
-  const fs::path tmp = path.string() + ".tmp";
+  const fs::path tmp = path.string() + "." + std::to_string(::getpid()) + ".tmp";  // one writer's own name
   std::string failure;
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);

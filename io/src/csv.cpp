@@ -1,5 +1,7 @@
 #include "mexa/io/csv.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -87,19 +89,27 @@ std::string read_text_file(const std::string& path) {
 
 std::vector<CsvRecord> read_csv_file(const std::string& path) { return parse_csv(read_text_file(path), path); }
 
+namespace {
+
+/// PATH.<pid>.tmp: a name no other process writes (fold shards and ranks
+/// may write the same file at once).
+std::string temp_name(const std::string& path) { return path + "." + std::to_string(::getpid()) + ".tmp"; }
+
+/// Writes `text` to `tmp`; "" or why it failed.
+std::string write_temp(const std::string& tmp, const std::string& text) {
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  if (!out) return "cannot create " + tmp + ": " + std::strerror(errno);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.close();  // flushes: a full disk shows here at the latest
+  if (out.fail()) return std::string("writing failed: ") + std::strerror(errno);
+  return "";
+}
+
+}  // namespace
+
 void write_text_file(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  std::string failure;
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      failure = "cannot create " + tmp + ": " + std::strerror(errno);
-    } else {
-      out.write(text.data(), static_cast<std::streamsize>(text.size()));
-      out.close();  // flushes: a full disk shows here at the latest
-      if (out.fail()) failure = std::string("writing failed: ") + std::strerror(errno);
-    }
-  }
+  const std::string tmp = temp_name(path);
+  std::string failure = write_temp(tmp, text);
   std::error_code ec;
   if (failure.empty()) {
     std::filesystem::rename(tmp, path, ec);
@@ -109,6 +119,20 @@ void write_text_file(const std::string& path, const std::string& text) {
     std::filesystem::remove(tmp, ec);
     throw StorageError(path, failure);
   }
+}
+
+bool create_text_file(const std::string& path, const std::string& text) {
+  const std::string tmp = temp_name(path);
+  std::string failure = write_temp(tmp, text);
+  bool created = false;
+  if (failure.empty()) {
+    if (::link(tmp.c_str(), path.c_str()) == 0) created = true;
+    else if (errno != EEXIST) failure = std::string("cannot create it: ") + std::strerror(errno);
+  }
+  std::error_code ec;
+  std::filesystem::remove(tmp, ec);
+  if (!failure.empty()) throw StorageError(path, failure);
+  return created;
 }
 
 std::string csv_escape(const std::string& field) {

@@ -19,7 +19,7 @@ json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); p
 free_port() { "$py" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }
 # within TOL A.pt B.pt: the largest weight difference is at most TOL
 within() { local d; d=$("$diff_tool" "$2" "$3" | awk '{print $2}'); echo "max |w1 - w2| = $d ($2 vs $3)"; /usr/bin/python3 -c "import sys; sys.exit(0 if float('$d') <= $1 else 1)"; }
-unset RANK WORLD_SIZE LOCAL_RANK MASTER_ADDR MASTER_PORT SLURM_PROCID SLURM_NTASKS SLURM_LOCALID \
+unset RANK WORLD_SIZE LOCAL_RANK MASTER_ADDR MASTER_PORT SLURM_PROCID SLURM_NTASKS SLURM_LOCALID SLURM_STEP_NUM_TASKS \
       SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_COUNT SLURM_ARRAY_TASK_MIN TORCHELASTIC_USE_AGENT_STORE MEXA_FAILPOINT
 
 "$mexa" synth --out "$work/set" --clips 36 --subjects 6 --seed 3 --log-level warn >/dev/null || exit 1
@@ -108,6 +108,14 @@ sys.exit(0 if len(a)==len(b)==2 and all(abs(float(x[\"train_loss\"])-float(y[\"t
   torchrun "$mexa_torch" train --data "$data" --out "$work/dp2r" --resume --log-level warn >>"$work/dp2r.out" 2>&1; rc=$?
   check "torchrun: stop after epoch 1, --resume to 2 (exit 0 twice)" '[ $rc1 -eq 0 ] && [ $rc -eq 0 ]'
   check "resumed data-parallel weights within 1e-5 of the uninterrupted run" 'within 1e-5 "$(last dp2)" "$(last dp2r)"'
+  # Exit 1 on every rank (an unreadable clip): torchrun then stops the workers
+  # still running, so the other ranks must leave after rank 0 has pooled.
+  cp -r "$work/set" "$work/badset"
+  echo "not a video" > "$work/badset/$(sed -n 2p "$data" | cut -d, -f3)"
+  torchrun "$mexa_torch" train --config "$work/dp.ini" --data "$work/badset/annotations.csv" --out "$work/dpbad" \
+    --log-level warn >"$work/dpbad.out" 2>&1; rc=$?
+  check "torchrun with an unreadable clip: exit 1, and rank 0 still wrote the run-level files" \
+    '[ $rc -eq 1 ] && [ -s "$work/dpbad/summary.json" ] && [ -s "$work/dpbad/predictions.csv" ] && [ "$(wc -l < "$work/dpbad/failed.csv")" -eq 2 ]'
 else
   skip "torchrun checks" "$py has no torch.distributed.run"
 fi
@@ -115,10 +123,10 @@ fi
 # srun's variables, rank 0 hosting the store (no torchrun agent).
 srun_pair() {  # srun_pair OUT PORT [RANK1_ENV...]
   local out="$1" port="$2"; shift 2
-  (SLURM_PROCID=0 SLURM_NTASKS=2 SLURM_LOCALID=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port timeout 300 \
+  (SLURM_PROCID=0 SLURM_STEP_NUM_TASKS=2 SLURM_NTASKS=2 SLURM_LOCALID=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port timeout 300 \
      "$mexa_torch" train --config "$work/dp.ini" --data "$data" --out "$work/$out" --dist-timeout 60 \
      >"$work/$out.rank0" 2>&1; echo $? >"$work/$out.rc0") &
-  (env "$@" SLURM_PROCID=1 SLURM_NTASKS=2 SLURM_LOCALID=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port timeout 300 \
+  (env "$@" SLURM_PROCID=1 SLURM_STEP_NUM_TASKS=2 SLURM_NTASKS=2 SLURM_LOCALID=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port timeout 300 \
      "$mexa_torch" train --config "$work/dp.ini" --data "$data" --out "$work/$out" --dist-timeout 60 \
      >"$work/$out.rank1" 2>&1; echo $? >"$work/$out.rc1") &
   wait
@@ -133,6 +141,10 @@ check "its message names the rank and the failed collective" 'grep -q "rank 0 of
 (RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$(free_port) timeout 60 "$mexa_torch" train --config "$work/dp.ini" \
    --data "$data" --out "$work/rul" --rul >/dev/null 2>"$work/err"); rc=$?
 check "--rul data-parallel is refused (2) before any rendezvous" '[ $rc -eq 2 ] && grep -q "data-parallel" "$work/err"'
+(SLURM_PROCID=0 SLURM_NTASKS=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$(free_port) timeout 300 "$mexa" train \
+   --config "$work/dp.ini" --data "$data" --out "$work/batchscript" --epochs 1 --log-level info >"$work/bs.out" 2>&1); rc=$?
+check "a batch script's SLURM_NTASKS (no srun step) is one process, not rank 0 of 2" \
+  '[ $rc -eq 0 ] && ! grep -q "data-parallel" "$work/bs.out"'
 (RANK=0 WORLD_SIZE=2 timeout 60 "$mexa" train --config "$work/kfold.ini" --data "$data" --out "$work/rw" --epochs 1 \
    --threads 1 --log-level info >"$work/rw.out" 2>&1); rc=$?
 check "RANK/WORLD_SIZE without MASTER_ADDR are fold-shard numbers (shard 0/2)" \
@@ -150,6 +162,10 @@ if "$py" -c "import torch.distributed.run" 2>/dev/null; then
   check "the merged file equals the single run's (clips, predictions, probabilities)" \
     'diff <(sort "$work/e1/clips.csv") <(sort "$work/e2/clips.csv") >/dev/null'
   check "... and every clip's per-frame rows" 'diff -r "$work/e1/frames" "$work/e2/frames" >/dev/null'
+  torchrun "$mexa_torch" score "$work/badset/annotations.csv" --model "$ckpt" --out "$work/badranked.h5" --log-level warn \
+    >"$work/badscore.out" 2>&1; rc=$?
+  check "torchrun score with an unreadable clip: exit 1, all 36 clips merged (one failed)" \
+    '[ $rc -eq 1 ] && grep -q "36 clips merged" "$work/badscore.out"'
   torchrun "$mexa_torch" score "$data" --model "$ckpt" --out "$work/ranked.h5" --log-level warn >/dev/null 2>"$work/err"; rc=$?
   check "scoring into an existing merged file without --resume/--overwrite is refused" '[ $rc -ne 0 ] && grep -q "exists" "$work/err"'
 else

@@ -7,7 +7,7 @@
 // train ...`) sets RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT and
 // TORCHELASTIC_USE_AGENT_STORE=True (then every rank, rank 0 included, is a
 // client of the agent's store, under /worker/attempt_<restarts>); Slurm's
-// srun sets SLURM_PROCID / SLURM_NTASKS / SLURM_LOCALID and the job script
+// srun sets SLURM_PROCID / SLURM_STEP_NUM_TASKS / SLURM_LOCALID and the job script
 // exports MASTER_ADDR and MASTER_PORT (rank 0 then hosts the store).
 //
 //   const auto launch = mexa::engine::launch_from_environment();
@@ -37,12 +37,25 @@ struct LaunchInfo {
 };
 
 /// Reads the launcher's variables: RANK / WORLD_SIZE / LOCAL_RANK (torchrun,
-/// or set by hand), else SLURM_PROCID / SLURM_NTASKS / SLURM_LOCALID, with
+/// or set by hand), else a job step's SLURM_PROCID / SLURM_STEP_NUM_TASKS /
+/// SLURM_LOCALID (srun; not the batch script's SLURM_NTASKS), with
 /// MASTER_ADDR / MASTER_PORT. A process group needs all of them: without
 /// MASTER_ADDR this is one process (world_size 1), whatever RANK says (RANK
 /// and WORLD_SIZE alone are shard numbers, as Slurm arrays give). Throws
 /// std::invalid_argument naming the variable when a value is malformed.
 LaunchInfo launch_from_environment();
+
+/// This rank's device for `device` ("auto", "cpu", "cuda", "cuda:N"): a CUDA
+/// device without an index becomes cuda:(LOCAL_RANK modulo the visible
+/// devices), so one GPU per rank, whether the launcher shows each rank every
+/// GPU of the node (torchrun) or only its own (srun --gpus-per-task).
+std::string rank_device(const std::string& device, const LaunchInfo& launch);
+
+/// LibTorch threads for this rank: the CPUs this process may run on (its
+/// affinity mask) divided by the ranks on its node (LOCAL_WORLD_SIZE, else
+/// SLURM_NTASKS_PER_NODE's first count, else 1 when Slurm bound the task to
+/// its own CPUs, else the world size), at least 1.
+int rank_threads(const LaunchInfo& launch);
 
 /// One process's membership of the group. Collectives and store waits time
 /// out after `timeout`: a rank that dies makes the others throw

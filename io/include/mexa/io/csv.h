@@ -27,9 +27,14 @@ std::vector<CsvRecord> read_csv_file(const std::string& path);
 /// A text file whole (bytes as they are); throws DataError when it cannot be read.
 std::string read_text_file(const std::string& path);
 
-/// Writes `text` to path.tmp, then renames it over `path`: a failed write (a
-/// full disk) leaves `path` as it was and no .tmp. Throws StorageError.
+/// Writes `text` to PATH.<pid>.tmp, then renames it over `path`: a failed
+/// write (a full disk) leaves `path` as it was and no .tmp; processes writing
+/// the same file at once each rename a whole file. Throws StorageError.
 void write_text_file(const std::string& path, const std::string& text);
+/// Creates `path` with `text` unless it exists (atomically: a temp file
+/// hard-linked into place): false when another writer got there first.
+/// Throws StorageError naming the file.
+bool create_text_file(const std::string& path, const std::string& text);
 
 /// Quotes a field when it holds a comma, quote, CR or LF (for writers).
 std::string csv_escape(const std::string& field);
