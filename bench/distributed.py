@@ -129,8 +129,10 @@ def main():
         step_ms = 16 / two[2] * 1000
         comm_ms = s3d["grad_allreduce_ms"] + 4 * s3d["bn_layers"] * latency
         f.write(f"Per step, small3d with 2 ranks at global batch 16: {step_ms:.0f} ms per step ({two[2]:.1f} clips/s), "
-                f"of which communication is about {comm_ms:.1f} ms ({100 * comm_ms / step_ms:.0f}%); the rest of the "
-                "gap to 1 process with 2 threads is each rank computing its half-batch on one thread.\n\n")
+                f"of which communication is about {comm_ms:.1f} ms ({100 * comm_ms / step_ms:.0f}%). Communication "
+                "volume is not what slows 2 ranks here (they are slower even than 1 process on 1 thread): most likely "
+                "the two ranks' data-loading threads (2 each) competing with their compute for 2 cores, and each rank "
+                "waiting for the slower one at every collective.\n\n")
         f.write("## Reading it\n\n")
         f.write("- On 2 cores, 2 ranks cannot beat one process using both cores: the ranks split the same cores, "
                 "each rank decodes and augments its own share, and each step adds the all-reduces above. What 2 ranks "
