@@ -9,6 +9,7 @@ void add_manifest_flags(po::options_description& options, ManifestFlags& f) {
       "classes", po::value(&f.classes)->default_value(f.classes), "dfme (7 classes) or megc3 (negative/positive/surprise)")(
       "index-base", po::value(&f.index_base), "frame number of index 0: a number, 'folder' or 'first_frame'")(
       "path-template", po::value(&f.path_template), "clip path from {subject}, {subject:02}, {clip}, {emotion}")(
+      "sheet", po::value(&f.sheet), "annotation workbook (.xlsx, .xls): sheet name or 0-based index (default: the first with a header row)")(
       "strict", po::bool_switch(&f.strict), "a bad manifest row is fatal (exit 3)");
 }
 
@@ -28,6 +29,7 @@ io::ManifestOptions manifest_options(const ManifestFlags& f) {
   mo.index_base = f.index_base;
   mo.path_template = f.path_template;
   mo.strict = f.strict;
+  mo.sheet = f.sheet;
   return mo;
 }
 

@@ -13,10 +13,11 @@ struct ManifestFlags {
   std::string classes = "dfme";
   std::string index_base;
   std::string path_template;
+  std::string sheet;
   bool strict = false;
 };
 
-/// Adds --style, --classes, --index-base, --path-template, --strict.
+/// Adds --style, --classes, --index-base, --path-template, --sheet, --strict.
 void add_manifest_flags(po::options_description& options, ManifestFlags& flags);
 /// Throws UsageError for a bad style or class set.
 io::ManifestOptions manifest_options(const ManifestFlags& flags);

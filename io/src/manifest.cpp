@@ -9,6 +9,7 @@
 #include <set>
 
 #include "mexa/io/csv.h"
+#include "mexa/io/workbook.h"
 #include "mexa/io/errors.h"
 #include "mexa/io/frame_folder.h"
 #include "mexa/io/results.h"
@@ -162,31 +163,60 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
   std::error_code ec;
   if (!fs::exists(path, ec)) throw DataError(path, "no such file");
   if (fs::is_directory(path, ec)) throw DataError(path, "is a folder, not an annotation file");
-  const std::vector<CsvRecord> records = read_csv_file(path);
-  if (records.empty()) throw DataError(path, "empty file: no header and no rows");
-
   // Column names: known dataset headers plus the caller's renames.
   std::map<std::string, std::string> names = known_headers();
   for (const auto& [from, to] : options.columns) names[lower_trim(from)] = to;
 
   // The header is the first record that names onset and offset (SAMM puts free
   // text above it).
-  size_t header_index = records.size();
   std::map<std::string, size_t> column;
-  for (size_t r = 0; r < records.size() && r < 40; ++r) {
-    std::map<std::string, size_t> found;
-    for (size_t c = 0; c < records[r].fields.size(); ++c) {
-      const auto it = names.find(lower_trim(records[r].fields[c]));
-      if (it != names.end() && !found.count(it->second)) found[it->second] = c;
+  const auto find_header = [&](const std::vector<CsvRecord>& records) {
+    for (size_t r = 0; r < records.size() && r < 40; ++r) {
+      std::map<std::string, size_t> found;
+      for (size_t c = 0; c < records[r].fields.size(); ++c) {
+        const auto it = names.find(lower_trim(records[r].fields[c]));
+        if (it != names.end() && !found.count(it->second)) found[it->second] = c;
+      }
+      if (found.count("onset") && found.count("offset")) {
+        column = found;
+        return r;
+      }
     }
-    if (found.count("onset") && found.count("offset")) {
-      header_index = r;
-      column = found;
-      break;
+    return records.size();
+  };
+
+  // A workbook's sheet (--sheet, else the first with such a header) or the CSV;
+  // messages name "file:sheet" and its rows.
+  std::vector<CsvRecord> records;
+  std::string source = path, unit = "line ";
+  if (is_workbook(path)) {
+    unit = "row ";
+    const auto as_records = [](const Sheet& sheet) {
+      std::vector<CsvRecord> out;
+      for (const auto& row : sheet.rows) out.push_back({row.cells, row.row});
+      return out;
+    };
+    Sheet sheet;
+    if (!options.sheet.empty()) {
+      sheet = read_sheet(path, options.sheet);
+    } else {
+      const auto sheets = sheet_names(path);
+      for (size_t i = 0; i < sheets.size(); ++i) {
+        sheet = read_sheet(path, std::to_string(i));
+        const auto candidate = as_records(sheet);
+        if (find_header(candidate) < candidate.size()) break;
+        if (i + 1 == sheets.size()) sheet = read_sheet(path, "");  // none has one: the first, for the message
+      }
     }
+    records = as_records(sheet);
+    source = path + ":" + sheet.name;
+  } else {
+    records = read_csv_file(path);
   }
+  if (records.empty()) throw DataError(source, unit == "row " ? "empty sheet: no header and no rows" : "empty file: no header and no rows");
+  const size_t header_index = find_header(records);
   if (header_index == records.size())
-    throw DataError(path, "no header row naming onset and offset columns (line " +
+    throw DataError(source, "no header row naming onset and offset columns (" + unit +
                               std::to_string(records.front().line) + " starts: '" +
                               printable(records.front().fields.front().substr(0, 40)) + "')");
 
@@ -196,12 +226,12 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
   const int header_at = records[header_index].line;
   for (const char* required : {"subject", "clip", "emotion"})
     if (!column.count(required))
-      throw DataError(path, "line " + std::to_string(header_at) + ": missing column '" + required + "'");
+      throw DataError(source, unit + std::to_string(header_at) + ": missing column '" + required + "'");
   if (path_template.empty() && !column.count("path"))
-    throw DataError(path, "line " + std::to_string(header_at) +
+    throw DataError(source, unit + std::to_string(header_at) +
                               ": missing column 'path' (or give a path template for this dataset)");
   if (index_base == "first_frame" && !column.count("first_frame"))
-    throw DataError(path, "line " + std::to_string(header_at) + ": index base is the FirstF column, which is missing");
+    throw DataError(source, unit + std::to_string(header_at) + ": index base is the FirstF column, which is missing");
 
   const fs::path base_dir = fs::path(path).parent_path();
   Manifest manifest;
@@ -291,7 +321,7 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
         if (!parse_int(field("first_frame"), base))
           throw RowError("FirstF '" + field("first_frame") + "' is not a frame number");
       } else if (!parse_int(index_base, base)) {
-        throw DataError(path, "index base '" + index_base + "' is not a number, 'folder' or 'first_frame'");
+        throw DataError(source, "index base '" + index_base + "' is not a number, 'folder' or 'first_frame'");
       }
       row.onset = onset - base;
       row.offset = offset - base;
@@ -313,13 +343,13 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
       if (!seen_ids.insert(row.id).second) throw RowError("duplicate clip " + row.id);
       manifest.rows.push_back(std::move(row));
     } catch (const RowError& e) {
-      const std::string message = path + ":" + std::to_string(record.line) + ": " + e.what();
-      if (options.strict) throw DataError(path, "line " + std::to_string(record.line) + ": " + e.what());
+      const std::string message = source + ":" + std::to_string(record.line) + ": " + e.what();
+      if (options.strict) throw DataError(source, unit + std::to_string(record.line) + ": " + e.what());
       spdlog::warn("{} (row skipped)", message);
       manifest.skipped.push_back({record.line, message});
     }
   }
-  if (manifest.rows.empty() && manifest.skipped.empty()) throw DataError(path, "no rows after the header");
+  if (manifest.rows.empty() && manifest.skipped.empty()) throw DataError(source, "no rows after the header");
   return manifest;
 }
 

@@ -1,5 +1,7 @@
 // io::Manifest: the annotation CSV of a dataset (DESIGN.md section 5), and the
-// foreign annotation files of CASME II, SAMM, CAS(ME)^3 and SMIC mapped onto it.
+// foreign annotation files of CASME II, SAMM, CAS(ME)^3 and SMIC mapped onto it,
+// as CSV or as the Excel workbooks they ship (.xlsx, .xls: io/workbook.h; bad
+// rows then read `file:sheet:row: why`).
 //
 // mexa's own columns (case-insensitive): subject, clip, path, onset, apex,
 // offset, emotion, aus, fps. Frame numbers become 0-based indices by
@@ -54,6 +56,9 @@ struct ManifestOptions {
   std::string path_template;
   /// Extra header renames: lower-case foreign header -> mexa column name.
   std::map<std::string, std::string> columns;
+  /// Workbooks (.xlsx, .xls; io/workbook.h): the sheet's name or 0-based
+  /// index; "" = the first sheet with a header row.
+  std::string sheet;
   bool strict = false;       ///< any bad row is fatal
   bool check_paths = true;   ///< a row whose path does not exist is bad
 };
