@@ -9,6 +9,7 @@ namespace mexa::cli {
 int run_probe(const std::vector<std::string>& args);
 int run_synth(const std::vector<std::string>& args);
 int run_manifest(const std::vector<std::string>& args);
+int run_dataset(const std::vector<std::string>& args);
 int run_version(const std::vector<std::string>& args);
 int run_inspect(const std::vector<std::string>& args);
 int run_export(const std::vector<std::string>& args);

@@ -233,9 +233,10 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
   if (index_base == "first_frame" && !column.count("first_frame"))
     throw DataError(source, unit + std::to_string(header_at) + ": index base is the FirstF column, which is missing");
 
-  const fs::path base_dir = fs::path(path).parent_path();
+  const fs::path base_dir = options.root.empty() ? fs::path(path).parent_path() : fs::path(options.root);
   Manifest manifest;
   manifest.file = path;
+  manifest.source = source;
   std::set<std::string> seen_ids;
   const size_t header_width = records[header_index].fields.size();
   std::set<size_t> mapped_columns;

@@ -56,6 +56,8 @@ struct ManifestOptions {
   std::string path_template;
   /// Extra header renames: lower-case foreign header -> mexa column name.
   std::map<std::string, std::string> columns;
+  /// Folder relative clip paths start from; "" = the annotation file's folder.
+  std::string root;
   /// Workbooks (.xlsx, .xls; io/workbook.h): the sheet's name or 0-based
   /// index; "" = the first sheet with a header row.
   std::string sheet;
@@ -90,6 +92,7 @@ struct ManifestProblem {
 
 struct Manifest {
   std::string file;
+  std::string source;  ///< what messages name: the file, or file:sheet for a workbook
   std::vector<ManifestRow> rows;
   std::vector<ManifestProblem> skipped;  ///< bad rows left out (never filled with strict)
 };

@@ -1,0 +1,129 @@
+// `mexa dataset check|manifest --style S ROOT [ANNOTATIONS]`: a licensed
+// dataset as it unpacks, checked before anyone trains on it, and turned into a
+// mexa manifest (README "Using a real dataset").
+//
+//   mexa dataset check --style casme2 /data/CASME2
+//   mexa dataset manifest --style casme2 /data/CASME2 --out casme2.csv
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+#include "commands.h"
+#include "manifest_flags.h"
+#include "mexa/io/csv.h"
+#include "mexa/io/dataset.h"
+#include "mexa/io/errors.h"
+#include "mexa/io/manifest.h"
+
+namespace mexa::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct DatasetArgs {
+  std::string root, annotations, out;
+  ManifestFlags flags;
+  bool json = false;
+};
+
+/// The annotation file: given, or found under ROOT for the style.
+std::string annotations_of(const DatasetArgs& a, io::AnnotationStyle style) {
+  if (!a.annotations.empty()) return a.annotations;
+  const std::string found = io::find_annotations(a.root, style);
+  if (found.empty())
+    throw UsageError("no " + a.flags.style + " annotation file (.xlsx, .xls or .csv named after the dataset) under " +
+                     a.root + ": give its path after ROOT");
+  spdlog::info("annotations: {}", found);
+  return found;
+}
+
+io::ManifestOptions options_of(const DatasetArgs& a) {
+  if (!fs::is_directory(a.root)) throw UsageError(a.root + " is not a folder (ROOT: where the clips are)");
+  io::ManifestOptions mo = manifest_options(a.flags);
+  mo.root = a.root;
+  return mo;
+}
+
+std::string counts(const std::map<std::string, int64_t>& m) {
+  std::string out;
+  for (const auto& [name, n] : m) out += (out.empty() ? "" : ", ") + name + " " + std::to_string(n);
+  return out.empty() ? "-" : out;
+}
+
+int check(const DatasetArgs& a) {
+  const auto mo = options_of(a);
+  const auto report = io::check_dataset(annotations_of(a, mo.style), mo);
+  std::vector<int64_t> frames = report.frames;
+  std::sort(frames.begin(), frames.end());
+  if (a.json) {
+    nlohmann::json j{{"annotations", report.annotations}, {"rows", report.rows},        {"clips_found", report.clips_found},
+                     {"problems", report.problems},       {"per_class", report.per_class}, {"per_au", report.per_au},
+                     {"subjects", report.per_subject.size()}, {"fps", report.fps}};
+    if (!frames.empty())
+      j["frames"] = {{"min", frames.front()}, {"median", frames[frames.size() / 2]}, {"max", frames.back()}};
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("%s: %lld annotated clips, %lld found and sound, %zu subjects, %s fps\n", report.annotations.c_str(),
+                static_cast<long long>(report.rows), static_cast<long long>(report.clips_found),
+                report.per_subject.size(), report.fps > 0 ? fmt::format("{}", report.fps).c_str() : "unknown");
+    if (!frames.empty())
+      std::printf("frames per clip: min %lld, median %lld, max %lld\n", static_cast<long long>(frames.front()),
+                  static_cast<long long>(frames[frames.size() / 2]), static_cast<long long>(frames.back()));
+    std::printf("classes: %s\n", counts(report.per_class).c_str());
+    std::printf("action units: %s\n", counts(report.per_au).c_str());
+    if (!report.problems.empty()) {
+      std::printf("%zu problems:\n", report.problems.size());
+      for (const auto& p : report.problems) std::printf("  %s\n", p.c_str());
+    }
+  }
+  return report.problems.empty() ? kOk : kInputsFailed;
+}
+
+int manifest(const DatasetArgs& a) {
+  if (a.out.empty()) throw UsageError("--out manifest.csv is required");
+  auto mo = options_of(a);
+  const std::string annotations = annotations_of(a, mo.style);
+  mo.check_paths = true;  // the manifest lists the clips that are there; the others are reported
+  const auto m = io::read_manifest(annotations, mo);
+  for (const auto& p : m.skipped) spdlog::warn("{}", p.message);
+  if (m.rows.empty()) throw DataError(annotations, "no usable row: nothing to write");
+  const std::string out_dir = fs::absolute(a.out).parent_path().string();
+  io::write_text_file(a.out, io::manifest_csv(m, out_dir, io::style_fps(mo.style)));
+  std::printf("%s: %zu clips from %s (%zu rows left out%s)\n", a.out.c_str(), m.rows.size(), m.source.c_str(),
+              m.skipped.size(), m.skipped.empty() ? "" : ", listed above; `mexa dataset check` says more");
+  return m.skipped.empty() ? kOk : kInputsFailed;
+}
+
+}  // namespace
+
+int run_dataset(const std::vector<std::string>& args) {
+  static const Command command{
+      "dataset",
+      "A licensed dataset as it unpacks (CASME II, SAMM, SMIC, CAS(ME)^3, or mexa's layout). `check`: every "
+      "annotated clip against the disk (missing clips, frame-number gaps, empty or unreadable images, offsets past "
+      "the last frame, bad annotation rows), with subjects, classes, AUs and fps; exit 1 listing the problems. "
+      "`manifest`: writes a mexa manifest CSV of the clips present, for every later command. The annotation file "
+      "(.xlsx, .xls or .csv) is found under ROOT by the dataset's name unless given.",
+      "mexa dataset check|manifest --style STYLE ROOT [ANNOTATIONS] [--out manifest.csv]", run_dataset};
+  DatasetArgs a;
+  std::string action;
+  po::options_description options("Dataset options");
+  options.add_options()("action", po::value(&action)->required(), "check or manifest")(
+      "root", po::value(&a.root)->required(), "the dataset's folder (clip paths start here)")(
+      "annotations", po::value(&a.annotations), "annotation file (default: found under ROOT)")(
+      "out", po::value(&a.out), "manifest: the CSV to write")("json", po::bool_switch(&a.json), "check: JSON output");
+  add_manifest_flags(options, a.flags);
+  po::positional_options_description positional;
+  positional.add("action", 1).add("root", 1).add("annotations", 1);
+  po::variables_map vm;
+  if (!parse(args, command, options, positional, vm)) return kOk;
+  if (action == "check") return check(a);
+  if (action == "manifest") return manifest(a);
+  throw UsageError("mexa dataset: the action is check or manifest (got '" + action + "')");
+}
+
+}  // namespace mexa::cli

@@ -1,0 +1,52 @@
+// A dataset install as its licensed download unpacks it (CASME II, SAMM,
+// SMIC, CAS(ME)^3, or mexa's own layout): finding its annotation file,
+// checking every annotated clip against the files on disk, and writing the
+// mexa manifest (`mexa dataset check`, `mexa dataset manifest`).
+//
+//   auto options = mexa::io::ManifestOptions{.style = AnnotationStyle::Casme2, .root = "/data/CASME2/CASME2_RAW"};
+//   auto report = mexa::io::check_dataset(find_annotations("/data/CASME2", options.style), options);
+//   if (!report.problems.empty()) ...
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "mexa/io/manifest.h"
+
+namespace mexa::io {
+
+/// The annotation file of a `style` install under `root` (workbooks and CSVs
+/// up to 3 folders deep whose name carries the dataset's name: "casme2",
+/// "samm", "smic", "cas(me)3"/"casme3"; for mexa, "annotations.csv"), or ""
+/// when there is none. Several candidates: the shortest path, then by name.
+std::string find_annotations(const std::string& root, AnnotationStyle style);
+
+struct DatasetReport {
+  std::string annotations;  ///< the file read (file:sheet for workbooks)
+  int64_t rows = 0;         ///< annotated clips read
+  int64_t clips_found = 0;  ///< whose clip folder or video exists and passed every check
+  /// Everything wrong, one line each, naming the clip and the file or folder:
+  /// bad annotation rows, missing clips, numbering gaps, empty or unreadable
+  /// images, offsets past the last frame.
+  std::vector<std::string> problems;
+  std::map<std::string, int64_t> per_class, per_au, per_subject;
+  std::vector<int64_t> frames;  ///< frames of every frame-folder clip found
+  double fps = 0;               ///< the annotation's, else the style's usual rate (0: unknown)
+};
+
+/// Reads the annotations with `options` (clip paths not required to exist:
+/// a missing clip is a problem, reported) and checks every clip on disk.
+/// Throws DataError when the annotation file itself cannot be read.
+DatasetReport check_dataset(const std::string& annotations, ManifestOptions options);
+
+/// The style's usual frame rate (CASME II, SAMM 200; SMIC-HS 100; CAS(ME)^3
+/// 30, unconfirmed), 0 for mexa's own files.
+double style_fps(AnnotationStyle style);
+
+/// A mexa manifest of `manifest`'s rows: subject, clip, path (relative to
+/// `out_dir` when under it), 0-based onset/apex/offset, emotion, aus, fps.
+std::string manifest_csv(const Manifest& manifest, const std::string& out_dir, double fps);
+
+}  // namespace mexa::io

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# `mexa dataset check|manifest` on dataset installs made here: a CASME II
+# layout (sub01/EP02_01f/reg_img46.jpg ...) with its .xls and .xlsx coding
+# workbooks, and a SAMM layout with free-text rows above the header; one
+# planted fault at a time must be named; the manifest it writes trains.
+#   dataset_cli_test.sh MEXA WORK_DIR
+mexa="$1"; work="$2"
+source "$(dirname "$0")/check_lib.sh"
+py=/usr/bin/python3
+if ! $py -c "import openpyxl, xlwt" 2>/dev/null; then skip "dataset checks" "python3-openpyxl / python3-xlwt missing"; finish; exit; fi
+
+# Frames: real movement from `mexa synth --format jpg`, renamed into the datasets' layouts.
+"$mexa" synth --out "$work/synth" --clips 12 --subjects 3 --seed 5 --format jpg --size 64x64 --log-level warn >/dev/null || exit 1
+root="$work/CASME2"; mkdir -p "$root/CASME2_RAW"
+$py - "$work/synth/annotations.csv" "$root" <<'PY'
+import csv, os, shutil, sys, xlwt, openpyxl
+rows = list(csv.DictReader(open(sys.argv[1])))
+root = sys.argv[2]
+book = xlwt.Workbook(); sheet = book.add_sheet("Sheet1")
+header = ["Subject", "Filename", "Unnamed", "OnsetFrame", "ApexFrame", "OffsetFrame", "Unnamed2", "Action Units", "Estimated Emotion"]
+for c, h in enumerate(header): sheet.write(0, c, h)
+xlsx = openpyxl.Workbook(); xs = xlsx.active; xs.title = "Sheet1"; xs.append(header)
+for r, row in enumerate(rows, 1):
+    subject = int(row["subject"][3:])
+    clip = "EP%02d_%02df" % (r, subject)
+    src = os.path.join(os.path.dirname(sys.argv[1]), row["path"])
+    dst = os.path.join(root, "CASME2_RAW", "sub%02d" % subject, clip)
+    os.makedirs(dst)
+    first = 46 + r  # file numbers start past 1, as in CASME II
+    frames = sorted(os.listdir(src), key=lambda n: int(n[3:-4]))
+    for i, name in enumerate(frames):
+        shutil.copy(os.path.join(src, name), os.path.join(dst, "reg_img%d.jpg" % (first + i)))
+    values = [subject, clip, "", first + int(row["onset"]), first + int(row["apex"]), first + int(row["offset"]), "",
+              row["aus"] or "12", row["emotion"]]
+    for c, v in enumerate(values): sheet.write(r, c, v)
+    xs.append(values)
+book.save(os.path.join(root, "CASME2-coding-20140508.xls"))
+xlsx.save(os.path.join(root, "CASME2-coding-20140508.xlsx"))
+PY
+ann="$root/CASME2-coding-20140508.xls"
+common=(--style casme2 --path-template "CASME2_RAW/sub{subject:02}/{clip}")
+"$mexa" dataset check "${common[@]}" "$root" "$ann" >"$work/check.out" 2>&1; rc=$?
+check "a sound CASME II install: exit 0, 12 clips found and sound, 3 subjects" \
+  '[ $rc -eq 0 ] && grep -q "12 annotated clips, 12 found and sound, 3 subjects, 200 fps" "$work/check.out"'
+check "it prints classes and AUs" 'grep -q "^classes: " "$work/check.out" && grep -q "^action units: " "$work/check.out"'
+"$mexa" dataset check "${common[@]}" "$root" >"$work/found.out" 2>&1; rc=$?
+check "without ANNOTATIONS it finds the coding workbook under ROOT" '[ $rc -eq 0 ] && grep -q "CASME2-coding-20140508" "$work/found.out"'
+"$mexa" dataset check "${common[@]}" "$root" "$root/CASME2-coding-20140508.xlsx" >"$work/x.out" 2>&1; rc=$?
+check "the .xlsx workbook reads the same (12 found)" '[ $rc -eq 0 ] && grep -q "12 found and sound" "$work/x.out"'
+
+# Planted faults, one each, on copies.
+by_number() { ls "$1" | awk -F'reg_img' '{print $2 + 0, $0}' | sort -n | cut -d' ' -f2; }  # frame files in order
+fault() {  # fault NAME: copy the install to $work/NAME and print its path
+  rm -rf "$work/$1"; cp -r "$root" "$work/$1"; echo "$work/$1"
+}
+r=$(fault missing); rm -r "$r/CASME2_RAW/sub01/EP01_01f"
+"$mexa" dataset check "${common[@]}" "$r" "$r/CASME2-coding-20140508.xls" >"$work/f1.out" 2>&1; rc=$?
+check "a missing clip folder: exit 1, named" '[ $rc -eq 1 ] && grep -q "missing: .*sub01/EP01_01f" "$work/f1.out"'
+r=$(fault gap); victim=$(by_number "$r/CASME2_RAW/sub02/EP02_02f" | sed -n 5p); rm "$r/CASME2_RAW/sub02/EP02_02f/$victim"
+"$mexa" dataset check "${common[@]}" "$r" "$r/CASME2-coding-20140508.xls" >"$work/f2.out" 2>&1; rc=$?
+check "a frame missing in the middle: exit 1, the clip and the gap named" \
+  '[ $rc -eq 1 ] && grep "EP02_02f" "$work/f2.out" | grep -q -i "missing\|gap"'
+r=$(fault empty); : > "$r/CASME2_RAW/sub03/EP03_03f/$(ls "$r/CASME2_RAW/sub03/EP03_03f" | head -1)"
+"$mexa" dataset check "${common[@]}" "$r" "$r/CASME2-coding-20140508.xls" >"$work/f3.out" 2>&1; rc=$?
+check "an empty image: exit 1, the file named" '[ $rc -eq 1 ] && grep -q "EP03_03f/reg_img[0-9]*.jpg is empty" "$work/f3.out"'
+r=$(fault garbage); echo "not a jpeg" > "$r/CASME2_RAW/sub01/EP04_01f/$(ls "$r/CASME2_RAW/sub01/EP04_01f" | tail -1)"
+"$mexa" dataset check "${common[@]}" "$r" "$r/CASME2-coding-20140508.xls" >"$work/f4.out" 2>&1; rc=$?
+check "an image that is not a JPEG: exit 1, named" '[ $rc -eq 1 ] && grep -q "is not a JPEG image" "$work/f4.out"'
+r=$(fault short); d="$r/CASME2_RAW/sub02/EP05_02f"; for f in $(by_number "$d" | tail -n 40); do rm "$d/$f"; done
+"$mexa" dataset check "${common[@]}" "$r" "$r/CASME2-coding-20140508.xls" >"$work/f5.out" 2>&1; rc=$?
+check "a clip shorter than its annotated offset: exit 1, says so" '[ $rc -eq 1 ] && grep "EP05_02f" "$work/f5.out" | grep -q "offset is frame"'
+"$mexa" dataset check "${common[@]}" --sheet Sheet9 "$root" "$ann" >"$work/f6.out" 2>&1; rc=$?
+check "a wrong --sheet: exit 3, lists the sheets" '[ $rc -eq 3 ] && grep -q "no sheet .Sheet9. (sheets: 0 .Sheet1.)" "$work/f6.out"'
+"$mexa" dataset check --style samm "$root" >"$work/f7.out" 2>&1; rc=$?
+check "no annotation file for the style: exit 2, says to give it" '[ $rc -eq 2 ] && grep -q "no samm annotation file" "$work/f7.out"'
+
+# The manifest it writes is a mexa manifest every command reads.
+"$mexa" dataset manifest "${common[@]}" "$root" "$ann" --out "$work/casme2.csv" >"$work/m.out" 2>&1; rc=$?
+check "dataset manifest: exit 0, 12 clips" '[ $rc -eq 0 ] && grep -q "12 clips" "$work/m.out" && [ "$(wc -l < "$work/casme2.csv")" -eq 13 ]'
+check "its onsets are 0-based frame indices (the file numbers minus the first)" \
+  '[ "$(sed -n 2p "$work/casme2.csv" | cut -d, -f4)" = "$(sed -n 2p "$work/synth/annotations.csv" | cut -d, -f4)" ]'
+"$mexa" manifest "$work/casme2.csv" >"$work/mm.out" 2>&1; rc=$?
+check "mexa manifest validates it (12 rows, none skipped)" '[ $rc -eq 0 ] && grep -q "12 rows, 0 skipped" "$work/mm.out"'
+"$mexa" train --data "$work/casme2.csv" --out "$work/run" --model small3d --input onset-difference --frames 4 --size 16x16 \
+  --epochs 1 --batch 8 --protocol loso --log-level warn >"$work/t.out" 2>&1; rc=$?
+check "LOSO training on it runs to a pooled result" '[ $rc -eq 0 ] && [ -s "$work/run/summary.json" ] && grep -q "loso over 3 folds" "$work/t.out"'
+finish
