@@ -25,7 +25,7 @@ int run_manifest(const std::vector<std::string>& args) {
   ManifestFlags flags;
   bool no_path_check = false, json = false;
   po::options_description options("Manifest options");
-  options.add_options()("file", po::value(&file)->required(), "annotation CSV");
+  options.add_options()("file", po::value(&file)->required(), "annotation CSV or workbook (.xlsx, .xls)");
   add_manifest_flags(options, flags);
   options.add_options()("no-path-check", po::bool_switch(&no_path_check), "do not require the clips to exist")(
       "json", po::bool_switch(&json), "print the summary as JSON");

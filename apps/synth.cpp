@@ -49,7 +49,7 @@ int run_synth(const std::vector<std::string>& args) {
       "harder) and --noise (sensor noise, grey levels; larger is harder).",
       "mexa synth --out DIR [options]", run_synth};
   synth::SynthOptions o;
-  std::string size = "128x128", format = "h264", amplitude = "1,6", weights;
+  std::string size = "128x128", format = "h264", amplitude = "1,6", weights, layout = "mexa";
   po::options_description options("Synth options");
   options.add_options()("out", po::value(&o.out_dir)->required(), "output folder")(
       "clips", po::value(&o.clips)->default_value(o.clips), "number of short clips")(
@@ -66,6 +66,9 @@ int run_synth(const std::vector<std::string>& args) {
       "label-noise", po::value(&o.label_noise)->default_value(o.label_noise), "share of clips with a wrong label")(
       "balanced", po::bool_switch(&o.balanced), "equal class counts (default: DFME-like imbalance)")(
       "class-weights", po::value(&weights), "custom distribution, e.g. happiness=1,disgust=3,...")(
+      "layout", po::value(&layout)->default_value(layout),
+      "mexa, casme2 or samm: that dataset's folders, file names and annotation file (CSV in its columns; "
+      "with --format jpg)")(
       "long", po::bool_switch(&o.long_videos), "one long video per subject with several MEs (for spotting)")(
       "long-seconds", po::value(&o.long_seconds)->default_value(o.long_seconds), "length of each long video");
   po::variables_map vm;
@@ -75,6 +78,7 @@ int run_synth(const std::vector<std::string>& args) {
   if (!weights.empty()) o.class_weights = parse_weights(weights);
   try {
     o.format = synth::parse_output_format(format);
+    o.layout = synth::parse_layout(layout);
     Progress progress("synth " + o.out_dir, o.long_videos ? o.subjects : o.clips, "videos");
     const auto summary = synth::generate(o, [&](int done, int) { progress.update(done); });
     progress.finish();
@@ -84,6 +88,7 @@ int run_synth(const std::vector<std::string>& args) {
                 static_cast<long long>(summary.frames), o.out_dir.c_str());
     std::printf("classes:%s\nmanifest: %s\n", classes.c_str(), summary.manifest.c_str());
     if (!summary.intervals.empty()) std::printf("intervals: %s\n", summary.intervals.c_str());
+    if (!summary.dataset_annotations.empty()) std::printf("dataset annotations: %s\n", summary.dataset_annotations.c_str());
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }

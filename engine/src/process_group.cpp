@@ -10,6 +10,7 @@
 #define MEXA_NCCL 1
 #endif
 
+#include <cstring>
 #include <stdexcept>
 
 #include "mexa/engine/device.h"
@@ -178,10 +179,11 @@ std::string ProcessGroup::broadcast(const std::string& bytes, int root) {
   std::vector<torch::Tensor> size{torch::tensor({static_cast<int64_t>(bytes.size())}, torch::kInt64).to(impl_->device)};
   impl_->broadcast(size, root);
   const int64_t n = size[0].to(torch::kCPU).item<int64_t>();
+  if (n == 0) return "";
   auto buffer = torch::zeros({n}, torch::kUInt8);
-  if (rank() == root) std::memcpy(buffer.data_ptr<uint8_t>(), bytes.data(), bytes.size());
+  if (rank() == root && !bytes.empty()) std::memcpy(buffer.data_ptr<uint8_t>(), bytes.data(), bytes.size());
   std::vector<torch::Tensor> data{buffer.to(impl_->device)};
-  if (n > 0) impl_->broadcast(data, root);
+  impl_->broadcast(data, root);
   const auto cpu = data[0].to(torch::kCPU).contiguous();
   return std::string(reinterpret_cast<const char*>(cpu.data_ptr<uint8_t>()), static_cast<size_t>(n));
 }

@@ -102,7 +102,10 @@ struct Blink {
 /// Where frames go: a video file, or numbered images in a folder.
 class FrameSink {
  public:
-  FrameSink(const fs::path& path, const SynthOptions& options) : options_(options), path_(path) {
+  /// Image files are PREFIX<first + i>.EXT, the number zero-padded to `width` digits.
+  FrameSink(const fs::path& path, const SynthOptions& options, std::string prefix = "img", int64_t first = 1,
+            int width = 0)
+      : options_(options), path_(path), prefix_(std::move(prefix)), first_(first), width_(width) {
     if (options.format == OutputFormat::H264 || options.format == OutputFormat::Ffv1) {
       io::VideoWriterOptions video;
       video.codec = options.format == OutputFormat::H264 ? io::VideoCodec::H264 : io::VideoCodec::Ffv1;
@@ -122,7 +125,9 @@ class FrameSink {
       return;
     }
     const bool jpg = options_.format == OutputFormat::Jpg;
-    const fs::path file = path_ / ("img" + std::to_string(count_) + (jpg ? ".jpg" : ".png"));
+    std::string number = std::to_string(first_ + count_ - 1);
+    if (static_cast<int>(number.size()) < width_) number.insert(0, static_cast<size_t>(width_) - number.size(), '0');
+    const fs::path file = path_ / (prefix_ + number + (jpg ? ".jpg" : ".png"));
     const std::vector<int> params = jpg ? std::vector<int>{cv::IMWRITE_JPEG_QUALITY, 95}
                                         : std::vector<int>{cv::IMWRITE_PNG_COMPRESSION, 3};
     if (!cv::imwrite(file.string(), bgr, params)) throw DecodeError(file.string(), "cannot write the image");
@@ -135,8 +140,54 @@ class FrameSink {
   const SynthOptions& options_;
   fs::path path_;
   std::optional<io::VideoWriter> writer_;
+  std::string prefix_;
+  int64_t first_ = 1;
+  int width_ = 0;
   int64_t count_ = 0;
 };
+
+/// A clip's place in a dataset layout: folder (relative to DIR), file naming,
+/// and the dataset's subject and clip names.
+struct LayoutPlace {
+  fs::path folder;
+  std::string prefix;
+  int64_t first = 1;
+  int width = 0;
+  std::string subject, clip;
+};
+
+LayoutPlace layout_place(Layout layout, int subject, int clip) {
+  char buffer[64];
+  LayoutPlace p;
+  if (layout == Layout::Casme2) {
+    std::snprintf(buffer, sizeof buffer, "EP%02d_%02df", clip + 1, subject + 1);
+    p.clip = buffer;
+    std::snprintf(buffer, sizeof buffer, "sub%02d", subject + 1);
+    p.folder = fs::path("CASME2_RAW") / buffer / p.clip;
+    p.prefix = "reg_img";
+    p.first = 1 + (clip * 17) % 60;  // CASME II numbers a clip's files from where the raw video was cut
+    p.subject = std::to_string(subject + 1);
+  } else {
+    std::snprintf(buffer, sizeof buffer, "%03d", subject + 6);  // SAMM's subjects start at 006
+    const std::string s = buffer;
+    p.clip = s + "_" + std::to_string(clip % 7 + 1) + "_" + std::to_string(clip + 1);
+    p.folder = fs::path(s) / p.clip;
+    p.prefix = s + "_";
+    p.first = 1000 + (clip * 37) % 4000;
+    p.width = 5;
+    p.subject = std::to_string(subject + 6);
+  }
+  return p;
+}
+
+/// "AU6+AU12" -> "6+12" (SAMM's spelling).
+std::string bare_aus(const std::string& aus) {
+  std::string out;
+  for (size_t i = 0; i < aus.size(); ++i)
+    if (!(aus.compare(i, 2, "AU") == 0 && (i == 0 || aus[i - 1] == '+'))) out += aus[i];
+    else ++i;
+  return out;
+}
 
 std::string extension(OutputFormat format) {
   switch (format) {
@@ -234,6 +285,8 @@ void validate(const SynthOptions& o) {
     throw std::invalid_argument("--noise, --flicker, --drift and --blink-rate must not be negative");
   if (o.label_noise < 0 || o.label_noise > 1) throw std::invalid_argument("--label-noise must be in [0, 1]");
   if (o.long_videos && o.long_seconds < 10) throw std::invalid_argument("--long-seconds must be at least 10");
+  if (o.layout != Layout::Mexa && (o.long_videos || o.format != OutputFormat::Jpg))
+    throw std::invalid_argument("--layout writes short clips as JPEG folders: use --format jpg, without --long");
 }
 
 std::string subject_name(int s) {
@@ -243,6 +296,13 @@ std::string subject_name(int s) {
 }
 
 }  // namespace
+
+Layout parse_layout(const std::string& name) {
+  if (name == "mexa") return Layout::Mexa;
+  if (name == "casme2") return Layout::Casme2;
+  if (name == "samm") return Layout::Samm;
+  throw std::invalid_argument("--layout must be mexa, casme2 or samm (got '" + name + "')");
+}
 
 OutputFormat parse_output_format(const std::string& name) {
   if (name == "h264") return OutputFormat::H264;
@@ -338,6 +398,22 @@ SynthSummary generate(const SynthOptions& options, const std::function<void(int,
     m.emotion = others[static_cast<size_t>(uniform(rng, 0, 0.999f) * others.size())];
   };
 
+  std::ofstream dataset;
+  if (options.layout != Layout::Mexa) {
+    summary.dataset_annotations =
+        (out / (options.layout == Layout::Casme2 ? "CASME2-coding-synth.csv" : "SAMM_synth_FACS_Codes.csv")).string();
+    dataset.open(summary.dataset_annotations, std::ios::binary);
+    if (!dataset) throw StorageError(summary.dataset_annotations, "cannot write");
+    if (options.layout == Layout::Casme2) {
+      dataset << "Subject,Filename,Unnamed: 2,OnsetFrame,ApexFrame,OffsetFrame,Unnamed: 6,Action Units,Estimated Emotion\n";
+    } else {
+      dataset << "Facial Micro-movement coding (synthetic, mexa synth --layout samm),,,,,,,,,,,\n";
+      for (int i = 0; i < 10; ++i) dataset << "free-text note " << i + 1 << ",,,,,,,,,,,\n";
+      dataset << "Subject,Filename,Inducement Code,Onset Frame,Apex Frame,Offset Frame,Duration,Type,Action Units,"
+                 "Estimated Emotion,Objective Classes,Notes\n";
+    }
+  }
+
   if (!options.long_videos) {
     // Class of each clip, shuffled; subjects in turn so every subject has clips of several classes.
     std::vector<std::string> labels;
@@ -367,15 +443,32 @@ SynthSummary generate(const SynthOptions& options, const std::function<void(int,
         renderer.blinks.push_back({static_cast<int64_t>(uniform(rng, 0, 0.8f) * n_frames),
                                    std::llround(0.15 * options.fps)});
 
-      const std::string subject = subject_name(s);
+      std::string subject = subject_name(s);
       char clip_name[32];
       std::snprintf(clip_name, sizeof clip_name, "%s_%04d", subject.c_str(), i + 1);
-      const fs::path relative = fs::path("clips") / subject / (clip_name + extension(options.format));
+      fs::path relative = fs::path("clips") / subject / (clip_name + extension(options.format));
+      LayoutPlace place{relative, "img", 1, 0, subject, clip_name};
+      if (options.layout != Layout::Mexa) place = layout_place(options.layout, s, i);
+      relative = place.folder;
       fs::create_directories((out / relative).parent_path());
-      FrameSink sink(out / relative, options);
+      FrameSink sink(out / relative, options, place.prefix, place.first, place.width);
       for (int64_t t = 0; t < n_frames; ++t) sink.write(renderer.frame(t));
       sink.finish();
-      write_row(subject, clip_name, relative.string(), m, n_frames);
+      if (options.layout == Layout::Mexa) {
+        write_row(subject, clip_name, relative.string(), m, n_frames);
+      } else {
+        // annotations.csv (mexa's, the truth) names the clip as the dataset does.
+        subject = options.layout == Layout::Casme2 ? subject : place.subject;
+        write_row(subject, place.clip, relative.string(), m, n_frames);
+        const int64_t f = place.first;  // file numbers, as the datasets annotate
+        if (options.layout == Layout::Casme2)
+          dataset << place.subject << ',' << place.clip << ",," << f + m.onset << ',' << f + m.apex << ','
+                  << f + m.offset << ",," << io::csv_escape(bare_aus(m.aus)) << ',' << m.emotion << '\n';
+        else
+          dataset << place.subject << ',' << place.clip << ",1," << f + m.onset << ',' << f + m.apex << ','
+                  << f + m.offset << ',' << m.offset - m.onset + 1 << ",Micro - 1/2," << io::csv_escape(bare_aus(m.aus))
+                  << ',' << m.emotion << ",1,\n";
+      }
       summary.frames += n_frames;
       ++summary.videos;
       if (progress) progress(i + 1, options.clips);

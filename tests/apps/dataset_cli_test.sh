@@ -9,34 +9,29 @@ source "$(dirname "$0")/check_lib.sh"
 py=/usr/bin/python3
 if ! $py -c "import openpyxl, xlwt" 2>/dev/null; then skip "dataset checks" "python3-openpyxl / python3-xlwt missing"; finish; exit; fi
 
-# Frames: real movement from `mexa synth --format jpg`, renamed into the datasets' layouts.
-"$mexa" synth --out "$work/synth" --clips 12 --subjects 3 --seed 5 --format jpg --size 64x64 --log-level warn >/dev/null || exit 1
-root="$work/CASME2"; mkdir -p "$root/CASME2_RAW"
-$py - "$work/synth/annotations.csv" "$root" <<'PY'
-import csv, os, shutil, sys, xlwt, openpyxl
-rows = list(csv.DictReader(open(sys.argv[1])))
-root = sys.argv[2]
+# `mexa synth --layout casme2`: CASME2_RAW/sub01/EP01_01f/reg_img47.jpg ... and the coding
+# table in CASME II's columns, turned here into the .xls and .xlsx workbooks the download has.
+root="$work/CASME2"
+"$mexa" synth --out "$root" --layout casme2 --format jpg --clips 12 --subjects 3 --seed 5 --size 64x64 --log-level warn \
+  >"$work/synth.out" || exit 1
+check "synth --layout casme2 names its annotation file" 'grep -q "dataset annotations: .*CASME2-coding-synth.csv" "$work/synth.out"'
+check "... and writes CASME II's folders and file names" 'ls "$root"/CASME2_RAW/sub01/EP01_01f/reg_img*.jpg >/dev/null'
+to_workbooks() {  # to_workbooks CSV STEM: STEM.xls (xlwt) and STEM.xlsx (openpyxl), numbers as numbers
+  $py - "$1" "$2" <<'PY'
+import csv, sys, xlwt, openpyxl
+rows = list(csv.reader(open(sys.argv[1])))
+def value(text):  # digits only: Python's int() also takes "006_1_1"
+    return int(text) if text.isdigit() else text
 book = xlwt.Workbook(); sheet = book.add_sheet("Sheet1")
-header = ["Subject", "Filename", "Unnamed", "OnsetFrame", "ApexFrame", "OffsetFrame", "Unnamed2", "Action Units", "Estimated Emotion"]
-for c, h in enumerate(header): sheet.write(0, c, h)
-xlsx = openpyxl.Workbook(); xs = xlsx.active; xs.title = "Sheet1"; xs.append(header)
-for r, row in enumerate(rows, 1):
-    subject = int(row["subject"][3:])
-    clip = "EP%02d_%02df" % (r, subject)
-    src = os.path.join(os.path.dirname(sys.argv[1]), row["path"])
-    dst = os.path.join(root, "CASME2_RAW", "sub%02d" % subject, clip)
-    os.makedirs(dst)
-    first = 46 + r  # file numbers start past 1, as in CASME II
-    frames = sorted(os.listdir(src), key=lambda n: int(n[3:-4]))
-    for i, name in enumerate(frames):
-        shutil.copy(os.path.join(src, name), os.path.join(dst, "reg_img%d.jpg" % (first + i)))
-    values = [subject, clip, "", first + int(row["onset"]), first + int(row["apex"]), first + int(row["offset"]), "",
-              row["aus"] or "12", row["emotion"]]
-    for c, v in enumerate(values): sheet.write(r, c, v)
-    xs.append(values)
-book.save(os.path.join(root, "CASME2-coding-20140508.xls"))
-xlsx.save(os.path.join(root, "CASME2-coding-20140508.xlsx"))
+xlsx = openpyxl.Workbook(); xs = xlsx.active; xs.title = "Sheet1"
+for r, row in enumerate(rows):
+    for c, text in enumerate(row): sheet.write(r, c, value(text))
+    xs.append([value(t) for t in row])
+book.save(sys.argv[2] + ".xls"); xlsx.save(sys.argv[2] + ".xlsx")
 PY
+}
+to_workbooks "$root/CASME2-coding-synth.csv" "$root/CASME2-coding-20140508"
+rm "$root/CASME2-coding-synth.csv"
 ann="$root/CASME2-coding-20140508.xls"
 common=(--style casme2 --path-template "CASME2_RAW/sub{subject:02}/{clip}")
 "$mexa" dataset check "${common[@]}" "$root" "$ann" >"$work/check.out" 2>&1; rc=$?
@@ -78,10 +73,30 @@ check "no annotation file for the style: exit 2, says to give it" '[ $rc -eq 2 ]
 "$mexa" dataset manifest "${common[@]}" "$root" "$ann" --out "$work/casme2.csv" >"$work/m.out" 2>&1; rc=$?
 check "dataset manifest: exit 0, 12 clips" '[ $rc -eq 0 ] && grep -q "12 clips" "$work/m.out" && [ "$(wc -l < "$work/casme2.csv")" -eq 13 ]'
 check "its onsets are 0-based frame indices (the file numbers minus the first)" \
-  '[ "$(sed -n 2p "$work/casme2.csv" | cut -d, -f4)" = "$(sed -n 2p "$work/synth/annotations.csv" | cut -d, -f4)" ]'
+  '[ "$(sed -n 2p "$work/casme2.csv" | cut -d, -f4)" = "$(sed -n 2p "$root/annotations.csv" | cut -d, -f4)" ]'
 "$mexa" manifest "$work/casme2.csv" >"$work/mm.out" 2>&1; rc=$?
 check "mexa manifest validates it (12 rows, none skipped)" '[ $rc -eq 0 ] && grep -q "12 rows, 0 skipped" "$work/mm.out"'
 "$mexa" train --data "$work/casme2.csv" --out "$work/run" --model small3d --input onset-difference --frames 4 --size 16x16 \
   --epochs 1 --batch 8 --protocol loso --log-level warn >"$work/t.out" 2>&1; rc=$?
 check "LOSO training on it runs to a pooled result" '[ $rc -eq 0 ] && [ -s "$work/run/summary.json" ] && grep -q "loso over 3 folds" "$work/t.out"'
+# SAMM: free-text rows above the header, 3-digit subject folders, 5-digit file numbers.
+samm="$work/SAMM"
+"$mexa" synth --out "$samm" --layout samm --format jpg --clips 9 --subjects 3 --seed 6 --size 64x64 --log-level warn \
+  >/dev/null || exit 1
+check "synth --layout samm writes 006/006_1_1/006_0NNNN.jpg" 'ls "$samm"/006/006_1_1/006_0*.jpg >/dev/null'
+to_workbooks "$samm/SAMM_synth_FACS_Codes.csv" "$samm/SAMM_Micro_FACS_Codes_v2"
+rm "$samm/SAMM_synth_FACS_Codes.csv" "$samm/SAMM_Micro_FACS_Codes_v2.xls"
+"$mexa" dataset check --style samm "$samm" >"$work/s1.out" 2>&1; rc=$?
+check "SAMM install (header below 11 text rows, found under ROOT): exit 0, 9 of 9" \
+  '[ $rc -eq 0 ] && grep -q "SAMM_Micro_FACS_Codes_v2.xlsx:Sheet1: 9 annotated clips, 9 found and sound" "$work/s1.out"'
+"$mexa" dataset manifest --style samm "$samm" --out "$work/samm.csv" >/dev/null 2>&1; rc=$?
+check "SAMM manifest: exit 0" '[ $rc -eq 0 ] && [ "$(wc -l < "$work/samm.csv")" -eq 10 ]'
+check "its frame indices equal the truth synth wrote" \
+  'diff <(cut -d, -f4-6 "$work/samm.csv" | tail -n +2 | sort) <(cut -d, -f4-6 "$samm/annotations.csv" | tail -n +2 | sort) >/dev/null'
+"$mexa" train --data "$work/samm.csv" --out "$work/samm-run" --model small3d --input onset-difference --frames 4 \
+  --size 16x16 --epochs 1 --batch 8 --protocol loso --log-level warn >/dev/null 2>&1; rc=$?
+check "LOSO on the SAMM manifest runs" '[ $rc -eq 0 ] && [ -s "$work/samm-run/summary.json" ]'
+"$mexa" score "$work/samm.csv" --model "$(ls "$work"/samm-run/folds/*/last.pt | head -1)" --out "$work/samm.h5" --log-level warn \
+  >"$work/score.out" 2>&1; rc=$?
+check "score on the SAMM manifest: exit 0, 9 clips" '[ $rc -eq 0 ] && grep -q "9 clips written (9 ok" "$work/score.out"'
 finish

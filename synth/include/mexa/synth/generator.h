@@ -25,6 +25,17 @@ namespace mexa::synth {
 enum class OutputFormat { H264, Ffv1, Jpg, Png };
 OutputFormat parse_output_format(const std::string& name);  ///< throws std::invalid_argument
 
+/// Folder layout, file naming and annotation file of a real dataset, for
+/// testing `mexa dataset` and the styles without the licensed data (frames as
+/// JPEG folders; annotations.csv is written as well, with the truth):
+///   Casme2  CASME2_RAW/sub01/EP01_01f/reg_img47.jpg ...; CASME2-coding-synth.csv
+///           (Subject, Filename, blank, OnsetFrame, ApexFrame, OffsetFrame,
+///           blank, Action Units, Estimated Emotion; file numbers, not from 1)
+///   Samm    006/006_1_1/006_05563.jpg ...; SAMM_synth_FACS_Codes.csv (11 free-text
+///           rows above the header; file numbers; AUs written "4+7")
+enum class Layout { Mexa, Casme2, Samm };
+Layout parse_layout(const std::string& name);  ///< throws std::invalid_argument
+
 struct SynthOptions {
   std::string out_dir;
   int clips = 300;              ///< short clips (ignored with long_videos)
@@ -47,6 +58,7 @@ struct SynthOptions {
   float label_noise = 0.0f;     ///< share of clips whose emotion label is replaced by another class
   bool balanced = false;        ///< equal class counts instead of DFME-like imbalance
   std::map<std::string, double> class_weights;  ///< custom distribution (class -> weight)
+  Layout layout = Layout::Mexa;  ///< a dataset's layout (short clips, JPEG folders)
   bool long_videos = false;     ///< one minute-long video per subject (spotting)
   double long_seconds = 60.0;
 };
@@ -61,6 +73,7 @@ std::map<std::string, int> class_counts(const std::map<std::string, double>& wei
 
 struct SynthSummary {
   std::string manifest;         ///< DIR/annotations.csv
+  std::string dataset_annotations;  ///< the layout's own annotation file ("" for mexa's)
   std::string intervals;        ///< DIR/intervals.csv (long videos only)
   int clips = 0;                ///< annotated movements written
   int videos = 0;               ///< files or folders written
