@@ -26,6 +26,7 @@ namespace fs = std::filesystem;
 
 struct DatasetArgs {
   std::string root, annotations, out;
+  std::vector<std::string> parts;
   ManifestFlags flags;
   bool json = false;
 };
@@ -42,6 +43,7 @@ std::string annotations_of(const DatasetArgs& a, io::AnnotationStyle style) {
 }
 
 io::ManifestOptions options_of(const DatasetArgs& a) {
+  if (a.root.empty()) throw UsageError("ROOT (the dataset's folder) is required");
   if (!fs::is_directory(a.root)) throw UsageError(a.root + " is not a folder (ROOT: where the clips are)");
   io::ManifestOptions mo = manifest_options(a.flags);
   mo.root = a.root;
@@ -98,6 +100,51 @@ int manifest(const DatasetArgs& a) {
   return m.skipped.empty() ? kOk : kInputsFailed;
 }
 
+/// --part STYLE=ROOT[,ANNOTATIONS]... -> one manifest with a dataset column (MEGC 2019 composite).
+int composite(const DatasetArgs& a) {
+  if (a.out.empty()) throw UsageError("--out composite.csv is required");
+  if (a.parts.size() < 2) throw UsageError("a composite takes two or more --part STYLE=ROOT[,ANNOTATIONS]");
+  if (!a.flags.path_template.empty() || !a.flags.index_base.empty())
+    throw UsageError("composite: --path-template and --index-base would apply to every part; point each part's ROOT "
+                     "at the folder its style's template starts from (e.g. casme2=/data/CASME2/CASME2_RAW,ANNOTATIONS)");
+  std::vector<io::CompositePart> parts;
+  bool skipped = false;
+  for (const auto& spec : a.parts) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      throw UsageError("--part must be STYLE=ROOT[,ANNOTATIONS] (got '" + spec + "')");
+    DatasetArgs one = a;
+    one.flags.style = spec.substr(0, eq);
+    one.root = spec.substr(eq + 1);
+    if (const auto comma = one.root.find(','); comma != std::string::npos) {
+      one.annotations = one.root.substr(comma + 1);
+      one.root = one.root.substr(0, comma);
+    }
+    for (const auto& p : parts)
+      if (p.name == one.flags.style) throw UsageError("--part " + one.flags.style + " is given twice");
+    auto mo = options_of(one);
+    const std::string annotations = annotations_of(one, mo.style);
+    const auto m = io::read_manifest(annotations, mo);
+    for (const auto& p : m.skipped) spdlog::warn("{}", p.message);
+    skipped = skipped || !m.skipped.empty();
+    std::map<std::string, int> per_class;
+    for (const auto& row : m.rows) ++per_class[row.emotion];
+    std::string classes;
+    for (const auto& [name, n] : per_class) classes += " " + name + " " + std::to_string(n);
+    std::printf("%s: %zu clips (%zu rows left out):%s\n", m.source.c_str(), m.rows.size(), m.skipped.size(),
+                classes.c_str());
+    parts.push_back({one.flags.style, m, io::style_fps(mo.style)});
+  }
+  const std::string out_dir = fs::absolute(a.out).parent_path().string();
+  io::write_text_file(a.out, io::composite_csv(parts, out_dir));
+  size_t rows = 0;
+  for (const auto& p : parts) rows += p.manifest.rows.size();
+  std::printf("%s: %zu clips from %zu datasets, subjects prefixed with the dataset (train it with --classes %s; "
+              "summary.json then breaks the pooled metrics down per dataset)\n",
+              a.out.c_str(), rows, parts.size(), a.flags.classes.c_str());
+  return skipped ? kInputsFailed : kOk;
+}
+
 }  // namespace
 
 int run_dataset(const std::vector<std::string>& args) {
@@ -106,14 +153,19 @@ int run_dataset(const std::vector<std::string>& args) {
       "A licensed dataset as it unpacks (CASME II, SAMM, SMIC, CAS(ME)^3, or mexa's layout). `check`: every "
       "annotated clip against the disk (missing clips, frame-number gaps, empty or unreadable images, offsets past "
       "the last frame, bad annotation rows), with subjects, classes, AUs and fps; exit 1 listing the problems. "
-      "`manifest`: writes a mexa manifest CSV of the clips present, for every later command. The annotation file "
-      "(.xlsx, .xls or .csv) is found under ROOT by the dataset's name unless given.",
-      "mexa dataset check|manifest --style STYLE ROOT [ANNOTATIONS] [--out manifest.csv]", run_dataset};
+      "`manifest`: writes a mexa manifest CSV of the clips present, for every later command. `composite`: several "
+      "datasets in one manifest with a dataset column and dataset-prefixed subjects (MEGC 2019: --classes megc3 "
+      "maps the emotions; CASME II's 'others' is left out). The annotation file (.xlsx, .xls or .csv) is found "
+      "under ROOT by the dataset's name unless given.",
+      "mexa dataset check|manifest --style STYLE ROOT [ANNOTATIONS] [--out manifest.csv]\n"
+      "  mexa dataset composite --part STYLE=ROOT[,ANNOTATIONS]... --classes megc3 --out composite.csv",
+      run_dataset};
   DatasetArgs a;
   std::string action;
   po::options_description options("Dataset options");
-  options.add_options()("action", po::value(&action)->required(), "check or manifest")(
-      "root", po::value(&a.root)->required(), "the dataset's folder (clip paths start here)")(
+  options.add_options()("action", po::value(&action)->required(), "check, manifest or composite")(
+      "root", po::value(&a.root), "the dataset's folder (clip paths start here)")(
+      "part", po::value(&a.parts)->multitoken(), "composite: STYLE=ROOT[,ANNOTATIONS], once per dataset")(
       "annotations", po::value(&a.annotations), "annotation file (default: found under ROOT)")(
       "out", po::value(&a.out), "manifest: the CSV to write")("json", po::bool_switch(&a.json), "check: JSON output");
   add_manifest_flags(options, a.flags);
@@ -123,7 +175,8 @@ int run_dataset(const std::vector<std::string>& args) {
   if (!parse(args, command, options, positional, vm)) return kOk;
   if (action == "check") return check(a);
   if (action == "manifest") return manifest(a);
-  throw UsageError("mexa dataset: the action is check or manifest (got '" + action + "')");
+  if (action == "composite") return composite(a);
+  throw UsageError("mexa dataset: the action is check, manifest or composite (got '" + action + "')");
 }
 
 }  // namespace mexa::cli

@@ -107,6 +107,19 @@ void write_pooled_run(const RunDescription& run) {
     std::sort(pooled_aus.begin(), pooled_aus.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
     io::write_text_file((run.dir / "aus.csv").string(), au_predictions_csv(pooled_aus, run.au_names));
   }
+  // A composite manifest (mexa dataset composite): the pooled metrics per dataset too, as MEGC papers print them.
+  std::map<std::string, std::vector<PredictionRow>> by_dataset;
+  for (const auto& [index, row] : pooled) {
+    const auto& extra = manifest.rows[static_cast<size_t>(index)].extra;
+    if (const auto it = extra.find("dataset"); it != extra.end()) by_dataset[it->second].push_back(row);
+  }
+  if (!by_dataset.empty()) {
+    summary["per_dataset"] = nlohmann::json::object();
+    for (const auto& [name, rows] : by_dataset) {
+      const auto d = report_of(rows, num_classes);
+      summary["per_dataset"][name] = {{"n", rows.size()}, {"acc", d.acc}, {"uf1", d.uf1}, {"uar", d.uar}};
+    }
+  }
   summary["failed"] = nlohmann::json::array();
   for (const auto& [index, message] : run.failures)
     summary["failed"].push_back({{"id", manifest.rows[static_cast<size_t>(index)].id}, {"error", message}});
@@ -118,6 +131,10 @@ void write_pooled_run(const RunDescription& run) {
               run.folds.size());
   if (run.eval_label != "emotion") std::printf("scored against the %s column\n", run.eval_label.c_str());
   print_report(report, run.classes);
+  if (summary.contains("per_dataset"))
+    for (const auto& [name, d] : summary["per_dataset"].items())
+      std::printf("  %-12s n %4d  ACC %.4f  UF1 %.4f  UAR %.4f\n", name.c_str(), d["n"].get<int>(), d["acc"].get<double>(),
+                  d["uf1"].get<double>(), d["uar"].get<double>());
   if (au_head) {
     const auto& m = summary["aus"]["macro_f1"];
     std::printf("AU macro F1 %s over %zu AUs (aus.csv)\n",

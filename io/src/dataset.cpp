@@ -169,19 +169,35 @@ DatasetReport check_dataset(const std::string& annotations, ManifestOptions opti
   return r;
 }
 
+namespace {
+
+/// One manifest row as mexa's CSV columns (no line end); `prefix` goes before the subject.
+std::string row_csv(const ManifestRow& row, const fs::path& base, double fps, const std::string& prefix) {
+  const fs::path absolute = fs::absolute(row.path).lexically_normal();
+  const fs::path relative = absolute.lexically_relative(base);
+  const bool inside = !relative.empty() && relative.begin()->string() != "..";
+  const std::string path = inside ? relative.string() : absolute.string();
+  const double rate = row.fps > 0 ? row.fps : fps;
+  return csv_escape(prefix + row.subject) + "," + csv_escape(row.clip) + "," + csv_escape(path) + "," +
+         frame(row.onset) + "," + frame(row.apex) + "," + frame(row.offset) + "," + csv_escape(row.emotion) + "," +
+         csv_escape(row.aus) + "," + (rate > 0 ? number(rate) : "");
+}
+
+}  // namespace
+
+std::string composite_csv(const std::vector<CompositePart>& parts, const std::string& out_dir) {
+  std::string text = "subject,clip,path,onset,apex,offset,emotion,aus,fps,dataset\n";
+  const fs::path base = fs::absolute(out_dir).lexically_normal();
+  for (const auto& part : parts)
+    for (const auto& row : part.manifest.rows)
+      text += row_csv(row, base, part.fps, part.name + "/") + "," + csv_escape(part.name) + "\n";
+  return text;
+}
+
 std::string manifest_csv(const Manifest& manifest, const std::string& out_dir, double fps) {
   std::string text = "subject,clip,path,onset,apex,offset,emotion,aus,fps\n";
   const fs::path base = fs::absolute(out_dir).lexically_normal();
-  for (const auto& row : manifest.rows) {
-    const fs::path absolute = fs::absolute(row.path).lexically_normal();
-    const fs::path relative = absolute.lexically_relative(base);
-    const bool inside = !relative.empty() && relative.begin()->string() != "..";
-    const std::string path = inside ? relative.string() : absolute.string();
-    const double rate = row.fps > 0 ? row.fps : fps;
-    text += csv_escape(row.subject) + "," + csv_escape(row.clip) + "," + csv_escape(path) + "," +
-            frame(row.onset) + "," + frame(row.apex) + "," + frame(row.offset) + "," + csv_escape(row.emotion) + "," +
-            csv_escape(row.aus) + "," + (rate > 0 ? number(rate) : "") + "\n";
-  }
+  for (const auto& row : manifest.rows) text += row_csv(row, base, fps, "") + "\n";
   return text;
 }
 

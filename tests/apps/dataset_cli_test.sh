@@ -99,4 +99,20 @@ check "LOSO on the SAMM manifest runs" '[ $rc -eq 0 ] && [ -s "$work/samm-run/su
 "$mexa" score "$work/samm.csv" --model "$(ls "$work"/samm-run/folds/*/last.pt | head -1)" --out "$work/samm.h5" --log-level warn \
   >"$work/score.out" 2>&1; rc=$?
 check "score on the SAMM manifest: exit 0, 9 clips" '[ $rc -eq 0 ] && grep -q "9 clips written (9 ok" "$work/score.out"'
+# The MEGC 2019 composite as one manifest: dataset-prefixed subjects, megc3 classes, per-dataset metrics.
+"$mexa" dataset composite --part "casme2=$root" --part "samm=$samm" --classes megc3 \
+  --path-template "CASME2_RAW/sub{subject:02}/{clip}" --out "$work/megc.csv" >"$work/c.out" 2>&1; rc=$?
+check "dataset composite refuses a --path-template meant for one part (2)" '[ $rc -eq 2 ] && grep -q "every part" "$work/c.out"'
+"$mexa" dataset composite --part "casme2=$root/CASME2_RAW,$root/CASME2-coding-20140508.xlsx" --part "samm=$samm" \
+  --classes megc3 --out "$work/megc.csv" >"$work/c.out" 2>&1; rc=$?
+check "dataset composite (CASME II + SAMM, megc3): exit 0, 21 clips from 2 datasets" \
+  '[ $rc -eq 0 ] && grep -q "21 clips from 2 datasets" "$work/c.out"'
+check "subjects are prefixed with the dataset and a dataset column is written" \
+  'head -1 "$work/megc.csv" | grep -q ",dataset$" && grep -q "^casme2/1," "$work/megc.csv" && grep -q "^samm/6," "$work/megc.csv"'
+check "emotions are MEGC's 3 classes" '[ -z "$(tail -n +2 "$work/megc.csv" | cut -d, -f7 | sort -u | grep -v -x -e negative -e positive -e surprise)" ]'
+"$mexa" train --data "$work/megc.csv" --classes megc3 --out "$work/megc-run" --model small3d --input onset-difference \
+  --frames 4 --size 16x16 --epochs 1 --batch 8 --protocol loso --log-level warn >"$work/megc.out" 2>&1; rc=$?
+check "LOSO over the composite: 6 folds (3 subjects each), pooled and per-dataset metrics" \
+  '[ $rc -eq 0 ] && grep -q "loso over 6 folds" "$work/megc.out" && [ "$(/usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1]))[\"per_dataset\"]; print(d[\"casme2\"][\"n\"], d[\"samm\"][\"n\"])" "$work/megc-run/summary.json")" = "12 9" ]'
+check "the printed report breaks the metrics down per dataset" 'grep -q "^  casme2 .*UF1" "$work/megc.out" && grep -q "^  samm .*UF1" "$work/megc.out"'
 finish

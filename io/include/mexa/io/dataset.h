@@ -49,4 +49,14 @@ double style_fps(AnnotationStyle style);
 /// `out_dir` when under it), 0-based onset/apex/offset, emotion, aus, fps.
 std::string manifest_csv(const Manifest& manifest, const std::string& out_dir, double fps);
 
+/// One dataset of a composite (the MEGC 2019 composite: SMIC + CASME II + SAMM).
+struct CompositePart {
+  std::string name;  ///< "casme2": prefixes its subjects ("casme2/1") and fills the dataset column
+  Manifest manifest;
+  double fps = 0;    ///< for rows without their own
+};
+/// The parts' rows in one mexa manifest with a `dataset` column; subjects are
+/// prefixed with the part's name, so LOSO never mixes subjects of two datasets.
+std::string composite_csv(const std::vector<CompositePart>& parts, const std::string& out_dir);
+
 }  // namespace mexa::io
