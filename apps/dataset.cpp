@@ -131,7 +131,8 @@ int composite(const DatasetArgs& a) {
     for (const auto& row : m.rows) ++per_class[row.emotion];
     std::string classes;
     for (const auto& [name, n] : per_class) classes += " " + name + " " + std::to_string(n);
-    std::printf("%s: %zu clips (%zu rows left out):%s\n", m.source.c_str(), m.rows.size(), m.skipped.size(),
+    std::printf("%s: %zu clips (%zu bad rows left out, %lld excluded by --classes %s):%s\n", m.source.c_str(),
+                m.rows.size(), m.skipped.size(), static_cast<long long>(m.excluded), a.flags.classes.c_str(),
                 classes.c_str());
     parts.push_back({one.flags.style, m, io::style_fps(mo.style)});
   }

@@ -23,6 +23,7 @@ io::ManifestOptions manifest_options(const ManifestFlags& f) {
   if (f.classes == "megc3") {
     mo.class_names = io::megc3_classes();
     mo.class_aliases = io::megc3_aliases();
+    mo.excluded_emotions = io::megc3_excluded();
   } else if (f.classes != "dfme") {
     throw UsageError("--classes must be dfme or megc3 (got '" + f.classes + "')");
   }

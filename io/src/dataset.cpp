@@ -1,5 +1,7 @@
 #include "mexa/io/dataset.h"
 
+#include <spdlog/fmt/fmt.h>
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -52,12 +54,7 @@ std::string image_problem(const fs::path& file) {
   return "";
 }
 
-std::string number(double v) {
-  if (v == static_cast<double>(static_cast<int64_t>(v))) return std::to_string(static_cast<int64_t>(v));
-  std::string t = std::to_string(v);
-  while (!t.empty() && t.back() == '0') t.pop_back();
-  return t;
-}
+std::string number(double v) { return fmt::format("{}", v); }  // shortest exact form
 
 std::string frame(int64_t index) { return index < 0 ? "" : std::to_string(index); }
 

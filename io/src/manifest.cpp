@@ -137,6 +137,8 @@ std::vector<std::string> dfme_classes() {
 
 std::vector<std::string> megc3_classes() { return {"negative", "positive", "surprise"}; }
 
+std::set<std::string> megc3_excluded() { return {"others", "other"}; }
+
 std::map<std::string, std::string> megc3_aliases() {
   return {{"happiness", "positive"}, {"happy", "positive"},      {"positive", "positive"},
           {"surprise", "surprise"},  {"anger", "negative"},      {"angry", "negative"},
@@ -148,6 +150,7 @@ std::map<std::string, std::string> megc3_aliases() {
 ManifestOptions with_classes(ManifestOptions options, const std::vector<std::string>& classes) {
   options.class_names = classes;
   options.class_aliases = classes == megc3_classes() ? megc3_aliases() : std::map<std::string, std::string>{};
+  options.excluded_emotions = classes == megc3_classes() ? megc3_excluded() : std::set<std::string>{};
   return options;
 }
 
@@ -200,12 +203,15 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
     if (!options.sheet.empty()) {
       sheet = read_sheet(path, options.sheet);
     } else {
-      const auto sheets = sheet_names(path);
-      for (size_t i = 0; i < sheets.size(); ++i) {
-        sheet = read_sheet(path, std::to_string(i));
-        const auto candidate = as_records(sheet);
-        if (find_header(candidate) < candidate.size()) break;
-        if (i + 1 == sheets.size()) sheet = read_sheet(path, "");  // none has one: the first, for the message
+      auto sheets = read_sheets(path);
+      if (sheets.empty()) throw DataError(path, "the workbook has no sheet");
+      sheet = sheets.front();  // none has a header: the first, for the message
+      for (auto& candidate : sheets) {
+        const auto records = as_records(candidate);
+        if (find_header(records) < records.size()) {
+          sheet = std::move(candidate);
+          break;
+        }
       }
     }
     records = as_records(sheet);
@@ -267,6 +273,10 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
       // Class: alias, then match (case-insensitive); "a|b" lists candidate classes, the first is the label.
       {
         const std::string text = field("emotion");
+        if (options.excluded_emotions.count(lower_trim(text))) {  // left out by the class set, not an error
+          ++manifest.excluded;
+          continue;
+        }
         size_t start = 0;
         while (true) {
           const size_t bar = text.find('|', start);
@@ -350,7 +360,10 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
       manifest.skipped.push_back({record.line, message});
     }
   }
-  if (manifest.rows.empty() && manifest.skipped.empty()) throw DataError(source, "no rows after the header");
+  if (manifest.excluded > 0)
+    spdlog::info("{}: {} rows left out: their emotion is not in the class set", source, manifest.excluded);
+  if (manifest.rows.empty() && manifest.skipped.empty() && manifest.excluded == 0)
+    throw DataError(source, "no rows after the header");
   return manifest;
 }
 

@@ -63,6 +63,10 @@ void drop_empty_rows(Sheet& sheet) {
 
 // ---------------------------------------------------------------- .xlsx
 
+constexpr size_t kMaxCells = 4'000'000;        ///< rows x columns of one sheet
+constexpr zip_uint64_t kMaxPart = 64u << 20;      ///< bytes of one XML part
+constexpr size_t kMaxString = 32767;              ///< Excel's longest cell text
+
 struct ZipCloser {
   void operator()(zip_t* z) const { zip_discard(z); }
 };
@@ -93,7 +97,12 @@ class Xlsx {
     }
     if (has("xl/sharedStrings.xml")) {
       const auto strings = xml("xl/sharedStrings.xml");
-      for (auto si : strings.child("sst").children("si")) shared_.push_back(text_of(si));
+      for (auto si : strings.child("sst").children("si")) {
+        shared_.push_back(text_of(si));
+        if (shared_.back().size() > kMaxString)
+          throw DataError(path_, "a shared string of " + std::to_string(shared_.back().size()) +
+                                     " characters (Excel's limit is 32,767): damaged workbook");
+      }
     }
   }
   const std::vector<std::string>& names() const { return names_; }
@@ -101,30 +110,44 @@ class Xlsx {
   Sheet sheet(size_t index) {
     Sheet out;
     out.name = names_[index];
+    const std::string where = path_ + ":" + out.name;
     const auto doc = xml(parts_[index]);
+    int previous_row = 0;
+    size_t width = 0;
     for (auto row : doc.child("worksheet").child("sheetData").children("row")) {
       SheetRow r;
-      r.row = row.attribute("r").as_int(static_cast<int>(out.rows.size()) + 1);
+      r.row = row.attribute("r").as_int(previous_row + 1);
+      previous_row = r.row;
       size_t next = 0;
       for (auto c : row.children("c")) {
         const std::string ref = c.attribute("r").value();
         size_t column = next;
         if (!ref.empty()) {
           column = 0;
+          size_t letters = 0;
           for (char ch : ref) {
-            if (!std::isalpha(static_cast<unsigned char>(ch))) break;
+            if (!std::isalpha(static_cast<unsigned char>(ch)) || ++letters > 3) break;
             column = column * 26 + static_cast<size_t>(std::toupper(static_cast<unsigned char>(ch)) - 'A' + 1);
           }
+          if (letters == 0 || letters > 3 || column > 16384)
+            throw DataError(where, "row " + std::to_string(r.row) + ": cell reference '" + ref + "' is not A1..XFD");
           column -= 1;
         }
-        if (column > 16383) throw DataError(path_ + ":" + out.name, "row " + std::to_string(r.row) + ": cell " + ref + " beyond column XFD");
+        if (column > 16383) throw DataError(where, "row " + std::to_string(r.row) + ": a cell beyond column XFD");
         next = column + 1;
+        std::string text = cell_text(c, out.name, r.row);
+        if (text.empty()) continue;  // an empty (styled) cell widens nothing
         if (r.cells.size() <= column) r.cells.resize(column + 1);
-        r.cells[column] = cell_text(c, out.name, r.row);
+        r.cells[column] = std::move(text);
       }
-      out.rows.push_back(std::move(r));
+      width = std::max(width, r.cells.size());
+      if (!r.cells.empty()) out.rows.push_back(std::move(r));
+      // A hostile sheet must not make a small file take gigabytes.
+      if (out.rows.size() * std::max<size_t>(width, 1) > kMaxCells)
+        throw DataError(where, "more than " + std::to_string(kMaxCells) + " cells: not an annotation sheet");
     }
-    drop_empty_rows(out);
+    // Excel leaves trailing empty cells out: every row as wide as the widest.
+    for (auto& r : out.rows) r.cells.resize(width);
     return out;
   }
 
@@ -135,7 +158,7 @@ class Xlsx {
     zip_stat_t st;
     if (zip_stat(archive_.get(), name.c_str(), 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
       throw DataError(path_, "not an .xlsx workbook: no part " + name);
-    if (st.size > (512u << 20)) throw DataError(path_, name + " is larger than 512 MiB");
+    if (st.size > kMaxPart) throw DataError(path_, name + " is larger than 64 MiB: not an annotation workbook");
     std::string bytes(st.size, '\0');
     zip_file_t* f = zip_fopen(archive_.get(), name.c_str(), 0);
     if (!f) throw DataError(path_, "cannot open part " + name);
@@ -148,10 +171,11 @@ class Xlsx {
     return doc;
   }
 
-  /// A shared or inline string: its <t> texts, rich-text runs joined.
+  /// A shared or inline string: its <t> text, or its rich-text runs' joined
+  /// (phonetic runs, <rPh>, left out).
   static std::string text_of(const pugi::xml_node& node) {
-    std::string text;
-    for (auto t : node.select_nodes(".//t")) text += t.node().text().get();
+    std::string text = node.child("t").text().get();
+    for (auto run : node.children("r")) text += run.child("t").text().get();
     return text;
   }
 
@@ -189,9 +213,12 @@ class Xls {
     }
     unsigned int count = 0;
     if (freexl_get_info(handle_, FREEXL_BIFF_SHEET_COUNT, &count) != FREEXL_OK) count = 0;
-    for (unsigned short i = 0; i < count; ++i) {
+    if (count > 65535) throw DataError(path, "claims " + std::to_string(count) + " sheets: damaged workbook");
+    for (unsigned int i = 0; i < count; ++i) {
       const char* name = nullptr;
-      names_.push_back(freexl_get_worksheet_name(handle_, i, &name) == FREEXL_OK && name ? name : "Sheet" + std::to_string(i + 1));
+      names_.push_back(freexl_get_worksheet_name(handle_, static_cast<unsigned short>(i), &name) == FREEXL_OK && name
+                           ? name
+                           : "Sheet" + std::to_string(i + 1));
     }
   }
   ~Xls() {
@@ -209,6 +236,8 @@ class Xls {
     if (freexl_select_active_worksheet(handle_, static_cast<unsigned short>(index)) != FREEXL_OK ||
         freexl_worksheet_dimensions(handle_, &rows, &columns) != FREEXL_OK)
       throw DataError(path_ + ":" + out.name, "cannot read the sheet");
+    if (static_cast<size_t>(rows) * columns > kMaxCells)
+      throw DataError(path_ + ":" + out.name, "more than " + std::to_string(kMaxCells) + " cells: not an annotation sheet");
     for (unsigned int r = 0; r < rows; ++r) {
       SheetRow row;
       row.row = static_cast<int>(r) + 1;
@@ -258,6 +287,18 @@ bool is_workbook(const std::string& path) {
 std::vector<std::string> sheet_names(const std::string& path) {
   if (is_xls(path)) return Xls(path).names();
   return Xlsx(path).names();
+}
+
+std::vector<Sheet> read_sheets(const std::string& path) {
+  std::vector<Sheet> out;
+  if (is_xls(path)) {
+    Xls book(path);
+    for (size_t i = 0; i < book.names().size(); ++i) out.push_back(book.sheet(i));
+  } else {
+    Xlsx book(path);
+    for (size_t i = 0; i < book.names().size(); ++i) out.push_back(book.sheet(i));
+  }
+  return out;
 }
 
 Sheet read_sheet(const std::string& path, const std::string& sheet) {

@@ -128,6 +128,20 @@ TEST_F(ManifestTest, Casme2HeadersFolderTemplateAndFileNumbers) {
   EXPECT_EQ(m.rows[1].onset, 46);            // no folder: index base 0
 }
 
+TEST_F(ManifestTest, Megc3LeavesOthersOutWithoutAnError) {
+  write("clips/a.mp4", "x");
+  const std::string path = write("m.csv",
+                                 "subject,clip,path,onset,offset,emotion\n"
+                                 "s01,a,clips/a.mp4,0,9,happiness\n"
+                                 "s01,b,clips/a.mp4,0,9,Others\n"
+                                 "s01,c,clips/a.mp4,0,9,awe\n");
+  const auto m = read_manifest(path, with_classes({}, megc3_classes()));
+  ASSERT_EQ(m.rows.size(), 1u);
+  EXPECT_EQ(m.rows[0].emotion, "positive");
+  EXPECT_EQ(m.excluded, 1);          // "others": not MEGC's, left out quietly
+  ASSERT_EQ(m.skipped.size(), 1u);   // "awe": an error
+}
+
 TEST_F(ManifestTest, SammHeaderBelowFreeTextRows) {
   frames("006/006_1_2", "006_", 5562, 100);
   std::string text = "Facial Micro-movement,,,\nSAMM dataset,,,\n";

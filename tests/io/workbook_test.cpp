@@ -21,11 +21,14 @@ namespace fs = std::filesystem;
 class WorkbookTest : public test::TempDirTest {
  protected:
   /// Runs a Python snippet with `out` bound to the file to write; false when the module is missing.
+  /// false only when the module is missing (the test then skips); a failing script fails the test.
   bool python(const std::string& module, const std::string& code, const fs::path& out) {
     if (std::system(("/usr/bin/python3 -c 'import " + module + "' 2>/dev/null").c_str()) != 0) return false;
     const fs::path script = dir_ / "make.py";
     std::ofstream(script) << "import sys\nout = sys.argv[1]\n" << code << "\n";
-    return std::system(("/usr/bin/python3 " + script.string() + " " + out.string()).c_str()) == 0;
+    EXPECT_EQ(std::system(("/usr/bin/python3 " + script.string() + " " + out.string()).c_str()), 0)
+        << "the script writing " << out << " failed";
+    return true;
   }
   void frames(const std::string& folder, const std::string& prefix, int first, int count) {
     fs::create_directories(dir_ / folder);
@@ -119,6 +122,62 @@ wb.save(out)
   EXPECT_EQ(m.rows[0].aus, "12");
   ASSERT_EQ(m.skipped.size(), 1u);  // "others" is no DFME class
   EXPECT_NE(m.skipped[0].message.find(book.string() + ":Sheet1:4: "), std::string::npos) << m.skipped[0].message;
+}
+
+// As Excel writes them: shared strings (with a rich-text run and a phonetic
+// run), a cell without a reference, a gap, trailing empty cells left out,
+// rows without a number, and a styled empty cell far to the right.
+TEST_F(WorkbookTest, ExcelStyleXlsxSharedStringsGapsAndShortRows) {
+  const fs::path book = dir_ / "excel.xlsx";
+  const bool made = python("zipfile", R"(
+import zipfile
+ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+rel = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+parts = {
+  "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+  "xl/workbook.xml": '<workbook %s %s><sheets><sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>' % (ns, rel),
+  "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+      '<Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="x"/></Relationships>',
+  "xl/sharedStrings.xml": '<sst %s><si><t>Subject</t></si><si><r><t>File</t></r><r><t>name</t></r></si>'
+      '<si><t>Onset</t><rPh><t>ONSETTO</t></rPh></si><si><t>Notes</t></si><si><t>EP02_01f</t></si></sst>' % ns,
+  "xl/worksheets/sheet1.xml": '<worksheet %s><sheetData>'
+      '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c>'
+      '<c r="E1" t="s"><v>3</v></c><c r="Z1" s="3"/></row>'
+      '<row><c t="s"><v>4</v></c><c><v>46.0</v></c></row>'
+      '<row><c r="A3"><v>-7</v></c><c r="C3" t="inlineStr"><is><t>x</t></is></c></row>'
+      '</sheetData></worksheet>' % ns,
+}
+with zipfile.ZipFile(out, "w") as z:
+    for name, text in parts.items(): z.writestr(name, text)
+)", book);
+  ASSERT_TRUE(made);
+  const Sheet sheet = read_sheet(book.string(), "Data");
+  ASSERT_EQ(sheet.rows.size(), 3u);
+  EXPECT_EQ(sheet.rows[0].cells, (std::vector<std::string>{"Subject", "Filename", "Onset", "", "Notes"}));
+  EXPECT_EQ(sheet.rows[1].row, 2);  // no r: the previous row + 1
+  EXPECT_EQ(sheet.rows[1].cells, (std::vector<std::string>{"EP02_01f", "46", "", "", ""}));  // padded to the header
+  EXPECT_EQ(sheet.rows[2].cells, (std::vector<std::string>{"-7", "", "x", "", ""}));
+}
+
+TEST_F(WorkbookTest, HostileXlsxIsRefusedNotRead) {
+  const fs::path book = dir_ / "wide.xlsx";
+  // 300 rows, each with a value in column XFD: 300 x 16,384 cells once padded.
+  const bool made = python("zipfile", R"(
+import zipfile
+ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+rows = "".join('<row r="%d"><c r="XFD%d"><v>1</v></c></row>' % (i, i) for i in range(1, 301))
+with zipfile.ZipFile(out, "w") as z:
+    z.writestr("xl/workbook.xml", '<workbook %s xmlns:r="x"><sheets><sheet name="S" r:id="a"/></sheets></workbook>' % ns)
+    z.writestr("xl/_rels/workbook.xml.rels", '<Relationships><Relationship Id="a" Target="s.xml"/></Relationships>')
+    z.writestr("xl/s.xml", '<worksheet %s><sheetData>%s<row r="301"><c r="XFE1"><v>1</v></c></row></sheetData></worksheet>' % (ns, rows))
+)", book);
+  ASSERT_TRUE(made);
+  try {
+    read_sheet(book.string(), "");
+    FAIL() << "a 4.9 M-cell sheet was read";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("cells: not an annotation sheet"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(WorkbookTest, DamagedWorkbooksNameTheFile) {

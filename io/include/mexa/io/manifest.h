@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,8 @@ std::vector<std::string> megc3_classes();
 /// Emotion names of the datasets -> MEGC 3 classes (happiness -> positive;
 /// surprise -> surprise; anger, contempt, disgust, sadness, fear, repression -> negative).
 std::map<std::string, std::string> megc3_aliases();
+/// Emotions MEGC's composite leaves out ("others" of CASME II, "other" of SAMM).
+std::set<std::string> megc3_excluded();
 
 struct ManifestOptions;
 /// `options` reading the classes `classes` (a model's), with MEGC's aliases when they are MEGC's 3.
@@ -49,6 +52,9 @@ struct ManifestOptions {
   /// Lower-case emotion text -> class name, applied before matching class_names
   /// (e.g. megc3_aliases(), or {"happy", "happiness"}).
   std::map<std::string, std::string> class_aliases;
+  /// Lower-case emotion texts whose rows are left out without an error
+  /// (counted in Manifest::excluded), e.g. megc3_excluded().
+  std::set<std::string> excluded_emotions;
   /// "" = the style's default ("0" for mexa files, "folder" for foreign ones).
   std::string index_base;
   /// "" = the style's default; {subject}, {subject:02} (zero-padded), {clip},
@@ -95,6 +101,7 @@ struct Manifest {
   std::string source;  ///< what messages name: the file, or file:sheet for a workbook
   std::vector<ManifestRow> rows;
   std::vector<ManifestProblem> skipped;  ///< bad rows left out (never filled with strict)
+  int64_t excluded = 0;                  ///< rows left out by options.excluded_emotions
 };
 
 /// The class an emotion text names under `options` (its aliases, then a

@@ -23,7 +23,10 @@ struct SheetRow {
 
 struct Sheet {
   std::string name;
-  std::vector<SheetRow> rows;  ///< rows holding at least one non-empty cell, in order
+  /// Rows holding at least one non-empty cell, in order, all as wide as the
+  /// widest (Excel leaves trailing empty cells out). At most 4 M cells and
+  /// 64 MiB of XML per part: a bigger sheet is refused, not read.
+  std::vector<SheetRow> rows;
 };
 
 /// Whether `path` names a workbook mexa reads (.xlsx, .xlsm, .xls; case-insensitive).
@@ -32,6 +35,9 @@ bool is_workbook(const std::string& path);
 /// The workbook's sheet names, in order. Throws DataError naming the file when
 /// it is not a readable workbook.
 std::vector<std::string> sheet_names(const std::string& path);
+
+/// Every sheet, in order (the workbook opened once).
+std::vector<Sheet> read_sheets(const std::string& path);
 
 /// Sheet `sheet` (its name, or its 0-based index as digits; "" = the first).
 /// Throws DataError naming the file (and listing the sheets when `sheet` is not one).
