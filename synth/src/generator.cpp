@@ -103,9 +103,10 @@ struct Blink {
 class FrameSink {
  public:
   /// Image files are PREFIX<first + i>.EXT, the number zero-padded to `width` digits.
+  /// `ext` "" = the format's (.jpg or .png); ".bmp" for SMIC.
   FrameSink(const fs::path& path, const SynthOptions& options, std::string prefix = "img", int64_t first = 1,
-            int width = 0)
-      : options_(options), path_(path), prefix_(std::move(prefix)), first_(first), width_(width) {
+            int width = 0, std::string ext = "")
+      : options_(options), path_(path), prefix_(std::move(prefix)), first_(first), width_(width), ext_(std::move(ext)) {
     if (options.format == OutputFormat::H264 || options.format == OutputFormat::Ffv1) {
       io::VideoWriterOptions video;
       video.codec = options.format == OutputFormat::H264 ? io::VideoCodec::H264 : io::VideoCodec::Ffv1;
@@ -124,12 +125,13 @@ class FrameSink {
       writer_->write(bgr.data, bgr.step);
       return;
     }
-    const bool jpg = options_.format == OutputFormat::Jpg;
+    const std::string ext = !ext_.empty() ? ext_ : options_.format == OutputFormat::Jpg ? ".jpg" : ".png";
     std::string number = std::to_string(first_ + count_ - 1);
     if (static_cast<int>(number.size()) < width_) number.insert(0, static_cast<size_t>(width_) - number.size(), '0');
-    const fs::path file = path_ / (prefix_ + number + (jpg ? ".jpg" : ".png"));
-    const std::vector<int> params = jpg ? std::vector<int>{cv::IMWRITE_JPEG_QUALITY, 95}
-                                        : std::vector<int>{cv::IMWRITE_PNG_COMPRESSION, 3};
+    const fs::path file = path_ / (prefix_ + number + ext);
+    const std::vector<int> params = ext == ".jpg"   ? std::vector<int>{cv::IMWRITE_JPEG_QUALITY, 95}
+                                    : ext == ".png" ? std::vector<int>{cv::IMWRITE_PNG_COMPRESSION, 3}
+                                                    : std::vector<int>{};
     if (!cv::imwrite(file.string(), bgr, params)) throw DecodeError(file.string(), "cannot write the image");
   }
   void finish() {
@@ -143,6 +145,7 @@ class FrameSink {
   std::string prefix_;
   int64_t first_ = 1;
   int width_ = 0;
+  std::string ext_;
   int64_t count_ = 0;
 };
 
@@ -154,9 +157,15 @@ struct LayoutPlace {
   int64_t first = 1;
   int width = 0;
   std::string subject, clip;
+  std::string ext;  ///< "" = the format's
 };
 
-LayoutPlace layout_place(Layout layout, int subject, int clip) {
+/// MEGC's 3 classes, as SMIC annotates (and folders) its clips.
+std::string smic_class(const std::string& emotion) {
+  return emotion == "happiness" ? "positive" : emotion == "surprise" ? "surprise" : "negative";
+}
+
+LayoutPlace layout_place(Layout layout, int subject, int clip, const std::string& emotion) {
   char buffer[64];
   LayoutPlace p;
   if (layout == Layout::Casme2) {
@@ -167,6 +176,24 @@ LayoutPlace layout_place(Layout layout, int subject, int clip) {
     p.prefix = "reg_img";
     p.first = 1 + (clip * 17) % 60;  // CASME II numbers a clip's files from where the raw video was cut
     p.subject = std::to_string(subject + 1);
+  } else if (layout == Layout::Smic) {
+    // HS/s1/micro/negative/s1_ne_01/image0106433.bmp (the class folder is SMIC's 3-class label).
+    const std::string cls = smic_class(emotion);
+    p.subject = "s" + std::to_string(subject + 1);
+    std::snprintf(buffer, sizeof buffer, "%s_%s_%02d", p.subject.c_str(), cls.substr(0, 2).c_str(), clip + 1);
+    p.clip = buffer;
+    p.folder = fs::path("HS") / p.subject / "micro" / cls / p.clip;
+    p.prefix = "image";
+    p.first = 100000 + (clip * 997) % 900000;
+    p.width = 7;
+    p.ext = ".bmp";
+  } else if (layout == Layout::Casme3) {
+    // spNO.1/a/color/0.jpg ... (part A: frames numbered from where the clip was cut).
+    p.subject = "spNO." + std::to_string(subject + 1);
+    p.clip = std::string(1, static_cast<char>('a' + clip % 26)) + std::to_string(clip / 26 + 1);
+    p.folder = fs::path(p.subject) / p.clip / "color";
+    p.prefix = "";
+    p.first = (clip * 53) % 300;
   } else {
     std::snprintf(buffer, sizeof buffer, "%03d", subject + 6);  // SAMM's subjects start at 006
     const std::string s = buffer;
@@ -301,7 +328,9 @@ Layout parse_layout(const std::string& name) {
   if (name == "mexa") return Layout::Mexa;
   if (name == "casme2") return Layout::Casme2;
   if (name == "samm") return Layout::Samm;
-  throw std::invalid_argument("--layout must be mexa, casme2 or samm (got '" + name + "')");
+  if (name == "smic") return Layout::Smic;
+  if (name == "casme3") return Layout::Casme3;
+  throw std::invalid_argument("--layout must be mexa, casme2, samm, smic or casme3 (got '" + name + "')");
 }
 
 OutputFormat parse_output_format(const std::string& name) {
@@ -400,12 +429,19 @@ SynthSummary generate(const SynthOptions& options, const std::function<void(int,
 
   std::ofstream dataset;
   if (options.layout != Layout::Mexa) {
-    summary.dataset_annotations =
-        (out / (options.layout == Layout::Casme2 ? "CASME2-coding-synth.csv" : "SAMM_synth_FACS_Codes.csv")).string();
+    const char* name = options.layout == Layout::Casme2 ? "CASME2-coding-synth.csv"
+                       : options.layout == Layout::Samm ? "SAMM_synth_FACS_Codes.csv"
+                       : options.layout == Layout::Smic ? "SMIC-HS-E_annotation_synth.csv"
+                                                        : "CAS(ME)3_part_A_ME_label_synth.csv";
+    summary.dataset_annotations = (out / name).string();
     dataset.open(summary.dataset_annotations, std::ios::binary);
     if (!dataset) throw StorageError(summary.dataset_annotations, "cannot write");
     if (options.layout == Layout::Casme2) {
       dataset << "Subject,Filename,Unnamed: 2,OnsetFrame,ApexFrame,OffsetFrame,Unnamed: 6,Action Units,Estimated Emotion\n";
+    } else if (options.layout == Layout::Smic) {
+      dataset << "Subject,Filename,OnsetF,OffsetF,Emotion,FirstF\n";  // no apex: spotted
+    } else if (options.layout == Layout::Casme3) {
+      dataset << "Subject,Filename,Onset,Apex,Offset,AU,Objective class,emotion\n";
     } else {
       dataset << "Facial Micro-movement coding (synthetic, mexa synth --layout samm),,,,,,,,,,,\n";
       for (int i = 0; i < 10; ++i) dataset << "free-text note " << i + 1 << ",,,,,,,,,,,\n";
@@ -448,10 +484,10 @@ SynthSummary generate(const SynthOptions& options, const std::function<void(int,
       std::snprintf(clip_name, sizeof clip_name, "%s_%04d", subject.c_str(), i + 1);
       fs::path relative = fs::path("clips") / subject / (clip_name + extension(options.format));
       LayoutPlace place{relative, "img", 1, 0, subject, clip_name};
-      if (options.layout != Layout::Mexa) place = layout_place(options.layout, s, i);
+      if (options.layout != Layout::Mexa) place = layout_place(options.layout, s, i, m.emotion);
       relative = place.folder;
       fs::create_directories((out / relative).parent_path());
-      FrameSink sink(out / relative, options, place.prefix, place.first, place.width);
+      FrameSink sink(out / relative, options, place.prefix, place.first, place.width, place.ext);
       for (int64_t t = 0; t < n_frames; ++t) sink.write(renderer.frame(t));
       sink.finish();
       if (options.layout == Layout::Mexa) {
@@ -464,6 +500,12 @@ SynthSummary generate(const SynthOptions& options, const std::function<void(int,
         if (options.layout == Layout::Casme2)
           dataset << place.subject << ',' << place.clip << ",," << f + m.onset << ',' << f + m.apex << ','
                   << f + m.offset << ",," << io::csv_escape(bare_aus(m.aus)) << ',' << m.emotion << '\n';
+        else if (options.layout == Layout::Smic)
+          dataset << place.subject << ',' << place.clip << ',' << f + m.onset << ',' << f + m.offset << ','
+                  << smic_class(m.emotion) << ',' << f << '\n';
+        else if (options.layout == Layout::Casme3)
+          dataset << place.subject << ',' << place.clip << ',' << f + m.onset << ',' << f + m.apex << ','
+                  << f + m.offset << ',' << io::csv_escape(bare_aus(m.aus)) << ",1," << m.emotion << '\n';
         else
           dataset << place.subject << ',' << place.clip << ",1," << f + m.onset << ',' << f + m.apex << ','
                   << f + m.offset << ',' << m.offset - m.onset + 1 << ",Micro - 1/2," << io::csv_escape(bare_aus(m.aus))

@@ -99,6 +99,27 @@ check "LOSO on the SAMM manifest runs" '[ $rc -eq 0 ] && [ -s "$work/samm-run/su
 "$mexa" score "$work/samm.csv" --model "$(ls "$work"/samm-run/folds/*/last.pt | head -1)" --out "$work/samm.h5" --log-level warn \
   >"$work/score.out" 2>&1; rc=$?
 check "score on the SAMM manifest: exit 0, 9 clips" '[ $rc -eq 0 ] && grep -q "9 clips written (9 ok" "$work/score.out"'
+# SMIC-HS (subject/micro/class/clip/image*.bmp, no apex, relative to FirstF) and CAS(ME)^3 part A
+# (spNO.N/clip/color/N.jpg): each sound, then with one planted fault.
+smic="$work/SMIC"
+"$mexa" synth --out "$smic" --layout smic --format jpg --clips 8 --subjects 2 --seed 7 --size 64x64 --log-level warn >/dev/null || exit 1
+to_workbooks "$smic/SMIC-HS-E_annotation_synth.csv" "$smic/SMIC-HS-E_annotation"
+rm "$smic/SMIC-HS-E_annotation_synth.csv" "$smic/SMIC-HS-E_annotation.xls"
+smic_args=(--style smic --classes megc3 --path-template "HS/{subject}/micro/{emotion}/{clip}")
+"$mexa" dataset check "${smic_args[@]}" "$smic" >"$work/sm1.out" 2>&1; rc=$?
+check "SMIC layout (BMP frames, class folders, FirstF): exit 0, 8 of 8 at 100 fps" \
+  '[ $rc -eq 0 ] && grep -q "8 annotated clips, 8 found and sound, 2 subjects, 100 fps" "$work/sm1.out"'
+bmp=$(find "$smic/HS" -name "image*.bmp" | sort | sed -n 10p); echo "not a bitmap" > "$bmp"
+"$mexa" dataset check "${smic_args[@]}" "$smic" >"$work/sm2.out" 2>&1; rc=$?
+check "SMIC with a damaged frame: exit 1, the file named" '[ $rc -eq 1 ] && grep -q "$(basename "$bmp") is not a BMP image" "$work/sm2.out"'
+c3="$work/CASME3"
+"$mexa" synth --out "$c3" --layout casme3 --format jpg --clips 8 --subjects 2 --seed 8 --size 64x64 --log-level warn >/dev/null || exit 1
+"$mexa" dataset check --style casme3 "$c3" >"$work/c31.out" 2>&1; rc=$?
+check "CAS(ME)^3 layout (found under ROOT): exit 0, 8 of 8" '[ $rc -eq 0 ] && grep -q "8 annotated clips, 8 found and sound" "$work/c31.out"'
+rm "$c3/spNO.1/a1/color/$(ls "$c3/spNO.1/a1/color" | sort -n | sed -n 3p)"
+"$mexa" dataset check --style casme3 "$c3" >"$work/c32.out" 2>&1; rc=$?
+check "CAS(ME)^3 with a frame missing: exit 1, the gap named" '[ $rc -eq 1 ] && grep -q "spNO.1/a1/color: frame folder has a gap" "$work/c32.out"'
+
 # The MEGC 2019 composite as one manifest: dataset-prefixed subjects, megc3 classes, per-dataset metrics.
 "$mexa" dataset composite --part "casme2=$root" --part "samm=$samm" --classes megc3 \
   --path-template "CASME2_RAW/sub{subject:02}/{clip}" --out "$work/megc.csv" >"$work/c.out" 2>&1; rc=$?

@@ -33,7 +33,10 @@ OutputFormat parse_output_format(const std::string& name);  ///< throws std::inv
 ///           blank, Action Units, Estimated Emotion; file numbers, not from 1)
 ///   Samm    006/006_1_1/006_05563.jpg ...; SAMM_synth_FACS_Codes.csv (11 free-text
 ///           rows above the header; file numbers; AUs written "4+7")
-enum class Layout { Mexa, Casme2, Samm };
+///   Smic    HS/s1/micro/negative/s1_ne_01/image0100000.bmp ...; SMIC-HS-E_annotation_synth.csv
+///           (OnsetF, OffsetF relative to FirstF; no apex; MEGC's 3 classes)
+///   Casme3  spNO.1/a1/color/0.jpg ...; CAS(ME)3_part_A_ME_label_synth.csv
+enum class Layout { Mexa, Casme2, Samm, Smic, Casme3 };
 Layout parse_layout(const std::string& name);  ///< throws std::invalid_argument
 
 struct SynthOptions {
