@@ -61,14 +61,8 @@ void print_summary(const std::string& out, const pipeline::ScoreSummary& s) {
                 static_cast<long long>(s.written), static_cast<long long>(s.to_score));
 }
 
-/// OUT with {rank} replaced, or OUT.rankK.h5.
-std::string rank_path(const std::string& out, int rank) {
-  const std::string k = std::to_string(rank);
-  if (const auto at = out.find("{rank}"); at != std::string::npos) return out.substr(0, at) + k + out.substr(at + 6);
-  const auto dot = out.rfind(".h5");
-  return dot != std::string::npos && dot + 3 == out.size() ? out.substr(0, dot) + ".rank" + k + ".h5"
-                                                             : out + ".rank" + k;
-}
+/// OUT.rankK.h5 (--out may not hold a {rank} placeholder: it names the merged file).
+std::string rank_path(const std::string& out, int rank) { return with_h5_suffix(out, ".rank" + std::to_string(rank)); }
 
 /// The process group's part of a scoring run: the rank's file and shard, then
 /// the store barrier and rank 0's merge.

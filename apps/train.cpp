@@ -36,7 +36,6 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-#include <thread>
 #include <tuple>
 
 #include "cli.h"
@@ -74,9 +73,7 @@ std::string cache_path_for(const std::string& cache, const fs::path& run_dir, co
   std::string suffix;
   if (shard.count > 1) suffix += ".shard" + std::to_string(shard.index);
   if (rank > 0) suffix += ".rank" + std::to_string(rank);
-  if (suffix.empty()) return path;
-  const auto dot = path.rfind(".h5");
-  return dot != std::string::npos && dot + 3 == path.size() ? path.substr(0, dot) + suffix + ".h5" : path + suffix;
+  return with_h5_suffix(path, suffix);
 }
 
 std::string join(const std::vector<std::string>& names, size_t most) {
@@ -349,9 +346,7 @@ int run_train(const std::vector<std::string>& args) {
       tc.device = device;
       if (threads == 0) threads = engine::rank_threads(launch);
       if (dist_timeout < 1) throw UsageError("--dist-timeout must be at least 1 second");
-      if (uc.rul || uc.scn)
-        throw UsageError(std::string(uc.rul ? "--rul" : "--scn") +
-                         " couples the clips of a batch: not supported data-parallel (run it in one process)");
+      if (const std::string why = engine::data_parallel_refusal(tc); !why.empty()) throw UsageError(why);
     }
     engine::set_compute_threads(threads);
     if (epochs < 1 || tc.batch_size < 1 || tc.workers < 0) throw UsageError("--epochs and --batch must be >= 1, --workers >= 0");
@@ -395,15 +390,16 @@ int run_train(const std::vector<std::string>& args) {
   // --resume trains on the same clips: the manifest's content, not only its path, must match.
   const fs::path data_hash_path = run_dir / "manifest.sha256";
   const std::string data_hash = io::sha256_file(data);
-  if ((resume || joining) && fs::exists(data_hash_path)) {
-    std::ifstream in(data_hash_path);
+  const auto check_run_manifest = [&](const std::string& who) {
+    if (!fs::exists(data_hash_path)) return;
+    std::istringstream in(io::read_text_file(data_hash_path.string()));
     std::string trained_on;
     in >> trained_on;
     if (trained_on != data_hash)
-      throw UsageError(std::string(resume ? "--resume" : "--fold-shard") + ": " + data +
-                       " is not the manifest this run was trained on (sha256 " + data_hash + ", the run's " +
-                       trained_on + "); start a new --out for other data");
-  }
+      throw UsageError(who + ": " + data + " is not the manifest this run was trained on (sha256 " + data_hash +
+                       ", the run's " + trained_on + "); start a new --out for other data");
+  };
+  if (resume || joining) check_run_manifest(resume ? "--resume" : "--fold-shard");
 
   // Every rank has checked what it was given; joining the group waits for all
   // of them, so no rank reads a file another rank is writing.
@@ -433,22 +429,18 @@ int run_train(const std::vector<std::string>& args) {
       if (!io::create_text_file(config_path.string(), effective_config(vm)) && !resume && !joining)
         check_same_settings(read_saved_options(config_path.string()), effective_options(vm), config_path.string(),
                             "--fold-shard");
-      if (!io::create_text_file(data_hash_path.string(), data_hash + "\n") &&
-          io::read_text_file(data_hash_path.string()) != data_hash + "\n")
-        throw UsageError(data + " is not the manifest of the run in " + out + " (" + data_hash_path.string() +
-                         "); every shard trains on the same data");
+      if (!io::create_text_file(data_hash_path.string(), data_hash + "\n") && !resume && !joining)
+        check_run_manifest("--fold-shard");
     }
     // Data-parallel ranks after the first start from rank 0's cache (a copy:
     // HDF5 files take one writer) once it is filled.
     const std::string cache_path = cache_path_for(cache, run_dir, fold_shard, launch.rank);
     const std::string prepared_key = "prepared/" + fold_shard_text;
     if (group && !cache_path.empty() && !rank0) {
-      {
-        group->store_wait(prepared_key, std::chrono::hours(24 * 7));
-        const std::string rank0_cache = cache_path_for(cache, run_dir, fold_shard, 0);
-        if (fs::exists(rank0_cache) && !fs::exists(cache_path))
-          fs::copy_file(rank0_cache, cache_path, fs::copy_options::skip_existing);
-      }
+      group->store_wait(prepared_key, std::chrono::hours(24 * 7));
+      const std::string rank0_cache = cache_path_for(cache, run_dir, fold_shard, 0);
+      if (fs::exists(rank0_cache) && !fs::exists(cache_path))
+        fs::copy_file(rank0_cache, cache_path, fs::copy_options::skip_existing);
     }
     source = std::make_unique<pipeline::ManifestClipSource>(manifest.rows, spec, cache_path, std::max(1, tc.workers),
                                                             /*record_failures=*/false);

@@ -67,6 +67,13 @@ TrainConfig resolved(const TrainConfig& config) {
   return c;
 }
 
+std::string data_parallel_refusal(const TrainConfig& config) {
+  const UncertaintyConfig& u = config.uncertainty;
+  if (!u.rul && !u.scn) return "";
+  return std::string(u.rul ? "--rul mixes pairs" : "--scn ranks importance weights") +
+         " across the batch: not supported data-parallel (run it in one process)";
+}
+
 void check_config(const TrainConfig& config, const std::vector<int64_t>& clip_shape) {
   const auto names = model_names();
   if (std::find(names.begin(), names.end(), config.model) == names.end()) {
@@ -90,9 +97,8 @@ void check_config(const TrainConfig& config, const std::vector<int64_t>& clip_sh
   if (u.candidate_labels && (u.rul || u.scn || u.phased() || config.loss.kind != LossKind::CrossEntropy))
     throw std::invalid_argument("--candidate-labels trains with the candidate-set cross-entropy: it takes --loss ce and "
                                 "no --rul, --scn or --phased");
-  if (config.group && (u.rul || u.scn))
-    throw std::invalid_argument(std::string(u.rul ? "--rul mixes pairs" : "--scn ranks importance weights") +
-                                " across the batch: not supported data-parallel (run it in one process)");
+  if (config.group)
+    if (const std::string why = data_parallel_refusal(config); !why.empty()) throw std::invalid_argument(why);
   if (u.eac && !(u.eac_lambda >= 0)) throw std::invalid_argument("--eac-lambda must be >= 0");
   if (u.scn && (u.scn_relabel_epoch < 1 || u.scn_relabel_epoch > config.schedule.epochs))
     throw std::invalid_argument("--scn-relabel-epoch must be in [1, --epochs] (got " +

@@ -1,7 +1,5 @@
 #include "mexa/io/dataset.h"
 
-#include <spdlog/fmt/fmt.h>
-
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -11,17 +9,13 @@
 #include "mexa/io/csv.h"
 #include "mexa/io/errors.h"
 #include "mexa/io/frame_folder.h"
+#include "mexa/io/text.h"
 #include "mexa/io/workbook.h"
 
 namespace mexa::io {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::vector<std::string> name_keys(AnnotationStyle style) {
   switch (style) {
@@ -44,7 +38,7 @@ std::string image_problem(const fs::path& file) {
   unsigned char head[8] = {};
   in.read(reinterpret_cast<char*>(head), sizeof head);
   if (!in && in.gcount() < 4) return "cannot be read";
-  const std::string ext = lower(file.extension().string());
+  const std::string ext = ascii_lower(file.extension().string());
   const bool jpeg = head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF;
   const bool png = head[0] == 0x89 && head[1] == 'P' && head[2] == 'N' && head[3] == 'G';
   const bool bmp = head[0] == 'B' && head[1] == 'M';
@@ -53,8 +47,6 @@ std::string image_problem(const fs::path& file) {
   if (ext == ".bmp" && !bmp) return "is not a BMP image";
   return "";
 }
-
-std::string number(double v) { return fmt::format("{}", v); }  // shortest exact form
 
 std::string frame(int64_t index) { return index < 0 ? "" : std::to_string(index); }
 
@@ -96,8 +88,8 @@ std::string find_annotations(const std::string& root, AnnotationStyle style) {
       continue;
     }
     if (!it->is_regular_file(ec)) continue;
-    const std::string name = lower(it->path().filename().string());
-    const std::string ext = lower(it->path().extension().string());
+    const std::string name = ascii_lower(it->path().filename().string());
+    const std::string ext = ascii_lower(it->path().extension().string());
     if (ext != ".csv" && !is_workbook(name)) continue;
     if (name.rfind("~$", 0) == 0) continue;  // Excel's lock files
     if (std::any_of(keys.begin(), keys.end(), [&](const std::string& k) { return name.find(k) != std::string::npos; }))
@@ -177,7 +169,7 @@ std::string row_csv(const ManifestRow& row, const fs::path& base, double fps, co
   const double rate = row.fps > 0 ? row.fps : fps;
   return csv_escape(prefix + row.subject) + "," + csv_escape(row.clip) + "," + csv_escape(path) + "," +
          frame(row.onset) + "," + frame(row.apex) + "," + frame(row.offset) + "," + csv_escape(row.emotion) + "," +
-         csv_escape(row.aus) + "," + (rate > 0 ? number(rate) : "");
+         csv_escape(row.aus) + "," + (rate > 0 ? shortest_number(rate) : "");
 }
 
 }  // namespace

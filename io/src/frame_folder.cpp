@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "mexa/io/errors.h"
+#include "mexa/io/text.h"
 
 namespace mexa::io {
 namespace {
@@ -41,16 +42,12 @@ std::string escape_percent(const std::string& text) {
   return escaped;
 }
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
 
 }  // namespace
 
 bool is_image_extension(const std::string& extension) {
   static const char* const known[] = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".pgm", ".ppm", ".webp"};
-  const std::string ext = lower(extension);
+  const std::string ext = ascii_lower(extension);
   return std::any_of(std::begin(known), std::end(known), [&](const char* k) { return ext == k; });
 }
 

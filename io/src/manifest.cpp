@@ -9,6 +9,7 @@
 #include <set>
 
 #include "mexa/io/csv.h"
+#include "mexa/io/text.h"
 #include "mexa/io/workbook.h"
 #include "mexa/io/errors.h"
 #include "mexa/io/frame_folder.h"
@@ -31,9 +32,7 @@ namespace fs = std::filesystem;
 std::string lower_trim(std::string text) {
   const auto first = text.find_first_not_of(" \t");
   const auto last = text.find_last_not_of(" \t");
-  text = first == std::string::npos ? "" : text.substr(first, last - first + 1);
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
+  return ascii_lower(first == std::string::npos ? "" : text.substr(first, last - first + 1));
 }
 
 std::string trim(const std::string& text) {

@@ -13,29 +13,10 @@
 #include <memory>
 
 #include "mexa/io/errors.h"
+#include "mexa/io/text.h"
 
 namespace mexa::io {
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-/// The shortest text that reads back as `value` ("46", "0.1", "1e-07").
-std::string number_text(double value) {
-  if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 1e15) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.0f", value);
-    return buffer;
-  }
-  for (int digits = 1; digits <= 17; ++digits) {
-    char buffer[40];
-    std::snprintf(buffer, sizeof buffer, "%.*g", digits, value);
-    if (std::strtod(buffer, nullptr) == value) return buffer;
-  }
-  return std::to_string(value);
-}
 
 /// "" -> 0; digits -> that index; else the index of the name. Throws naming the sheets.
 size_t pick_sheet(const std::string& path, const std::vector<std::string>& names, const std::string& sheet) {
@@ -194,7 +175,7 @@ class Xlsx {
     if (value.empty()) return "";
     char* end = nullptr;
     const double number = std::strtod(value.c_str(), &end);
-    return *end ? value : number_text(number);
+    return *end ? value : shortest_number(number);
   }
 
   std::string path_;
@@ -247,7 +228,7 @@ class Xls {
         if (freexl_get_cell_value(handle_, r, c, &cell) == FREEXL_OK) {
           switch (cell.type) {
             case FREEXL_CELL_INT: text = std::to_string(cell.value.int_value); break;
-            case FREEXL_CELL_DOUBLE: text = number_text(cell.value.double_value); break;
+            case FREEXL_CELL_DOUBLE: text = shortest_number(cell.value.double_value); break;
             case FREEXL_CELL_TEXT:
             case FREEXL_CELL_SST_TEXT:
             case FREEXL_CELL_DATE:
@@ -272,7 +253,7 @@ class Xls {
 
 bool is_xls(const std::string& path) {
   const auto dot = path.rfind('.');
-  return dot != std::string::npos && lower(path.substr(dot)) == ".xls";
+  return dot != std::string::npos && ascii_lower(path.substr(dot)) == ".xls";
 }
 
 }  // namespace
@@ -280,7 +261,7 @@ bool is_xls(const std::string& path) {
 bool is_workbook(const std::string& path) {
   const auto dot = path.rfind('.');
   if (dot == std::string::npos) return false;
-  const std::string ext = lower(path.substr(dot));
+  const std::string ext = ascii_lower(path.substr(dot));
   return ext == ".xlsx" || ext == ".xlsm" || ext == ".xls";
 }
 

@@ -173,6 +173,11 @@ TrainConfig resolved(const TrainConfig& config);
 /// CUDA device is asked for but absent).
 void check_config(const TrainConfig& config, const std::vector<int64_t>& clip_shape = {});
 
+/// Why `config` cannot train data-parallel, or "" when it can: --rul and
+/// --scn couple the clips of a batch. check_config() refuses it when
+/// config.group is set; a command asks before joining a group.
+std::string data_parallel_refusal(const TrainConfig& config);
+
 /// Trains on `train` (indices into `labels` and the source), validating on
 /// `val` when it is not empty. Writes DIR/last.pt, DIR/best.pt,
 /// DIR/metrics.csv and DIR/metrics.json. With `resume`, continues from

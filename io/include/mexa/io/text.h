@@ -1,0 +1,17 @@
+// Small text helpers io's readers share: ASCII lower case (header names, file
+// extensions, dataset names) and the shortest text of a number (spreadsheet
+// cells, manifest fps). Stateless, thread-safe.
+#pragma once
+
+#include <string>
+
+namespace mexa::io {
+
+/// `text` with A-Z lowered (bytes >= 0x80 untouched).
+std::string ascii_lower(std::string text);
+
+/// The shortest text that reads back as `value`: integers without a point
+/// below 1e15 ("46", not "46.0"), else %g with as few digits as exact ("0.1", "1e-07").
+std::string shortest_number(double value);
+
+}  // namespace mexa::io
