@@ -44,22 +44,28 @@ TEST(FaceTracker, FindsTheFaceInAtLeast95PercentOfMegamindFrames) {
   FaceTrackerOptions options;
   options.landmarks = false;
   FaceTracker tracker(options);
+  // Every third of the 270 frames: full-frame HOG detection is the slowest thing
+  // in the suite (12 s here, 270 s under AddressSanitizer for all frames), and
+  // 90 frames still spread over the whole clip.
+  constexpr size_t kStride = 3;
   int found = 0;
+  size_t tried = 0;
   std::vector<cv::Point2f> centres;
-  for (const cv::Mat& f : frames()) {
-    const auto faces = tracker.detect(f);
+  for (size_t i = 0; i < frames().size(); i += kStride) {
+    ++tried;
+    const auto faces = tracker.detect(frames()[i]);
     if (faces.empty()) continue;
     ++found;
     centres.push_back((faces[0].box.tl() + faces[0].box.br()) * 0.5f);
   }
-  const double rate = 100.0 * found / static_cast<double>(frames().size());
-  // Jitter: frame-to-frame movement of the box centre (the character moves too).
+  const double rate = 100.0 * found / static_cast<double>(tried);
+  // Jitter: movement between sampled frames of the box centre (the character moves too).
   std::vector<double> steps;
   for (size_t i = 1; i < centres.size(); ++i) steps.push_back(cv::norm(centres[i] - centres[i - 1]));
   std::sort(steps.begin(), steps.end());
   const double mean = std::accumulate(steps.begin(), steps.end(), 0.0) / static_cast<double>(steps.size());
-  std::cout << "[ MEGAMIND ] dlib HOG: face in " << found << "/" << frames().size() << " frames (" << rate
-            << " %); box-centre movement per frame: median " << steps[steps.size() / 2] << " px, mean " << mean
+  std::cout << "[ MEGAMIND ] dlib HOG: face in " << found << "/" << tried << " frames (" << rate
+            << " %); box-centre movement per " << kStride << " frames: median " << steps[steps.size() / 2] << " px, mean " << mean
             << " px, 90th percentile " << steps[steps.size() * 9 / 10] << " px\n";
   EXPECT_GE(rate, 95.0);
 }
