@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "data_sources.h"
 #include "commands.h"
 #include "manifest_flags.h"
 #include "mexa/io/csv.h"
@@ -29,6 +30,7 @@ struct DatasetArgs {
   std::vector<std::string> parts;
   ManifestFlags flags;
   bool json = false;
+  bool quick = false;
 };
 
 /// The annotation file: given, or found under ROOT for the style.
@@ -58,13 +60,20 @@ std::string counts(const std::map<std::string, int64_t>& m) {
 
 int check(const DatasetArgs& a) {
   const auto mo = options_of(a);
-  const auto report = io::check_dataset(annotations_of(a, mo.style), mo);
+  Progress progress("dataset check", 0, "clips");
+  const auto report = io::check_dataset(annotations_of(a, mo.style), mo, !a.quick,
+                                        [&](int64_t done, int64_t total) {
+                                          progress.set_total(total);
+                                          progress.update(done);
+                                        });
+  progress.finish();
   std::vector<int64_t> frames = report.frames;
   std::sort(frames.begin(), frames.end());
   if (a.json) {
     nlohmann::json j{{"annotations", report.annotations}, {"rows", report.rows},        {"clips_found", report.clips_found},
                      {"problems", report.problems},       {"per_class", report.per_class}, {"per_au", report.per_au},
-                     {"subjects", report.per_subject.size()}, {"fps", report.fps}};
+                     {"subjects", report.per_subject.size()}, {"fps", report.fps}, {"excluded", report.excluded},
+                     {"decoded", !a.quick}};
     if (!frames.empty())
       j["frames"] = {{"min", frames.front()}, {"median", frames[frames.size() / 2]}, {"max", frames.back()}};
     std::printf("%s\n", j.dump(2).c_str());
@@ -75,6 +84,9 @@ int check(const DatasetArgs& a) {
     if (!frames.empty())
       std::printf("frames per clip: min %lld, median %lld, max %lld\n", static_cast<long long>(frames.front()),
                   static_cast<long long>(frames[frames.size() / 2]), static_cast<long long>(frames.back()));
+    if (report.excluded > 0)
+      std::printf("%lld rows left out by the class set or --expression (not problems)\n",
+                  static_cast<long long>(report.excluded));
     std::printf("classes: %s\n", counts(report.per_class).c_str());
     std::printf("action units: %s\n", counts(report.per_au).c_str());
     if (!report.problems.empty()) {
@@ -94,56 +106,28 @@ int manifest(const DatasetArgs& a) {
   for (const auto& p : m.skipped) spdlog::warn("{}", p.message);
   if (m.rows.empty()) throw DataError(annotations, "no usable row: nothing to write");
   const std::string out_dir = fs::absolute(a.out).parent_path().string();
-  io::write_text_file(a.out, io::manifest_csv(m, out_dir, io::style_fps(mo.style)));
-  std::printf("%s: %zu clips from %s (%zu rows left out%s)\n", a.out.c_str(), m.rows.size(), m.source.c_str(),
-              m.skipped.size(), m.skipped.empty() ? "" : ", listed above; `mexa dataset check` says more");
+  io::write_text_file(a.out, io::manifest_csv(m, out_dir, io::style_info(mo.style).fps));
+  std::printf("%s: %zu clips from %s (%zu bad rows left out%s; %lld left out by the class set or --expression)\n",
+              a.out.c_str(), m.rows.size(), m.source.c_str(), m.skipped.size(),
+              m.skipped.empty() ? "" : ", listed above; `mexa dataset check` says more",
+              static_cast<long long>(m.excluded + m.excluded_type));
   return m.skipped.empty() ? kOk : kInputsFailed;
 }
 
-/// --part STYLE=ROOT[,ANNOTATIONS]... -> one manifest with a dataset column (MEGC 2019 composite).
+/// --part [STYLE=]ROOT[,ANNOTATIONS]... -> one manifest with a dataset column (MEGC 2019 composite).
 int composite(const DatasetArgs& a) {
   if (a.out.empty()) throw UsageError("--out composite.csv is required");
-  if (a.parts.size() < 2) throw UsageError("a composite takes two or more --part STYLE=ROOT[,ANNOTATIONS]");
+  if (a.parts.size() < 2) throw UsageError("a composite takes two or more --part [STYLE=]ROOT[,ANNOTATIONS]");
   if (!a.flags.path_template.empty() || !a.flags.index_base.empty())
     throw UsageError("composite: --path-template and --index-base would apply to every part; point each part's ROOT "
                      "at the folder its style's template starts from (e.g. casme2=/data/CASME2/CASME2_RAW,ANNOTATIONS)");
-  std::vector<io::CompositePart> parts;
-  bool skipped = false;
-  for (const auto& spec : a.parts) {
-    const auto eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
-      throw UsageError("--part must be STYLE=ROOT[,ANNOTATIONS] (got '" + spec + "')");
-    DatasetArgs one = a;
-    one.flags.style = spec.substr(0, eq);
-    one.root = spec.substr(eq + 1);
-    if (const auto comma = one.root.find(','); comma != std::string::npos) {
-      one.annotations = one.root.substr(comma + 1);
-      one.root = one.root.substr(0, comma);
-    }
-    for (const auto& p : parts)
-      if (p.name == one.flags.style) throw UsageError("--part " + one.flags.style + " is given twice");
-    auto mo = options_of(one);
-    const std::string annotations = annotations_of(one, mo.style);
-    const auto m = io::read_manifest(annotations, mo);
-    for (const auto& p : m.skipped) spdlog::warn("{}", p.message);
-    skipped = skipped || !m.skipped.empty();
-    std::map<std::string, int> per_class;
-    for (const auto& row : m.rows) ++per_class[row.emotion];
-    std::string classes;
-    for (const auto& [name, n] : per_class) classes += " " + name + " " + std::to_string(n);
-    std::printf("%s: %zu clips (%zu bad rows left out, %lld excluded by --classes %s):%s\n", m.source.c_str(),
-                m.rows.size(), m.skipped.size(), static_cast<long long>(m.excluded), a.flags.classes.c_str(),
-                classes.c_str());
-    parts.push_back({one.flags.style, m, io::style_fps(mo.style)});
-  }
   const std::string out_dir = fs::absolute(a.out).parent_path().string();
-  io::write_text_file(a.out, io::composite_csv(parts, out_dir));
-  size_t rows = 0;
-  for (const auto& p : parts) rows += p.manifest.rows.size();
+  const BuiltManifest built = build_manifest(a.parts, a.flags, out_dir);
+  io::write_text_file(a.out, built.csv);
   std::printf("%s: %zu clips from %zu datasets, subjects prefixed with the dataset (train it with --classes %s; "
               "summary.json then breaks the pooled metrics down per dataset)\n",
-              a.out.c_str(), rows, parts.size(), a.flags.classes.c_str());
-  return skipped ? kInputsFailed : kOk;
+              a.out.c_str(), built.rows, built.datasets, a.flags.classes.empty() ? "megc3" : a.flags.classes.c_str());
+  return built.skipped ? kInputsFailed : kOk;
 }
 
 }  // namespace
@@ -151,24 +135,28 @@ int composite(const DatasetArgs& a) {
 int run_dataset(const std::vector<std::string>& args) {
   static const Command command{
       "dataset",
-      "A licensed dataset as it unpacks (CASME II, SAMM, SMIC, CAS(ME)^3, or mexa's layout). `check`: every "
-      "annotated clip against the disk (missing clips, frame-number gaps, empty or unreadable images, offsets past "
-      "the last frame, bad annotation rows), with subjects, classes, AUs and fps; exit 1 listing the problems. "
+      "A licensed dataset as it unpacks (CASME II, SAMM, SMIC-HS/VIS/NIR, CAS(ME)^2 and SAMM long videos, "
+      "CAS(ME)^3, DFME, or mexa's layout: --style). `check`: every annotated clip against the disk (missing clips, "
+      "frame-number gaps, empty images, frames that do not decode, offsets past the last frame, bad annotation "
+      "rows), with subjects, classes, AUs and fps; exit 1 listing the problems. "
       "`manifest`: writes a mexa manifest CSV of the clips present, for every later command. `composite`: several "
       "datasets in one manifest with a dataset column and dataset-prefixed subjects (MEGC 2019: --classes megc3 "
       "maps the emotions; CASME II's 'others' is left out). The annotation file (.xlsx, .xls or .csv) is found "
       "under ROOT by the dataset's name unless given.",
       "mexa dataset check|manifest --style STYLE ROOT [ANNOTATIONS] [--out manifest.csv]\n"
-      "  mexa dataset composite --part STYLE=ROOT[,ANNOTATIONS]... --classes megc3 --out composite.csv",
+      "  mexa dataset composite --part [STYLE=]ROOT[,ANNOTATIONS]... [--classes megc3] --out composite.csv",
       run_dataset};
   DatasetArgs a;
   std::string action;
   po::options_description options("Dataset options");
   options.add_options()("action", po::value(&action)->required(), "check, manifest or composite")(
       "root", po::value(&a.root), "the dataset's folder (clip paths start here)")(
-      "part", po::value(&a.parts)->multitoken(), "composite: STYLE=ROOT[,ANNOTATIONS], once per dataset")(
+      "part", po::value(&a.parts)->multitoken(),
+      "composite: [STYLE=]ROOT[,ANNOTATIONS] or [STYLE=]ANNOTATIONS, once per dataset (STYLE recognised from the name "
+      "when left out)")(
       "annotations", po::value(&a.annotations), "annotation file (default: found under ROOT)")(
-      "out", po::value(&a.out), "manifest: the CSV to write")("json", po::bool_switch(&a.json), "check: JSON output");
+      "out", po::value(&a.out), "manifest: the CSV to write")("json", po::bool_switch(&a.json), "check: JSON output")(
+      "quick", po::bool_switch(&a.quick), "check: image headers and frame numbering only, without decoding every frame");
   add_manifest_flags(options, a.flags);
   po::positional_options_description positional;
   positional.add("action", 1).add("root", 1).add("annotations", 1);

@@ -1,12 +1,29 @@
 #include "manifest_flags.h"
 
+#include <algorithm>
+
 #include "mexa/io/errors.h"
 
 namespace mexa::cli {
 
+namespace {
+
+std::string style_names() {
+  std::string names;
+  for (const auto& s : io::styles()) names += (names.empty() ? "" : ", ") + s.name;
+  return names;
+}
+
+}  // namespace
+
 void add_manifest_flags(po::options_description& options, ManifestFlags& f) {
-  options.add_options()("style", po::value(&f.style)->default_value(f.style), "annotation file layout: mexa, casme2, samm, casme3 or smic")(
-      "classes", po::value(&f.classes)->default_value(f.classes), "dfme (7 classes) or megc3 (negative/positive/surprise)")(
+  static const std::string style_help = "annotation file and folder layout: " + style_names() + " (README: Using a real dataset)";
+  options.add_options()("style", po::value(&f.style)->default_value(f.style), style_help.c_str())(
+      "classes", po::value(&f.classes),
+      "dfme (7 classes), megc3 (negative/positive/surprise; 'others' left out) or a list such as "
+      "happiness,disgust,repression,surprise,others (default: the style's; README's layout table)")(
+      "expression", po::value(&f.expression),
+      "long videos (casme-sq, samm-lv): which intervals are clips, micro, macro or all (default: the style's)")(
       "index-base", po::value(&f.index_base), "frame number of index 0: a number, 'folder' or 'first_frame'")(
       "path-template", po::value(&f.path_template), "clip path from {subject}, {subject:02}, {clip}, {emotion}")(
       "sheet", po::value(&f.sheet), "annotation workbook (.xlsx, .xls): sheet name or 0-based index (default: the first with a header row)")(
@@ -20,13 +37,34 @@ io::ManifestOptions manifest_options(const ManifestFlags& f) {
   } catch (const Error& e) {
     throw UsageError(e.reason());
   }
-  if (f.classes == "megc3") {
-    mo.class_names = io::megc3_classes();
-    mo.class_aliases = io::megc3_aliases();
-    mo.excluded_emotions = io::megc3_excluded();
-  } else if (f.classes != "dfme") {
-    throw UsageError("--classes must be dfme or megc3 (got '" + f.classes + "')");
+  const std::string classes = f.classes.empty() ? io::style_info(mo.style).classes : f.classes;
+  if (classes == "megc3") {
+    mo = io::with_classes(mo, io::megc3_classes());
+  } else if (classes.find(',') != std::string::npos) {
+    std::vector<std::string> names;
+    std::string item;
+    for (char c : classes + ",") {
+      if (c != ',') {
+        item += c;
+        continue;
+      }
+      item.erase(0, item.find_first_not_of(' '));
+      item.erase(item.find_last_not_of(' ') + 1);
+      if (item.empty()) throw UsageError("--classes '" + classes + "' has an empty class name");
+      if (std::find(names.begin(), names.end(), item) != names.end())
+        throw UsageError("--classes '" + classes + "' names " + item + " twice");
+      names.push_back(item);
+      item.clear();
+    }
+    mo.class_names = names;
+  } else if (classes != "dfme") {
+    throw UsageError("--classes must be dfme, megc3 or a comma-separated list of two or more classes (got '" + classes + "')");
   }
+  if (!f.expression.empty() && f.expression != "micro" && f.expression != "macro" && f.expression != "all")
+    throw UsageError("--expression must be micro, macro or all (got '" + f.expression + "')");
+  if (!f.expression.empty() && io::style_info(mo.style).expression.empty())
+    throw UsageError("--expression applies to long-video styles (casme-sq, samm-lv), not --style " + f.style);
+  mo.expression = f.expression;
   mo.index_base = f.index_base;
   mo.path_template = f.path_template;
   mo.strict = f.strict;

@@ -10,14 +10,15 @@ namespace mexa::cli {
 
 struct ManifestFlags {
   std::string style = "mexa";
-  std::string classes = "dfme";
+  std::string classes;     ///< "" = the style's (io/styles.h): dfme, megc3, or a list "a,b,c"
+  std::string expression;  ///< long-video styles: micro, macro or all; "" = the style's
   std::string index_base;
   std::string path_template;
   std::string sheet;
   bool strict = false;
 };
 
-/// Adds --style, --classes, --index-base, --path-template, --sheet, --strict.
+/// Adds --style, --classes, --expression, --index-base, --path-template, --sheet, --strict.
 void add_manifest_flags(po::options_description& options, ManifestFlags& flags);
 /// Throws UsageError for a bad style or class set.
 io::ManifestOptions manifest_options(const ManifestFlags& flags);

@@ -67,8 +67,9 @@ int run_synth(const std::vector<std::string>& args) {
       "balanced", po::bool_switch(&o.balanced), "equal class counts (default: DFME-like imbalance)")(
       "class-weights", po::value(&weights), "custom distribution, e.g. happiness=1,disgust=3,...")(
       "layout", po::value(&layout)->default_value(layout),
-      "mexa, casme2, samm, smic or casme3: that dataset's folders, file names and annotation file (CSV in its "
-      "columns; with --format jpg; SMIC's frames are BMP)")(
+      "mexa, casme2, samm, smic or casme3 (short clips), casme-sq or samm-lv (long videos, with --long): that "
+      "dataset's folders, file names and annotation file (CSV in its columns; with --format jpg; SMIC's frames are "
+      "BMP; CAS(ME)^2's naming sheets as two more CSVs)")(
       "long", po::bool_switch(&o.long_videos), "one long video per subject with several MEs (for spotting)")(
       "long-seconds", po::value(&o.long_seconds)->default_value(o.long_seconds), "length of each long video");
   po::variables_map vm;

@@ -42,6 +42,7 @@
 #include "mexa/pipeline/manifest_clip_source.h"
 #include "mexa/pipeline/model_input.h"
 #include "commands.h"
+#include "data_sources.h"
 #include "manifest_flags.h"
 #include "mexa/engine/device.h"
 #include "mexa/engine/distributed.h"
@@ -103,6 +104,7 @@ int run_train(const std::vector<std::string>& args) {
               optimizer = tc.optimizer, schedule = engine::lr_schedule_name(tc.schedule.kind), milestones,
               device = tc.device, protocol = "loso";
   ManifestFlags manifest_flags;
+  std::vector<std::string> data_specs;
   engine::ProtocolOptions po_;
   std::string fold_shard_text, gather;
   int dist_timeout = 1800;
@@ -116,7 +118,11 @@ int run_train(const std::vector<std::string>& args) {
   uint64_t seed = 0;
 
   po::options_description run_options("Run");
-  run_options.add_options()("data", po::value(&data), "annotation CSV (manifest); required")(
+  run_options.add_options()(
+      "data", po::value(&data_specs),
+      "a mexa manifest CSV, or a dataset as [STYLE=]FOLDER[,ANNOTATIONS] or [STYLE=]WORKBOOK; given several times, "
+      "the datasets' composite (subjects prefixed, a dataset column, --classes megc3 by default; written to "
+      "RUN/data.csv); required")(
       "out", po::value(&out), "run folder; required")(
       "resume", po::bool_switch(&resume), "continue the run in --out (its config.ini; flags given here win)")(
       "stop-after-epoch", po::value(&stop_after)->default_value(0), "stop each fold after this epoch (0: all); --resume continues")(
@@ -265,11 +271,28 @@ int run_train(const std::vector<std::string>& args) {
     check_same_settings(saved, effective_options(vm), config_path.string(), resume ? "--resume" : "--fold-shard");
   } else if (!resume && fs::exists(config_path)) {
     throw UsageError(out + " already holds a run (config.ini); --resume continues it, or choose another --out");
-  }  if (gathering) resume = true;  // po::notify() above reset the switch from the file
+  }
+  if (gathering) resume = true;  // po::notify() above reset the switch from the file
 
+  // ---- data: a manifest, or datasets read from their own files into RUN/data.csv
+  io::ManifestOptions manifest_opts = manifest_options(manifest_flags);
+  if (data_specs.size() == 1 && !names_a_dataset(data_specs.front())) {
+    data = data_specs.front();
+  } else {
+    fs::create_directories(run_dir);
+    data = (run_dir / "data.csv").string();
+    const BuiltManifest built = build_manifest(data_specs, manifest_flags, fs::absolute(run_dir).string());
+    if (!fs::exists(data)) io::write_text_file(data, built.csv);
+    else if (io::read_text_file(data) != built.csv)
+      throw UsageError(data + " (this run's data) differs from what the --data given now read; start a new --out "
+                       "for other data");
+    manifest_opts = io::with_classes(io::ManifestOptions{}, built.classes);
+    manifest_opts.strict = manifest_flags.strict;
+    spdlog::info("{}: {} clips from {} dataset(s), classes {}", data, built.rows, built.datasets,
+                 fmt::join(built.classes, ", "));
+  }
 
   // ---- configuration
-  const auto manifest_opts = manifest_options(manifest_flags);
   try {
     if (onset_difference) {  // the older spelling of --input onset-difference (also "frames" + the switch)
       if (!vm["input"].defaulted() && input == "flow")

@@ -2,6 +2,7 @@
 
 #include <boost/any.hpp>
 #include <spdlog/fmt/fmt.h>
+#include <spdlog/fmt/ranges.h>
 
 #include <algorithm>
 #include <fstream>
@@ -23,6 +24,7 @@ std::string any_text(const boost::any& value) {
   if (const auto* b = boost::any_cast<bool>(&value)) return *b ? "true" : "false";
   if (const auto* d = boost::any_cast<double>(&value)) return fmt::format("{}", *d);  // shortest exact form
   if (const auto* f = boost::any_cast<float>(&value)) return fmt::format("{}", *f);
+  if (const auto* v = boost::any_cast<std::vector<std::string>>(&value)) return fmt::format("{}", fmt::join(*v, "\n"));
   throw std::logic_error("option of an unexpected type");
 }
 
@@ -42,7 +44,13 @@ std::map<std::string, std::string> effective_options(const po::variables_map& vm
 /// The effective options as an INI file `mexa train --config` reads back.
 std::string effective_config(const po::variables_map& vm) {
   std::string text = "# mexa " + std::string(MEXA_VERSION) + " train: effective options of this run\n";
-  for (const auto& [name, value] : effective_options(vm)) text += name + " = " + value + "\n";
+  for (const auto& [name, value] : effective_options(vm)) {
+    // A repeated option (--data A --data B): one line each, as the INI reader takes it back.
+    size_t start = 0;
+    for (size_t end; (end = value.find('\n', start)) != std::string::npos; start = end + 1)
+      text += name + " = " + value.substr(start, end - start) + "\n";
+    text += name + " = " + value.substr(start) + "\n";
+  }
   return text;
 }
 

@@ -10,23 +10,13 @@
 #include "mexa/io/errors.h"
 #include "mexa/io/frame_folder.h"
 #include "mexa/io/text.h"
+#include "mexa/io/video_reader.h"
 #include "mexa/io/workbook.h"
 
 namespace mexa::io {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::vector<std::string> name_keys(AnnotationStyle style) {
-  switch (style) {
-    case AnnotationStyle::Casme2: return {"casme2", "casme_2", "casme ii"};
-    case AnnotationStyle::Samm: return {"samm"};
-    case AnnotationStyle::Smic: return {"smic"};
-    case AnnotationStyle::Casme3: return {"cas(me)3", "cas(me)^3", "casme3", "casme_3"};
-    case AnnotationStyle::Mexa: return {"annotations.csv"};
-  }
-  return {};
-}
 
 /// Why an image file cannot be a frame ("" when its first bytes look right).
 std::string image_problem(const fs::path& file) {
@@ -66,19 +56,8 @@ std::vector<std::string> split_aus(const std::string& text) {
 
 }  // namespace
 
-double style_fps(AnnotationStyle style) {
-  switch (style) {
-    case AnnotationStyle::Casme2:
-    case AnnotationStyle::Samm: return 200;
-    case AnnotationStyle::Smic: return 100;
-    case AnnotationStyle::Casme3: return 30;
-    case AnnotationStyle::Mexa: return 0;
-  }
-  return 0;
-}
-
 std::string find_annotations(const std::string& root, AnnotationStyle style) {
-  const auto keys = name_keys(style);
+  const StyleInfo& info = style_info(style);
   std::vector<fs::path> found;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
@@ -92,7 +71,9 @@ std::string find_annotations(const std::string& root, AnnotationStyle style) {
     const std::string ext = ascii_lower(it->path().extension().string());
     if (ext != ".csv" && !is_workbook(name)) continue;
     if (name.rfind("~$", 0) == 0) continue;  // Excel's lock files
-    if (std::any_of(keys.begin(), keys.end(), [&](const std::string& k) { return name.find(k) != std::string::npos; }))
+    const auto has = [&](const std::string& k) { return name.find(k) != std::string::npos; };
+    if (std::any_of(info.file_keys.begin(), info.file_keys.end(), has) &&
+        std::none_of(info.file_excludes.begin(), info.file_excludes.end(), has))
       found.push_back(it->path());
   }
   if (found.empty()) return "";
@@ -103,58 +84,147 @@ std::string find_annotations(const std::string& root, AnnotationStyle style) {
   return found.front().string();
 }
 
-DatasetReport check_dataset(const std::string& annotations, ManifestOptions options) {
+namespace {
+
+/// What the disk holds for one clip path (checked once, however many
+/// intervals of a long video point at it).
+struct ClipFiles {
+  bool exists = false;
+  int64_t frames = -1;                ///< -1: unknown (the folder's numbering is broken)
+  std::string first_file;             ///< a folder's frame 0
+  std::string pattern;                ///< a folder's file names (FrameSequence::pattern)
+  int64_t start_number = 0;
+  std::vector<std::string> problems;  ///< "what: why", without the clip's name
+};
+
+/// The file of frame number `number` in a FrameSequence pattern
+/// ("dir/img%d.jpg", "dir/%05d.jpg"; '%' of the folder written "%%").
+std::string file_of(const std::string& pattern, int64_t number) {
+  std::string out;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] != '%') {
+      out += pattern[i];
+    } else if (i + 1 < pattern.size() && pattern[i + 1] == '%') {
+      out += '%';
+      ++i;
+    } else {
+      size_t j = i + 1;
+      size_t width = 0;
+      while (j < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[j])))
+        width = width * 10 + static_cast<size_t>(pattern[j++] - '0');
+      std::string digits = std::to_string(number);
+      if (digits.size() < width) digits.insert(0, width - digits.size(), '0');
+      out += digits;
+      i = j;  // the 'd'
+    }
+  }
+  return out;
+}
+
+ClipFiles inspect_clip(const fs::path& path, bool decode) {
+  ClipFiles c;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return c;
+  c.exists = true;
+  if (fs::is_directory(path, ec)) {
+    std::vector<fs::path> images;
+    for (const auto& entry : fs::directory_iterator(path, ec))
+      if (entry.is_regular_file() && is_image_extension(entry.path().extension().string())) images.push_back(entry.path());
+    std::sort(images.begin(), images.end());
+    for (const auto& image : images)
+      if (const std::string why = image_problem(image); !why.empty()) c.problems.push_back(image.string() + " " + why);
+    try {
+      const FrameSequence seq = find_frame_sequence(path);
+      c.frames = seq.count;
+      c.first_file = seq.first_file;
+      c.pattern = seq.pattern;
+      c.start_number = seq.start_number;
+    } catch (const Error& e) {
+      c.problems.push_back(e.what());
+      return c;
+    }
+  } else if (fs::file_size(path, ec) == 0) {
+    c.problems.push_back("empty video file " + path.string());
+    return c;
+  }
+  if (!decode || !c.problems.empty()) return c;
+  // Every frame through the decoder: a cut-short or damaged image or video
+  // fails here, before a training run meets it.
+  VideoReaderOptions options;
+  options.pixel_format = PixelFormat::Gray8;
+  options.threads = 1;
+  int64_t decoded = 0;
+  try {
+    VideoReader reader(path.string(), options);
+    Frame frame;
+    std::vector<bool> seen(static_cast<size_t>(std::max<int64_t>(c.frames, 0)), false);
+    while (reader.next(frame)) {
+      ++decoded;
+      // image2 stamps frame k with pts k: a number missing is an image the decoder dropped.
+      if (frame.pts() >= 0 && frame.pts() < static_cast<int64_t>(seen.size())) seen[static_cast<size_t>(frame.pts())] = true;
+    }
+    if (c.frames >= 0 && decoded < c.frames) {
+      std::string which;
+      for (size_t k = 0; k < seen.size() && which.size() < 200; ++k)
+        if (!seen[k]) which += (which.empty() ? "" : ", ") + file_of(c.pattern, c.start_number + static_cast<int64_t>(k));
+      c.problems.push_back(path.string() + ": " + std::to_string(c.frames - decoded) + " of " +
+                           std::to_string(c.frames) + " frames do not decode" + (which.empty() ? "" : ": " + which));
+    }
+    c.frames = decoded;
+  } catch (const Error& e) {
+    c.problems.push_back(std::string(e.what()) + " (after " + std::to_string(decoded) + " frames)");
+  }
+  return c;
+}
+
+}  // namespace
+
+DatasetReport check_dataset(const std::string& annotations, ManifestOptions options, bool decode,
+                            const std::function<void(int64_t, int64_t)>& progress) {
   options.check_paths = false;  // a missing clip is reported below, by name
   options.strict = false;
   const Manifest manifest = read_manifest(annotations, options);
   DatasetReport r;
   r.annotations = manifest.source;
   r.rows = static_cast<int64_t>(manifest.rows.size());
+  r.excluded = manifest.excluded + manifest.excluded_type;
   for (const auto& p : manifest.skipped) r.problems.push_back(p.message);
   std::set<double> rates;
+  std::map<std::string, ClipFiles> seen;
+  int64_t done = 0;
   for (const auto& row : manifest.rows) {
+    if (progress) progress(done++, r.rows);
     ++r.per_class[row.emotion];
     ++r.per_subject[row.subject];
     for (const auto& au : split_aus(row.aus)) ++r.per_au[au];
     if (row.fps > 0) rates.insert(row.fps);
     const std::string what = "clip " + row.id + " (" + manifest.source + ":" + std::to_string(row.line) + "): ";
-    std::error_code ec;
-    const fs::path path(row.path);
-    if (!fs::exists(path, ec)) {
+    auto [it, first_time] = seen.try_emplace(row.path);
+    if (first_time) {
+      it->second = inspect_clip(row.path, decode);
+      if (it->second.frames >= 0) r.frames.push_back(it->second.frames);
+    }
+    const ClipFiles& files = it->second;
+    if (!files.exists) {
       r.problems.push_back(what + "missing: " + row.path);
       continue;
     }
-    if (!fs::is_directory(path, ec)) {  // a video file: its frames are the decoder's business
-      if (fs::file_size(path, ec) == 0) r.problems.push_back(what + "empty video file " + row.path);
-      else ++r.clips_found;
+    if (!files.problems.empty()) {
+      if (first_time)
+        for (const auto& p : files.problems) r.problems.push_back(what + p);
       continue;
     }
-    bool ok = true;
-    std::vector<fs::path> images;
-    for (const auto& entry : fs::directory_iterator(path, ec))
-      if (entry.is_regular_file() && is_image_extension(entry.path().extension().string())) images.push_back(entry.path());
-    std::sort(images.begin(), images.end());
-    for (const auto& image : images)
-      if (const std::string why = image_problem(image); !why.empty()) {
-        r.problems.push_back(what + image.string() + " " + why);
-        ok = false;
-      }
-    try {
-      const FrameSequence seq = find_frame_sequence(path);
-      r.frames.push_back(seq.count);
-      if (row.offset >= seq.count)
-        r.problems.push_back(what + "offset is frame " + std::to_string(row.offset) + " (0-based) but " + row.path +
-                             " holds " + std::to_string(seq.count) + " frames (" + seq.first_file + " is frame 0)");
-      else if (row.apex >= seq.count)
-        r.problems.push_back(what + "apex is frame " + std::to_string(row.apex) + " but " + row.path + " holds " +
-                             std::to_string(seq.count) + " frames");
-      else if (ok)
-        ++r.clips_found;
-    } catch (const Error& e) {
-      r.problems.push_back(what + e.what());
-    }
+    const std::string holds = row.path + " holds " + std::to_string(files.frames) + " frames" +
+                              (files.first_file.empty() ? "" : " (" + files.first_file + " is frame 0)");
+    if (files.frames >= 0 && row.offset >= files.frames)
+      r.problems.push_back(what + "offset is frame " + std::to_string(row.offset) + " (0-based) but " + holds);
+    else if (files.frames >= 0 && row.apex >= files.frames)
+      r.problems.push_back(what + "apex is frame " + std::to_string(row.apex) + " but " + holds);
+    else
+      ++r.clips_found;
   }
-  r.fps = rates.size() == 1 ? *rates.begin() : style_fps(options.style);
+  if (progress) progress(done, r.rows);
+  r.fps = rates.size() == 1 ? *rates.begin() : style_info(options.style).fps;
   return r;
 }
 

@@ -51,26 +51,24 @@ const std::map<std::string, std::string>& known_headers() {
       {"offsetframe", "offset"},     {"offset frame", "offset"}, {"offsetf", "offset"},
       {"emotion", "emotion"},        {"estimated emotion", "emotion"},
       {"aus", "aus"},                {"au", "aus"},              {"action units", "aus"},
-      {"fps", "fps"},                {"firstf", "first_frame"},
+      {"fps", "fps"},                {"firstf", "first_frame"},  {"type", "type"},
+      {"part", "part"},
   };
   return names;
 }
 
-struct StyleDefaults {
-  std::string path_template;
-  std::string index_base;
-};
+/// The folder a template ending in '*' names: the one entry of its parent
+/// whose name starts with the last component ("rawpic/s15/15_0101*" ->
+/// "rawpic/s15/15_0101disgustingteeth"); the pattern itself when there is
+/// none (reported as missing), RowError when several match.
+std::string resolve_wildcard(const std::string& relative, const fs::path& base_dir);
 
-StyleDefaults defaults_of(AnnotationStyle style) {
-  switch (style) {
-    case AnnotationStyle::Mexa: return {"", "0"};
-    case AnnotationStyle::Casme2: return {"sub{subject:02}/{clip}", "folder"};
-    case AnnotationStyle::Samm: return {"{subject:03}/{clip}", "folder"};
-    case AnnotationStyle::Casme3: return {"{subject}/{clip}/color", "folder"};
-    case AnnotationStyle::Smic: return {"{subject}/{clip}", "first_frame"};
-  }
-  return {"", "0"};
-}
+/// CAS(ME)^2's naming sheets: subject number -> folder code ("1" -> "15"),
+/// video name -> 4-digit code ("anger1" -> "0401"). Empty for other files.
+struct NamingSheets {
+  std::map<std::string, std::string> subjects, videos;
+};
+NamingSheets naming_sheets(const std::vector<Sheet>& sheets, const std::string& main_sheet);
 
 /// "{subject:02}/{clip}" -> "sub01/EP02_01f" style expansion.
 std::string expand_template(const std::string& pattern, const std::map<std::string, std::string>& values) {
@@ -118,17 +116,66 @@ class RowError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-}  // namespace
-
-AnnotationStyle parse_annotation_style(const std::string& name) {
-  const std::string n = lower_trim(name);
-  if (n == "mexa" || n == "dfme") return AnnotationStyle::Mexa;
-  if (n == "casme2" || n == "casmeii" || n == "casme ii") return AnnotationStyle::Casme2;
-  if (n == "samm") return AnnotationStyle::Samm;
-  if (n == "casme3" || n == "cas(me)3" || n == "cas(me)^3") return AnnotationStyle::Casme3;
-  if (n == "smic") return AnnotationStyle::Smic;
-  throw DataError("", "unknown annotation style '" + name + "' (mexa, casme2, samm, casme3, smic)");
+/// DFME's frame rate from its part: a part column ("A", "part_B") or a path
+/// component ("Part_C", "partA"): A 500, B 300, C 200; 0 when neither says.
+double dfme_part_fps(const std::string& part, const std::string& path) {
+  const auto rate = [](char letter) { return letter == 'a' ? 500.0 : letter == 'b' ? 300.0 : letter == 'c' ? 200.0 : 0.0; };
+  std::string p = ascii_lower(part);
+  if (p.rfind("part", 0) == 0) p.erase(0, 4);
+  p.erase(0, p.find_first_not_of(" _-"));
+  if (p.size() == 1) return rate(p[0]);
+  for (const auto& component : fs::path(path)) {
+    std::string c = ascii_lower(component.string());
+    if (c.rfind("part", 0) != 0) continue;
+    c.erase(0, 4);
+    c.erase(0, c.find_first_not_of(" _-"));
+    if (c.size() == 1 && rate(c[0]) > 0) return rate(c[0]);
+  }
+  return 0;
 }
+
+std::string resolve_wildcard(const std::string& relative, const fs::path& base_dir) {
+  if (relative.empty() || relative.back() != '*') return relative;
+  const fs::path pattern(relative.substr(0, relative.size() - 1));
+  const std::string prefix = pattern.filename().string();
+  const fs::path parent = pattern.parent_path();
+  const fs::path folder = parent.is_absolute() ? parent : base_dir / parent;
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec))
+    if (const std::string name = entry.path().filename().string(); name.rfind(prefix, 0) == 0) found.push_back(name);
+  if (found.size() > 1) {
+    std::sort(found.begin(), found.end());
+    throw RowError("several folders match " + relative + " (" + found[0] + ", " + found[1] + ")");
+  }
+  return found.empty() ? relative : (parent / found.front()).string();
+}
+
+NamingSheets naming_sheets(const std::vector<Sheet>& sheets, const std::string& main_sheet) {
+  // The public loaders read sheet 2 (subject code in column B, number in C)
+  // and sheet 3 (4-digit video code in A, name in B); rows of another shape
+  // (titles, blanks) are passed over.
+  NamingSheets out;
+  const auto digits = [](const std::string& t) {
+    return !t.empty() && std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isdigit(c); });
+  };
+  for (size_t k = 1; k < sheets.size() && k <= 2; ++k) {
+    if (sheets[k].name == main_sheet) continue;
+    for (const auto& row : sheets[k].rows) {
+      const auto cell = [&](size_t c) { return c < row.cells.size() ? trim(row.cells[c]) : std::string(); };
+      if (k == 1) {
+        std::string code = ascii_lower(cell(1));
+        if (!code.empty() && code[0] == 's') code.erase(0, 1);
+        if (digits(code) && digits(cell(2))) out.subjects[cell(2)] = code;
+      } else if (digits(cell(0)) && cell(0).size() == 4 && !cell(1).empty()) {
+        out.videos[ascii_lower(cell(1))] = cell(0);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 std::vector<std::string> dfme_classes() {
   return {"happiness", "sadness", "anger", "contempt", "fear", "disgust", "surprise"};
@@ -189,8 +236,10 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
 
   // A workbook's sheet (--sheet, else the first with such a header) or the CSV;
   // messages name "file:sheet" and its rows.
+  const StyleInfo& style = style_info(options.style);
   std::vector<CsvRecord> records;
   std::string source = path, unit = "line ";
+  NamingSheets naming;
   if (is_workbook(path)) {
     unit = "row ";
     const auto as_records = [](const Sheet& sheet) {
@@ -199,19 +248,26 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
       return out;
     };
     Sheet sheet;
-    if (!options.sheet.empty()) {
+    if (!options.sheet.empty() && style.positional.empty()) {
       sheet = read_sheet(path, options.sheet);
     } else {
       auto sheets = read_sheets(path);
       if (sheets.empty()) throw DataError(path, "the workbook has no sheet");
-      sheet = sheets.front();  // none has a header: the first, for the message
-      for (auto& candidate : sheets) {
-        const auto records = as_records(candidate);
-        if (find_header(records) < records.size()) {
-          sheet = std::move(candidate);
-          break;
+      if (!options.sheet.empty()) {
+        sheet = read_sheet(path, options.sheet);
+      } else if (!style.positional.empty()) {
+        sheet = sheets.front();  // CAS(ME)^2: the codes without a header, naming sheets after them
+      } else {
+        sheet = sheets.front();  // none has a header: the first, for the message
+        for (auto& candidate : sheets) {
+          const auto records = as_records(candidate);
+          if (find_header(records) < records.size()) {
+            sheet = std::move(candidate);
+            break;
+          }
         }
       }
+      if (!style.positional.empty()) naming = naming_sheets(sheets, sheet.name);
     }
     records = as_records(sheet);
     source = path + ":" + sheet.name;
@@ -219,18 +275,33 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
     records = read_csv_file(path);
   }
   if (records.empty()) throw DataError(source, unit == "row " ? "empty sheet: no header and no rows" : "empty file: no header and no rows");
-  const size_t header_index = find_header(records);
-  if (header_index == records.size())
+  size_t header_index = find_header(records);
+  // Files without a header (CAS(ME)^2): the style's columns in order, every record a row.
+  const bool headerless = header_index == records.size() && !style.positional.empty();
+  std::vector<std::string> header_names;
+  if (headerless) {
+    for (size_t c = 0; c < style.positional.size(); ++c) {
+      column[style.positional[c]] = c;
+      header_names.push_back(style.positional[c]);
+    }
+  } else if (header_index == records.size()) {
     throw DataError(source, "no header row naming onset and offset columns (" + unit +
                               std::to_string(records.front().line) + " starts: '" +
                               printable(records.front().fields.front().substr(0, 40)) + "')");
+  } else {
+    for (const auto& name : records[header_index].fields) header_names.push_back(lower_trim(name));
+  }
 
-  const StyleDefaults defaults = defaults_of(options.style);
-  const std::string index_base = options.index_base.empty() ? defaults.index_base : options.index_base;
-  const std::string path_template = options.path_template.empty() ? defaults.path_template : options.path_template;
-  const int header_at = records[header_index].line;
+  const std::string index_base = options.index_base.empty() ? style.index_base : options.index_base;
+  const std::string path_template = options.path_template.empty() ? style.path_template : options.path_template;
+  const std::string expression = options.expression.empty() ? style.expression : options.expression;
+  if (!expression.empty() && expression != "micro" && expression != "macro" && expression != "all")
+    throw DataError(source, "expression '" + expression + "' is not micro, macro or all");
+  if (!expression.empty() && expression != "all" && !column.count("type"))
+    throw DataError(source, "--expression " + expression + " needs a type column (micro/macro), which is missing");
+  const int header_at = headerless ? 0 : records[header_index].line;
   for (const char* required : {"subject", "clip", "emotion"})
-    if (!column.count(required))
+    if (!column.count(required) && !(std::string(required) == "emotion" && style.emotion_from_type && column.count("type")))
       throw DataError(source, unit + std::to_string(header_at) + ": missing column '" + required + "'");
   if (path_template.empty() && !column.count("path"))
     throw DataError(source, unit + std::to_string(header_at) +
@@ -243,22 +314,23 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
   manifest.file = path;
   manifest.source = source;
   std::set<std::string> seen_ids;
-  const size_t header_width = records[header_index].fields.size();
+  const size_t header_width = headerless ? 0 : records[header_index].fields.size();
   std::set<size_t> mapped_columns;
   for (const auto& [name, c] : column) mapped_columns.insert(c);
 
-  for (size_t r = header_index + 1; r < records.size(); ++r) {
+  for (size_t r = headerless ? 0 : header_index + 1; r < records.size(); ++r) {
     const CsvRecord& record = records[r];
     try {
-      if (record.fields.size() != header_width)
+      if (!headerless && record.fields.size() != header_width)
         throw RowError(std::to_string(record.fields.size()) + " fields, the header has " +
                        std::to_string(header_width));
       for (size_t c = 0; c < record.fields.size(); ++c)  // a path or name cut at the NUL would name another file
         if (record.fields[c].find('\0') != std::string::npos)
-          throw RowError("a NUL byte in column '" + trim(records[header_index].fields[c]) + "' (a binary or damaged file?)");
+          throw RowError("a NUL byte in column '" + (c < header_names.size() ? header_names[c] : std::to_string(c + 1)) +
+                         "' (a binary or damaged file?)");
       auto field = [&](const char* name) -> std::string {
         const auto it = column.find(name);
-        return it == column.end() ? std::string() : trim(record.fields[it->second]);
+        return it == column.end() || it->second >= record.fields.size() ? std::string() : trim(record.fields[it->second]);
       };
       ManifestRow row;
       row.line = record.line;
@@ -268,10 +340,17 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
       if (row.clip.empty()) throw RowError("empty clip name");
       row.id = row.subject + "/" + row.clip;
       row.aus = field("aus");
+      const std::string type = expression_type(field("type"));
+      if (!expression.empty() && type != "micro" && type != "macro")
+        throw RowError("type '" + field("type") + "' is neither a micro- nor a macro-expression");
+      if (!expression.empty() && expression != "all" && type != expression) {  // the other kind of interval
+        ++manifest.excluded_type;
+        continue;
+      }
 
       // Class: alias, then match (case-insensitive); "a|b" lists candidate classes, the first is the label.
       {
-        const std::string text = field("emotion");
+        const std::string text = style.emotion_from_type && !column.count("emotion") ? type : field("emotion");
         if (options.excluded_emotions.count(lower_trim(text))) {  // left out by the class set, not an error
           ++manifest.excluded;
           continue;
@@ -292,13 +371,29 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
       }
       row.emotion = options.class_names[static_cast<size_t>(row.label)];
       std::string emotion = lower_trim(row.emotion);
-      for (size_t c = 0; c < header_width; ++c)
-        if (!mapped_columns.count(c)) row.extra[lower_trim(records[header_index].fields[c])] = trim(record.fields[c]);
+      for (size_t c = 0; c < std::min(header_names.size(), record.fields.size()); ++c)
+        if (!mapped_columns.count(c)) row.extra[header_names[c]] = trim(record.fields[c]);
+      if (!type.empty()) row.extra["type"] = type;
 
       // Path: the column, or the dataset's template.
       std::string relative = field("path");
-      if (relative.empty() && !path_template.empty())
-        relative = expand_template(path_template, {{"subject", row.subject}, {"clip", row.clip}, {"emotion", emotion}});
+      if (relative.empty() && !path_template.empty()) {
+        // Long videos: the interval "006_1_2" lies in video "006_1"; CAS(ME)^2 names
+        // subjects and videos by codes its naming sheets give.
+        const std::string video = row.clip.substr(0, std::min(row.clip.rfind('_'), row.clip.size()));
+        std::string subject_code = ascii_lower(row.subject);
+        if (!subject_code.empty() && subject_code[0] == 's') subject_code.erase(0, 1);
+        if (const auto it = naming.subjects.find(row.subject); it != naming.subjects.end()) subject_code = it->second;
+        std::string video_code = video;
+        if (const auto it = naming.videos.find(ascii_lower(video)); it != naming.videos.end()) video_code = it->second;
+        relative = expand_template(path_template, {{"subject", row.subject},
+                                                   {"clip", row.clip},
+                                                   {"emotion", emotion},
+                                                   {"video", video},
+                                                   {"subject_code", subject_code},
+                                                   {"video_code", video_code}});
+        relative = resolve_wildcard(relative, base_dir);
+      }
       if (relative.empty()) throw RowError("empty path");
       const fs::path resolved = fs::path(relative).is_absolute() ? fs::path(relative) : base_dir / relative;
       row.path = resolved.lexically_normal().string();
@@ -310,8 +405,10 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
       if (!parse_int(field("offset"), offset))
         throw RowError("offset '" + field("offset") + "' is not a frame number");
       const std::string apex_text = field("apex");
-      const bool has_apex = !apex_text.empty() && lower_trim(apex_text) != "/" && lower_trim(apex_text) != "n/a";
+      bool has_apex = !apex_text.empty() && lower_trim(apex_text) != "/" && lower_trim(apex_text) != "n/a";
       if (has_apex && !parse_int(apex_text, apex)) throw RowError("apex '" + apex_text + "' is not a frame number");
+      if (has_apex && apex < 0) has_apex = false;  // SAMM-LV writes -1 for none
+      if (!expression.empty() && offset == 0 && has_apex) offset = apex;  // CAS(ME)^2: offset 0 = ends at the apex
       if (onset > offset)
         throw RowError("onset " + std::to_string(onset) + " is after offset " + std::to_string(offset));
       if (has_apex && (apex < onset || apex > offset))
@@ -350,6 +447,7 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
           throw RowError("fps '" + fps + "' is not a positive number");
         }
       }
+      if (row.fps == 0 && options.style == AnnotationStyle::Dfme) row.fps = dfme_part_fps(field("part"), row.path);
       if (!seen_ids.insert(row.id).second) throw RowError("duplicate clip " + row.id);
       manifest.rows.push_back(std::move(row));
     } catch (const RowError& e) {
@@ -361,7 +459,10 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
   }
   if (manifest.excluded > 0)
     spdlog::info("{}: {} rows left out: their emotion is not in the class set", source, manifest.excluded);
-  if (manifest.rows.empty() && manifest.skipped.empty() && manifest.excluded == 0)
+  if (manifest.excluded_type > 0)
+    spdlog::info("{}: {} intervals left out: not {}-expressions (--expression)", source, manifest.excluded_type,
+                 expression);
+  if (manifest.rows.empty() && manifest.skipped.empty() && manifest.excluded == 0 && manifest.excluded_type == 0)
     throw DataError(source, "no rows after the header");
   return manifest;
 }

@@ -312,8 +312,12 @@ void validate(const SynthOptions& o) {
     throw std::invalid_argument("--noise, --flicker, --drift and --blink-rate must not be negative");
   if (o.label_noise < 0 || o.label_noise > 1) throw std::invalid_argument("--label-noise must be in [0, 1]");
   if (o.long_videos && o.long_seconds < 10) throw std::invalid_argument("--long-seconds must be at least 10");
-  if (o.layout != Layout::Mexa && (o.long_videos || o.format != OutputFormat::Jpg))
-    throw std::invalid_argument("--layout writes short clips as JPEG folders: use --format jpg, without --long");
+  const bool long_layout = o.layout == Layout::CasmeSq || o.layout == Layout::SammLv;
+  if (o.layout != Layout::Mexa && o.format != OutputFormat::Jpg)
+    throw std::invalid_argument("--layout writes JPEG folders: use --format jpg");
+  if (o.layout != Layout::Mexa && o.long_videos != long_layout)
+    throw std::invalid_argument(long_layout ? "--layout casme-sq and samm-lv are long videos: add --long"
+                                            : "--layout casme2, samm, smic and casme3 are short clips: without --long");
 }
 
 std::string subject_name(int s) {
@@ -330,7 +334,9 @@ Layout parse_layout(const std::string& name) {
   if (name == "samm") return Layout::Samm;
   if (name == "smic") return Layout::Smic;
   if (name == "casme3") return Layout::Casme3;
-  throw std::invalid_argument("--layout must be mexa, casme2, samm, smic or casme3 (got '" + name + "')");
+  if (name == "casme-sq") return Layout::CasmeSq;
+  if (name == "samm-lv") return Layout::SammLv;
+  throw std::invalid_argument("--layout must be mexa, casme2, samm, smic, casme3, casme-sq or samm-lv (got '" + name + "')");
 }
 
 OutputFormat parse_output_format(const std::string& name) {
@@ -428,7 +434,7 @@ SynthSummary generate(const SynthOptions& options, const std::function<void(int,
   };
 
   std::ofstream dataset;
-  if (options.layout != Layout::Mexa) {
+  if (options.layout != Layout::Mexa && !options.long_videos) {
     const char* name = options.layout == Layout::Casme2 ? "CASME2-coding-synth.csv"
                        : options.layout == Layout::Samm ? "SAMM_synth_FACS_Codes.csv"
                        : options.layout == Layout::Smic ? "SMIC-HS-E_annotation_synth.csv"
@@ -524,6 +530,22 @@ SynthSummary generate(const SynthOptions& options, const std::function<void(int,
   std::ofstream intervals(summary.intervals, std::ios::binary);
   if (!intervals) throw StorageError(summary.intervals, "cannot write");
   intervals << "subject,video,path,onset,apex,offset,type,emotion,fps\n";
+  std::ofstream subjects_sheet, videos_sheet;
+  if (options.layout == Layout::CasmeSq) {
+    summary.dataset_annotations = (out / "CAS(ME)^2code_final_synth.csv").string();
+    dataset.open(summary.dataset_annotations, std::ios::binary);
+    subjects_sheet.open(out / "CAS(ME)^2code_final_synth.subjects.csv", std::ios::binary);
+    videos_sheet.open(out / "CAS(ME)^2code_final_synth.videos.csv", std::ios::binary);
+    videos_sheet << "0101,synthvideo\n";
+    if (!dataset || !subjects_sheet || !videos_sheet) throw StorageError(summary.dataset_annotations, "cannot write");
+  } else if (options.layout == Layout::SammLv) {
+    summary.dataset_annotations = (out / "SAMM_LongVideos_synth.csv").string();
+    dataset.open(summary.dataset_annotations, std::ios::binary);
+    if (!dataset) throw StorageError(summary.dataset_annotations, "cannot write");
+    dataset << "SAMM long videos (synthetic, mexa synth --layout samm-lv),,,,,,,,,\n";
+    for (int i = 0; i < 9; ++i) dataset << "free-text note " << i + 1 << ",,,,,,,,,\n";
+    dataset << "Subject,Filename,Inducement Code,Onset,Apex,Offset,Duration,Type,Action Units,Notes\n";
+  }
   const auto n_frames = static_cast<int64_t>(std::llround(options.long_seconds * options.fps));
   for (int s = 0; s < options.subjects; ++s) {
     std::mt19937_64 rng(mix(options.seed, 400000 + s));
@@ -575,16 +597,41 @@ SynthSummary generate(const SynthOptions& options, const std::function<void(int,
       if (!clash) renderer.blinks.push_back({start, blink_frames});
     }
 
-    const std::string subject = subject_name(s);
-    const fs::path relative = fs::path("long") / (subject + extension(options.format));
+    std::string subject = subject_name(s);
+    fs::path relative = fs::path("long") / (subject + extension(options.format));
+    std::string prefix = "img", code;
+    int width = 0;
+    if (options.layout == Layout::CasmeSq) {  // rawpic/s15/15_0101synthvideo/img1.jpg
+      code = std::to_string(15 + s);
+      relative = fs::path("rawpic") / ("s" + code) / (code + "_0101synthvideo");
+      subjects_sheet << "s" << code << ',' << code << ',' << s + 1 << '\n';
+      subject = code;
+    } else if (options.layout == Layout::SammLv) {  // SAMM_longvideos/006_1/006_1_0001.jpg
+      char buffer[16];
+      std::snprintf(buffer, sizeof buffer, "%03d", s + 6);
+      code = buffer;
+      relative = fs::path("SAMM_longvideos") / (code + "_1");
+      prefix = code + "_1_";
+      width = 4;
+      subject = std::to_string(s + 6);
+    }
     fs::create_directories((out / relative).parent_path());
-    FrameSink sink(out / relative, options);
+    FrameSink sink(out / relative, options, prefix, 1, width);
     for (int64_t t = 0; t < n_frames; ++t) sink.write(renderer.frame(t));
     sink.finish();
-    int index = 0;
+    int index = 0, interval = 0;
     for (const Movement& m : renderer.movements) {
       intervals << subject << ',' << subject << ',' << io::csv_escape(relative.string()) << ',' << m.onset << ','
                 << m.apex << ',' << m.offset << ',' << m.type << ',' << m.emotion << ',' << options.fps << '\n';
+      ++interval;  // the dataset's files: 1-based file numbers
+      if (options.layout == Layout::CasmeSq)
+        dataset << s + 1 << ",synthvideo_" << interval << ',' << m.onset + 1 << ',' << m.apex + 1 << ','
+                << (interval == 1 ? 0 : m.offset + 1) << ',' << io::csv_escape(bare_aus(m.aus)) << ','
+                << smic_class(m.emotion) << ',' << m.type << "-expression," << m.emotion << '\n';
+      else if (options.layout == Layout::SammLv)
+        dataset << code << ',' << code << "_1_" << interval << ",1," << m.onset + 1 << ',' << m.apex + 1 << ','
+                << m.offset + 1 << ',' << m.offset - m.onset + 1 << ',' << (m.type == "micro" ? "Micro - 1/2" : "Macro")
+                << ',' << io::csv_escape(bare_aus(m.aus)) << ",\n";
       if (m.type == "micro") {
         char clip_name[32];
         std::snprintf(clip_name, sizeof clip_name, "%s_me%02d", subject.c_str(), ++index);

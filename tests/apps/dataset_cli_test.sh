@@ -105,7 +105,7 @@ smic="$work/SMIC"
 "$mexa" synth --out "$smic" --layout smic --format jpg --clips 8 --subjects 2 --seed 7 --size 64x64 --log-level warn >/dev/null || exit 1
 to_workbooks "$smic/SMIC-HS-E_annotation_synth.csv" "$smic/SMIC-HS-E_annotation"
 rm "$smic/SMIC-HS-E_annotation_synth.csv" "$smic/SMIC-HS-E_annotation.xls"
-smic_args=(--style smic --classes megc3 --path-template "HS/{subject}/micro/{emotion}/{clip}")
+smic_args=(--style smic)  # the style's defaults: HS/{subject}/micro/{emotion}/{clip}, MEGC's 3 classes
 "$mexa" dataset check "${smic_args[@]}" "$smic" >"$work/sm1.out" 2>&1; rc=$?
 check "SMIC layout (BMP frames, class folders, FirstF): exit 0, 8 of 8 at 100 fps" \
   '[ $rc -eq 0 ] && grep -q "8 annotated clips, 8 found and sound, 2 subjects, 100 fps" "$work/sm1.out"'
@@ -136,4 +136,74 @@ check "emotions are MEGC's 3 classes" '[ -z "$(tail -n +2 "$work/megc.csv" | cut
 check "LOSO over the composite: 6 folds (3 subjects each), pooled and per-dataset metrics" \
   '[ $rc -eq 0 ] && grep -q "loso over 6 folds" "$work/megc.out" && [ "$(/usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1]))[\"per_dataset\"]; print(d[\"casme2\"][\"n\"], d[\"samm\"][\"n\"])" "$work/megc-run/summary.json")" = "12 9" ]'
 check "the printed report breaks the metrics down per dataset" 'grep -q "^  casme2 .*UF1" "$work/megc.out" && grep -q "^  samm .*UF1" "$work/megc.out"'
+# The same composite straight from the datasets' own files: `mexa train --data A --data B` (SAMM's style
+# recognised from its folder's name), written to RUN/data.csv.
+"$mexa" train --data "casme2=$root/CASME2_RAW,$root/CASME2-coding-20140508.xlsx" --data "$samm" --out "$work/megc-run2" \
+  --model small3d --input onset-difference --frames 4 --size 16x16 --epochs 1 --batch 8 --protocol loso --log-level warn \
+  >"$work/megc2.out" 2>&1; rc=$?
+check "train --data casme2=... --data SAMM: the composite (megc3 by default), 6 LOSO folds, per-dataset 12 and 9" \
+  '[ $rc -eq 0 ] && grep -q "loso over 6 folds" "$work/megc2.out" && [ "$(/usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1]))[\"per_dataset\"]; print(d[\"casme2\"][\"n\"], d[\"samm\"][\"n\"])" "$work/megc-run2/summary.json")" = "12 9" ]'
+check "... from RUN/data.csv, the same rows as dataset composite wrote" \
+  '[ "$(tail -n +2 "$work/megc-run2/data.csv" | cut -d, -f1,2,4-10 | sort | md5sum)" = "$(tail -n +2 "$work/megc.csv" | cut -d, -f1,2,4-10 | sort | md5sum)" ]'
+"$mexa" train --data "$work/megc-run2/data.csv" --data "$samm" --out "$work/megc-run3" --log-level warn >"$work/megc3.out" 2>&1; rc=$?
+check "a manifest among datasets: exit 2, says --data takes one manifest or datasets" '[ $rc -eq 2 ] && grep -q "is a mexa manifest; --data takes one manifest" "$work/megc3.out"'
+
+# CAS(ME)^2 long videos: rawpic/s15/15_0101synthvideo/img1.jpg, codes without a header row, the
+# naming sheets (subject number -> folder code, video name -> 4-digit code) in the same workbook.
+sq="$work/CASME_sq"
+"$mexa" synth --out "$sq" --layout casme-sq --long --long-seconds 10 --format jpg --subjects 2 --seed 3 --size 64x64 \
+  --log-level warn >/dev/null || exit 1
+$py - "$sq" <<'PY'
+import csv, sys, openpyxl
+d = sys.argv[1] + "/CAS(ME)^2code_final_synth"
+def value(t): return int(t) if t.isdigit() and not t.startswith("0") else t
+book = openpyxl.Workbook(); book.active.title = "Sheet1"
+for row in csv.reader(open(d + ".csv")): book.active.append([value(t) for t in row])
+for name, f in (("naming rule2", d + ".subjects.csv"), ("naming rule1", d + ".videos.csv")):
+    sheet = book.create_sheet(name)
+    for row in csv.reader(open(f)): sheet.append([value(t) for t in row])
+book.save(sys.argv[1] + "/CAS(ME)^2code_final.xlsx")
+PY
+rm "$sq"/"CAS(ME)^2code_final_synth"*.csv
+micro=$(($(wc -l < "$sq/annotations.csv") - 1)); all=$(($(wc -l < "$sq/intervals.csv") - 1))
+"$mexa" dataset check --style casme-sq "$sq" >"$work/q1.out" 2>&1; rc=$?
+check "CAS(ME)^2 install (no header, naming sheets): exit 0, the $micro micro-expressions found, macro ones left out" \
+  '[ $rc -eq 0 ] && grep -q "Sheet1: $micro annotated clips, $micro found and sound, 2 subjects" "$work/q1.out" && grep -q "$((all - micro)) rows left out" "$work/q1.out"'
+"$mexa" dataset check --style casme-sq --expression all "$sq" >"$work/q2.out" 2>&1; rc=$?
+check "--expression all: the $all intervals" '[ $rc -eq 0 ] && grep -q "$all annotated clips, $all found" "$work/q2.out"'
+"$mexa" dataset manifest --style casme-sq "$sq" --out "$work/sq.csv" >/dev/null 2>&1; rc=$?
+check "its manifest: 1-based file numbers made 0-based (as the truth), offset 0 read as 'ends at the apex'" \
+  '[ $rc -eq 0 ] && first=$(sed -n 2p "$sq/intervals.csv") && [ "$(echo "$first" | cut -d, -f7)" = micro ] && grep -q "^1,synthvideo_1,.*rawpic/s15/15_0101synthvideo,$(echo "$first" | cut -d, -f4-5),$(echo "$first" | cut -d, -f5)," "$work/sq.csv"'
+r="$work/sq-cut"; rm -rf "$r"; cp -r "$sq" "$r"; frame="$r/rawpic/s16/16_0101synthvideo/img700.jpg"
+head -c 300 "$frame" > "$work/cut.jpg"; mv "$work/cut.jpg" "$frame"
+"$mexa" dataset check --style casme-sq "$r" >"$work/q3.out" 2>&1; rc=$?
+check "a JPEG cut short in a long video: exit 1, the file named (its header looks right: only decoding finds it)" \
+  '[ $rc -eq 1 ] && grep -q "1 of 2000 frames do not decode: .*16_0101synthvideo/img700.jpg" "$work/q3.out"'
+"$mexa" dataset check --quick --style casme-sq "$r" >"$work/q4.out" 2>&1; rc=$?
+check "--quick checks headers and numbering only (exit 0 there)" '[ $rc -eq 0 ]'
+"$mexa" dataset check --style casme-sq --sheet "naming rule1" "$sq" >"$work/q5.out" 2>&1; rc=$?
+check "the wrong sheet: exit 1, its rows named file:sheet:row" \
+  '[ $rc -eq 1 ] && grep -q "CAS(ME)^2code_final.xlsx:naming rule1:1: type .. is neither a micro- nor a macro-expression" "$work/q5.out"'
+"$mexa" train --data "casme-sq=$sq" --out "$work/sq-run" --model small3d --input onset-difference --frames 4 --size 16x16 \
+  --epochs 1 --batch 8 --protocol loso --log-level warn >"$work/q6.out" 2>&1; rc=$?
+check "train --data casme-sq=ROOT: LOSO over the 2 subjects on the micro intervals" \
+  '[ $rc -eq 0 ] && grep -q "loso over 2 folds" "$work/q6.out" && grep -q "^clips $micro " "$work/q6.out"'
+
+# SAMM long videos: SAMM_longvideos/006_1/006_1_0001.jpg, free text above the header, no emotion:
+# the class is the interval's type (micro, macro).
+lv="$work/SAMMLV"
+"$mexa" synth --out "$lv" --layout samm-lv --long --long-seconds 10 --format jpg --subjects 2 --seed 4 --size 64x64 \
+  --log-level warn >/dev/null || exit 1
+to_workbooks "$lv/SAMM_LongVideos_synth.csv" "$lv/SAMM_LongVideos_V2_Release"
+rm "$lv/SAMM_LongVideos_synth.csv" "$lv/SAMM_LongVideos_V2_Release.xls"
+n_lv=$(($(wc -l < "$lv/intervals.csv") - 1)); n_micro=$(grep -c ",micro," "$lv/intervals.csv")
+"$mexa" dataset check --style samm-lv "$lv/SAMM_longvideos" "$lv/SAMM_LongVideos_V2_Release.xlsx" >"$work/l1.out" 2>&1; rc=$?
+check "SAMM-LV install: exit 0, all $n_lv intervals, classes micro/macro" \
+  '[ $rc -eq 0 ] && grep -q "$n_lv annotated clips, $n_lv found and sound, 2 subjects, 200 fps" "$work/l1.out" && grep -q "^classes: macro $((n_lv - n_micro)), micro $n_micro$" "$work/l1.out"'
+r="$work/lv-missing"; rm -rf "$r"; cp -r "$lv" "$r"; rm -r "$r/SAMM_longvideos/007_1"
+"$mexa" dataset check --style samm-lv "$r/SAMM_longvideos" "$r/SAMM_LongVideos_V2_Release.xlsx" >"$work/l2.out" 2>&1; rc=$?
+check "a missing long video: exit 1, each of its intervals named" \
+  '[ $rc -eq 1 ] && [ "$(grep -c "missing: .*SAMM_longvideos/007_1$" "$work/l2.out")" -eq "$(grep -c "^7," "$lv/intervals.csv")" ]'
+"$mexa" dataset check --style samm-lv --classes happiness "$lv/SAMM_longvideos" "$lv/SAMM_LongVideos_V2_Release.xlsx" >"$work/l3.out" 2>&1; rc=$?
+check "--classes with one name: exit 2" '[ $rc -eq 2 ] && grep -q "two or more" "$work/l3.out"'
 finish

@@ -1,7 +1,7 @@
 // A dataset install as its licensed download unpacks it (CASME II, SAMM,
-// SMIC, CAS(ME)^3, or mexa's own layout): finding its annotation file,
-// checking every annotated clip against the files on disk, and writing the
-// mexa manifest (`mexa dataset check`, `mexa dataset manifest`).
+// SMIC, CAS(ME)^2, CAS(ME)^3, SAMM long videos, DFME or mexa's own layout:
+// io/styles.h): finding its annotation file, checking every annotated clip
+// against the files on disk, and writing the mexa manifest (`mexa dataset check`, `mexa dataset manifest`).
 //
 //   auto options = mexa::io::ManifestOptions{.style = AnnotationStyle::Casme2, .root = "/data/CASME2/CASME2_RAW"};
 //   auto report = mexa::io::check_dataset(find_annotations("/data/CASME2", options.style), options);
@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -18,8 +19,8 @@
 namespace mexa::io {
 
 /// The annotation file of a `style` install under `root` (workbooks and CSVs
-/// up to 3 folders deep whose name carries the dataset's name: "casme2",
-/// "samm", "smic", "cas(me)3"/"casme3"; for mexa, "annotations.csv"), or ""
+/// up to 3 folders deep whose name holds one of the style's file keys,
+/// io/styles.h; for mexa, "annotations.csv"), or ""
 /// when there is none. Several candidates: the shortest path, then by name.
 std::string find_annotations(const std::string& root, AnnotationStyle style);
 
@@ -31,19 +32,20 @@ struct DatasetReport {
   /// bad annotation rows, missing clips, numbering gaps, empty or unreadable
   /// images, offsets past the last frame.
   std::vector<std::string> problems;
+  int64_t excluded = 0;  ///< rows left out by the class set or --expression (not problems)
   std::map<std::string, int64_t> per_class, per_au, per_subject;
-  std::vector<int64_t> frames;  ///< frames of every frame-folder clip found
+  std::vector<int64_t> frames;  ///< frames of every clip found (each long video once)
   double fps = 0;               ///< the annotation's, else the style's usual rate (0: unknown)
 };
 
 /// Reads the annotations with `options` (clip paths not required to exist:
-/// a missing clip is a problem, reported) and checks every clip on disk.
-/// Throws DataError when the annotation file itself cannot be read.
-DatasetReport check_dataset(const std::string& annotations, ManifestOptions options);
-
-/// The style's usual frame rate (CASME II, SAMM 200; SMIC-HS 100; CAS(ME)^3
-/// 30, unconfirmed), 0 for mexa's own files.
-double style_fps(AnnotationStyle style);
+/// a missing clip is a problem, reported) and checks every clip on disk,
+/// each path once: image headers, frame numbering, and with `decode` every
+/// frame through the decoder (a damaged image or video). Throws DataError
+/// when the annotation file itself cannot be read.
+/// `progress(done, total)` is called per annotated clip.
+DatasetReport check_dataset(const std::string& annotations, ManifestOptions options, bool decode = true,
+                            const std::function<void(int64_t, int64_t)>& progress = {});
 
 /// A mexa manifest of `manifest`'s rows: subject, clip, path (relative to
 /// `out_dir` when under it), 0-based onset/apex/offset, emotion, aus, fps.

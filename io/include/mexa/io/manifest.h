@@ -23,14 +23,9 @@
 #include <string>
 #include <vector>
 
+#include "mexa/io/styles.h"
+
 namespace mexa::io {
-
-/// Which annotation file layout to expect (sets header names, path template
-/// and index base defaults).
-enum class AnnotationStyle { Mexa, Casme2, Samm, Casme3, Smic };
-
-/// Parses "mexa", "casme2", "samm", "casme3" or "smic"; throws DataError otherwise.
-AnnotationStyle parse_annotation_style(const std::string& name);
 
 /// DFME's 7 classes in mexa's order.
 std::vector<std::string> dfme_classes();
@@ -57,8 +52,14 @@ struct ManifestOptions {
   std::set<std::string> excluded_emotions;
   /// "" = the style's default ("0" for mexa files, "folder" for foreign ones).
   std::string index_base;
+  /// Long-video styles (CAS(ME)^2, SAMM-LV): which intervals are clips,
+  /// "micro", "macro" or "all"; "" = the style's default. Others are left
+  /// out without an error (Manifest::excluded_type).
+  std::string expression;
   /// "" = the style's default; {subject}, {subject:02} (zero-padded), {clip},
-  /// {emotion} are replaced. Relative paths are taken from the manifest's folder.
+  /// {emotion}, {video}, {subject_code}, {video_code} are replaced, a
+  /// trailing '*' takes the one folder so named (io/styles.h). Relative paths
+  /// are taken from `root`.
   std::string path_template;
   /// Extra header renames: lower-case foreign header -> mexa column name.
   std::map<std::string, std::string> columns;
@@ -102,6 +103,7 @@ struct Manifest {
   std::vector<ManifestRow> rows;
   std::vector<ManifestProblem> skipped;  ///< bad rows left out (never filled with strict)
   int64_t excluded = 0;                  ///< rows left out by options.excluded_emotions
+  int64_t excluded_type = 0;             ///< intervals left out by options.expression
 };
 
 /// The class an emotion text names under `options` (its aliases, then a

@@ -36,7 +36,17 @@ OutputFormat parse_output_format(const std::string& name);  ///< throws std::inv
 ///   Smic    HS/s1/micro/negative/s1_ne_01/image0100000.bmp ...; SMIC-HS-E_annotation_synth.csv
 ///           (OnsetF, OffsetF relative to FirstF; no apex; MEGC's 3 classes)
 ///   Casme3  spNO.1/a1/color/0.jpg ...; CAS(ME)3_part_A_ME_label_synth.csv
-enum class Layout { Mexa, Casme2, Samm, Smic, Casme3 };
+/// and, with long videos (one per subject; micro and macro intervals):
+///   CasmeSq rawpic/s15/15_0101synthvideo/img1.jpg ...; CAS(ME)^2code_final_synth.csv
+///           (no header: subject number, synthvideo_N, onset, apex, offset
+///           (0 for the first interval: "ends at the apex"), AUs, MEGC class,
+///           micro-/macro-expression, emotion) with the naming sheets beside
+///           it as CAS(ME)^2code_final_synth.subjects.csv (s15,15,1) and
+///           .videos.csv (0101,synthvideo)
+///   SammLv  SAMM_longvideos/006_1/006_1_0001.jpg ...; SAMM_LongVideos_synth.csv
+///           (10 free-text rows, then Subject, Filename, Inducement Code, Onset,
+///           Apex, Offset, Duration, Type ("Micro - 1/2", "Macro"), Action Units, Notes)
+enum class Layout { Mexa, Casme2, Samm, Smic, Casme3, CasmeSq, SammLv };
 Layout parse_layout(const std::string& name);  ///< throws std::invalid_argument
 
 struct SynthOptions {
@@ -61,7 +71,7 @@ struct SynthOptions {
   float label_noise = 0.0f;     ///< share of clips whose emotion label is replaced by another class
   bool balanced = false;        ///< equal class counts instead of DFME-like imbalance
   std::map<std::string, double> class_weights;  ///< custom distribution (class -> weight)
-  Layout layout = Layout::Mexa;  ///< a dataset's layout (short clips, JPEG folders)
+  Layout layout = Layout::Mexa;  ///< a dataset's layout (JPEG folders; CasmeSq and SammLv: long videos)
   bool long_videos = false;     ///< one minute-long video per subject (spotting)
   double long_seconds = 60.0;
 };

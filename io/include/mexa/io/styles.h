@@ -1,0 +1,57 @@
+// The dataset styles mexa reads: one row of facts per licensed dataset (its
+// annotation file's name and columns, folder layout, frame numbering, frame
+// rate, usual classes), in one table that `--style`, `mexa dataset` and the
+// README's layout table share. Facts marked uncertain are overridable
+// (--path-template, --index-base, --classes).
+//
+//   const auto& s = mexa::io::style_info(mexa::io::parse_annotation_style("samm"));
+//   s.path_template  // "{subject:03}/{clip}"
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace mexa::io {
+
+/// Which annotation file layout to expect (sets header names, path template
+/// and index base defaults).
+enum class AnnotationStyle { Mexa, Dfme, Casme2, Samm, Smic, SmicVis, SmicNir, Casme3, CasmeSq, SammLv };
+
+struct StyleInfo {
+  AnnotationStyle style = AnnotationStyle::Mexa;
+  std::string name{};                   ///< what --style takes ("casme2")
+  std::vector<std::string> aliases{};   ///< other spellings --style accepts
+  std::string dataset{};                ///< as papers write it ("CASME II")
+  /// Clip folder from ROOT: {subject}, {subject:03} (zero-padded), {clip},
+  /// {emotion}; {video} is the clip name without its last "_N" (long videos:
+  /// "006_1_2" -> "006_1"); {subject_code}, {video_code} come from CAS(ME)^2's
+  /// naming sheets. A trailing '*' takes the one folder whose name starts so.
+  std::string path_template{};
+  std::string index_base{};             ///< "0", "1", "folder" (first file number) or "first_frame" (FirstF)
+  double fps = 0;                     ///< 0: per row (DFME: its part) or unknown
+  std::vector<std::string> file_keys{};     ///< the annotation file's name holds one of these (lower case)
+  std::vector<std::string> file_excludes{}; ///< ... and none of these
+  /// Column names in order for files without a header row (CAS(ME)^2); empty: a header is required.
+  std::vector<std::string> positional{};
+  std::string classes{};                ///< default --classes: "dfme", "megc3" or a list "micro,macro"
+  /// Clips are intervals of long videos with a type (micro/macro); the
+  /// default --expression filter: "micro" or "all".
+  std::string expression{};
+  bool emotion_from_type = false;     ///< no emotion column: the interval's type is the class (SAMM-LV)
+  std::string layout{};                 ///< a frame path as the download has it, for the README and --help
+  std::string uncertain{};              ///< what is not confirmed about the layout ("" when nothing)
+};
+
+/// Every style, in the README's order.
+const std::vector<StyleInfo>& styles();
+const StyleInfo& style_info(AnnotationStyle style);
+/// Parses a style name or alias (case-insensitive); throws DataError listing the styles otherwise.
+AnnotationStyle parse_annotation_style(const std::string& name);
+/// The style whose file keys a file or folder name holds (its last component
+/// first, then the whole path), for `--data FILE` without STYLE=; false when none.
+bool guess_style(const std::string& path, AnnotationStyle& style);
+
+/// "micro-expression", "Micro - 1/2", "micro" -> "micro"; macro likewise; else lower-cased text.
+std::string expression_type(const std::string& text);
+
+}  // namespace mexa::io
