@@ -1,5 +1,5 @@
-// Fuzz target: io::read_manifest in every --style (mexa, casme2, samm, casme3,
-// smic), paths not checked, both class sets; the first byte picks style and classes.
+// Fuzz target: io::read_manifest in every --style (io/styles.h), paths not
+// checked, both class sets; the first byte picks style and classes.
 #include <cstddef>
 #include <cstdint>
 
@@ -10,10 +10,9 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   using mexa::io::AnnotationStyle;
-  const AnnotationStyle styles[] = {AnnotationStyle::Mexa, AnnotationStyle::Casme2, AnnotationStyle::Samm,
-                                    AnnotationStyle::Casme3, AnnotationStyle::Smic};
+  const auto& styles = mexa::io::styles();
   mexa::io::ManifestOptions options;
-  options.style = styles[data[0] % 5];
+  options.style = styles[(data[0] & 0x3f) % styles.size()].style;
   if (data[0] & 0x80) options = mexa::io::with_classes(options, mexa::io::megc3_classes());
   options.check_paths = false;
   options.strict = (data[0] & 0x40) != 0;

@@ -180,6 +180,105 @@ TEST_F(ManifestTest, Casme3AndSmic) {
   EXPECT_EQ(smic.rows[0].apex, -1);
 }
 
+TEST_F(ManifestTest, CasmeSqLongVideoIntervalsWithoutAHeader) {
+  // CAS(ME)^2 as a CSV (no naming sheets): the subject's folder code is its
+  // number, the video code its name; a trailing '*' finds the folder.
+  frames("rawpic/s15/15_0101disgustingteeth", "img", 1, 400);
+  const std::string codes = write("casme_sq.csv",
+                                  "15,0101_1,100,110,0,4,negative,micro-expression,disgust\n"
+                                  "15,0101_2,150,170,190,4+9,negative,macro-expression,disgust\n"
+                                  "15,0101_3,200,210,230,12,positive,micro-expression,happy\n"
+                                  "15,0101_4,250,260,270,,others,micro-expression,other\n");
+  ManifestOptions options = with_classes({.style = AnnotationStyle::CasmeSq}, megc3_classes());
+  const auto m = read_manifest(codes, options);
+  ASSERT_EQ(m.rows.size(), 2u);
+  EXPECT_EQ(m.excluded_type, 1);  // the macro-expression
+  EXPECT_EQ(m.excluded, 1);       // "others"
+  EXPECT_EQ(m.rows[0].path, (dir_ / "rawpic/s15/15_0101disgustingteeth").string());
+  EXPECT_EQ(m.rows[0].onset, 99);   // img1 is frame 0
+  EXPECT_EQ(m.rows[0].offset, 109);  // offset 0: ends at the apex
+  EXPECT_EQ(m.rows[0].extra.at("type"), "micro");
+  EXPECT_EQ(m.rows[1].emotion, "positive");
+  options.expression = "all";
+  EXPECT_EQ(read_manifest(codes, options).rows.size(), 3u);
+  options.expression = "macro";
+  EXPECT_EQ(read_manifest(codes, options).rows.size(), 1u);
+  // Two folders matching the wildcard: the row names both.
+  frames("rawpic/s15/15_0101copy", "img", 1, 400);
+  options.expression = "micro";
+  const auto twice = read_manifest(codes, options);
+  EXPECT_TRUE(twice.rows.empty());
+  ASSERT_EQ(twice.skipped.size(), 2u);
+  EXPECT_NE(twice.skipped[0].message.find("several folders match"), std::string::npos);
+}
+
+TEST_F(ManifestTest, SammLongVideosTakeTheTypeAsTheClass) {
+  frames("006_1", "006_1_", 1, 500);
+  const auto m = read_manifest(write("SAMM_LongVideos.csv",
+                                     "SAMM long videos,,,,,,,,,\n"
+                                     "Subject,Filename,Inducement Code,Onset,Apex,Offset,Duration,Type,Action Units,Notes\n"
+                                     "006,006_1_1,1,10,20,30,21,Micro - 1/2,4,\n"
+                                     "006,006_1_2,1,100,-1,300,201,Macro,12,\n"
+                                     "006,006_1_3,1,400,410,420,21,blink,,\n"),
+                               with_classes({.style = AnnotationStyle::SammLv}, {"micro", "macro"}));
+  ASSERT_EQ(m.rows.size(), 2u);
+  EXPECT_EQ(m.rows[0].path, (dir_ / "006_1").string());
+  EXPECT_EQ(m.rows[0].emotion, "micro");
+  EXPECT_EQ(m.rows[1].emotion, "macro");
+  EXPECT_EQ(m.rows[1].apex, -1);  // -1: not annotated
+  ASSERT_EQ(m.skipped.size(), 1u);
+  EXPECT_NE(m.skipped[0].message.find("type 'blink' is neither"), std::string::npos);
+}
+
+TEST_F(ManifestTest, DfmeFrameRateComesFromItsPart) {
+  write("part_B/x.mp4", "x");
+  write("clips/y.mp4", "x");
+  write("clips/z.mp4", "x");
+  const auto m = read_manifest(write("dfme.csv",
+                                     "subject,clip,path,onset,apex,offset,emotion,part,fps\n"
+                                     "1,x,part_B/x.mp4,1,2,3,fear,,\n"
+                                     "2,y,clips/y.mp4,1,2,3,fear,A,\n"
+                                     "3,z,clips/z.mp4,1,2,3,fear,C,250\n"),
+                               {.style = AnnotationStyle::Dfme});
+  ASSERT_EQ(m.rows.size(), 3u);
+  EXPECT_EQ(m.rows[0].fps, 300);  // the part_B folder
+  EXPECT_EQ(m.rows[1].fps, 500);  // part A
+  EXPECT_EQ(m.rows[2].fps, 250);  // its own fps wins
+}
+
+TEST(Styles, NamesAliasesAndGuessesFromFileNames) {
+  EXPECT_EQ(parse_annotation_style("CAS(ME)^2"), AnnotationStyle::CasmeSq);
+  EXPECT_EQ(parse_annotation_style(" samm-lv "), AnnotationStyle::SammLv);
+  EXPECT_EQ(parse_annotation_style("smic_vis"), AnnotationStyle::SmicVis);
+  try {
+    parse_annotation_style("casme4");
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("casme-sq"), std::string::npos) << "the message lists the styles";
+  }
+  const std::pair<const char*, AnnotationStyle> names[] = {
+      {"/d/CASME2/CASME2-coding-20140508.xlsx", AnnotationStyle::Casme2},
+      {"/d/SAMM/SAMM_20181215_Micro_FACS_Codes_v2.xlsx", AnnotationStyle::Samm},
+      {"/d/SAMM_LongVideos_V2_Release.xlsx", AnnotationStyle::SammLv},
+      {"/d/SMIC/SMIC-HS-E_annotation.xlsx", AnnotationStyle::Smic},
+      {"/d/SMIC/SMIC-VIS-E_annotation.xlsx", AnnotationStyle::SmicVis},
+      {"/d/CAS(ME)^2code_final.xlsx", AnnotationStyle::CasmeSq},
+      {"/d/CAS(ME)3_part_A_ME_label_JpgIndex_v2.xlsx", AnnotationStyle::Casme3},
+      {"/data/SAMM", AnnotationStyle::Samm},
+  };
+  for (const auto& [path, expected] : names) {
+    AnnotationStyle guessed = AnnotationStyle::Mexa;
+    EXPECT_TRUE(guess_style(path, guessed)) << path;
+    EXPECT_EQ(guessed, expected) << path;
+  }
+  AnnotationStyle none;
+  EXPECT_FALSE(guess_style("/d/my_labels.xlsx", none));
+  EXPECT_EQ(expression_type("micro-expression"), "micro");
+  EXPECT_EQ(expression_type("Micro - 1/2"), "micro");
+  EXPECT_EQ(expression_type("Macro"), "macro");
+  for (const auto& s : styles()) EXPECT_EQ(&style_info(s.style), &s) << s.name;
+}
+
 // ---------------------------------------------------------------- bad manifests
 
 struct BadCase {
