@@ -30,12 +30,34 @@ bool is_mexa_manifest(const std::string& path) {
 
 }  // namespace
 
-bool names_a_dataset(const std::string& spec) {
-  std::error_code ec;
+/// "casme2=/data/x" -> "casme2" when that is a style's name, else "".
+std::string style_prefix(const std::string& spec) {
   const auto eq = spec.find('=');
-  if (eq != std::string::npos && eq > 0 && spec.find('/') > eq) return true;  // STYLE=...
-  if (fs::is_directory(spec, ec)) return true;
-  return io::is_workbook(spec);  // a CSV is a manifest unless STYLE= says otherwise
+  if (eq == std::string::npos || eq == 0 || spec.find('/') < eq) return "";
+  try {
+    (void)io::parse_annotation_style(spec.substr(0, eq));
+    return spec.substr(0, eq);
+  } catch (const Error&) {
+    return "";
+  }
+}
+
+/// The style a file or folder's name says (its own name, then its folder's).
+bool style_of_name(const std::string& path, io::AnnotationStyle& style) {
+  const fs::path p = fs::path(path).lexically_normal();
+  const fs::path own = p.has_filename() ? p : p.parent_path();
+  return io::guess_style(own.filename().string(), style) ||
+         io::guess_style(own.parent_path().filename().string(), style);
+}
+
+bool names_a_dataset(const std::string& spec) {
+  if (!style_prefix(spec).empty()) return true;
+  const std::string path = spec.substr(0, spec.find(','));
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return true;
+  // A workbook named after a dataset; a CSV (or a workbook in mexa's columns) is a manifest.
+  io::AnnotationStyle style;
+  return io::is_workbook(path) && style_of_name(path, style) && style != io::AnnotationStyle::Mexa;
 }
 
 DataSource parse_data_source(const std::string& spec, const ManifestFlags& flags) {
@@ -43,11 +65,11 @@ DataSource parse_data_source(const std::string& spec, const ManifestFlags& flags
   s.spec = spec;
   ManifestFlags f = flags;
   std::string path = spec;
-  const auto eq = spec.find('=');
-  const bool named = eq != std::string::npos && eq > 0 && spec.find('/') > eq;
+  const std::string prefix = style_prefix(spec);
+  const bool named = !prefix.empty();
   if (named) {
-    f.style = spec.substr(0, eq);
-    path = spec.substr(eq + 1);
+    f.style = prefix;
+    path = spec.substr(prefix.size() + 1);
   }
   if (const auto comma = path.find(','); comma != std::string::npos) {
     s.annotations = path.substr(comma + 1);
@@ -58,14 +80,13 @@ DataSource parse_data_source(const std::string& spec, const ManifestFlags& flags
   if (!fs::exists(path, ec)) throw UsageError("'" + spec + "': " + path + " does not exist");
   if (!named && is_mexa_manifest(path))
     throw UsageError("'" + spec + "' is a mexa manifest; --data takes one manifest, or datasets ([STYLE=]FOLDER or "
-                     "[STYLE=]ANNOTATIONS) to build one from");
-  if (!named) {
+                     "[STYLE=]ANNOTATIONS) to build one from (a DFME annotation CSV: dfme=" + path + ")");
+  if (!named && f.style == "mexa") {  // --style given: it names the dataset; else its name does
     io::AnnotationStyle guessed;
-    if (io::guess_style(s.annotations.empty() ? path : s.annotations, guessed) || io::guess_style(path, guessed)) {
+    if ((!s.annotations.empty() && style_of_name(s.annotations, guessed)) || style_of_name(path, guessed))
       f.style = io::style_info(guessed).name;
-    } else if (f.style == "mexa") {
+    else
       throw UsageError("'" + spec + "': which dataset is it? Write STYLE=" + path + " (styles: --help's --style)");
-    }
   }
   s.options = manifest_options(f);
   if (fs::is_directory(path, ec)) {
@@ -88,6 +109,10 @@ DataSource parse_data_source(const std::string& spec, const ManifestFlags& flags
 
 BuiltManifest build_manifest(const std::vector<std::string>& specs, const ManifestFlags& flags, const std::string& out_dir) {
   ManifestFlags f = flags;
+  if (specs.size() > 1 && (!f.path_template.empty() || !f.index_base.empty() || !f.sheet.empty()))
+    throw UsageError("several datasets: --path-template, --index-base and --sheet would apply to every one; point "
+                     "each ROOT at where its style's template starts, and name each annotation file or sheet's "
+                     "workbook (STYLE=ROOT,ANNOTATIONS)");
   if (specs.size() > 1 && f.classes.empty()) f.classes = "megc3";  // one class set for every part: MEGC's by default
   std::vector<io::CompositePart> parts;
   BuiltManifest out;

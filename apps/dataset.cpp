@@ -118,9 +118,6 @@ int manifest(const DatasetArgs& a) {
 int composite(const DatasetArgs& a) {
   if (a.out.empty()) throw UsageError("--out composite.csv is required");
   if (a.parts.size() < 2) throw UsageError("a composite takes two or more --part [STYLE=]ROOT[,ANNOTATIONS]");
-  if (!a.flags.path_template.empty() || !a.flags.index_base.empty())
-    throw UsageError("composite: --path-template and --index-base would apply to every part; point each part's ROOT "
-                     "at the folder its style's template starts from (e.g. casme2=/data/CASME2/CASME2_RAW,ANNOTATIONS)");
   const std::string out_dir = fs::absolute(a.out).parent_path().string();
   const BuiltManifest built = build_manifest(a.parts, a.flags, out_dir);
   io::write_text_file(a.out, built.csv);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "mexa/io/errors.h"
+#include "mexa/io/text.h"
 
 namespace mexa::cli {
 
@@ -51,8 +52,9 @@ io::ManifestOptions manifest_options(const ManifestFlags& f) {
       item.erase(0, item.find_first_not_of(' '));
       item.erase(item.find_last_not_of(' ') + 1);
       if (item.empty()) throw UsageError("--classes '" + classes + "' has an empty class name");
-      if (std::find(names.begin(), names.end(), item) != names.end())
-        throw UsageError("--classes '" + classes + "' names " + item + " twice");
+      for (const auto& name : names)
+        if (io::ascii_lower(name) == io::ascii_lower(item))
+          throw UsageError("--classes '" + classes + "' names " + item + " twice");
       names.push_back(item);
       item.clear();
     }

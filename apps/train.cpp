@@ -236,8 +236,8 @@ int run_train(const std::vector<std::string>& args) {
     if (!fs::exists(fs::path(out) / "config.ini"))
       throw UsageError("--gather " + out + ": no config.ini there: not a mexa train run folder");
     resume = true;  // the run's settings come from its config.ini
-  } else if (!vm.count("data") || !vm.count("out")) {
-    throw UsageError(std::string("the option '--") + (vm.count("data") ? "out" : "data") + "' is required but missing");
+  } else if (!vm.count("out") || (!vm.count("data") && !resume)) {  // a resumed run's config.ini records its --data
+    throw UsageError(std::string("the option '--") + (vm.count("out") ? "data" : "out") + "' is required but missing");
   }
   // How this process was launched: a process group (torchrun, srun with
   // MASTER_ADDR) trains data-parallel; shard numbers alone split the folds.
@@ -275,17 +275,23 @@ int run_train(const std::vector<std::string>& args) {
   if (gathering) resume = true;  // po::notify() above reset the switch from the file
 
   // ---- data: a manifest, or datasets read from their own files into RUN/data.csv
-  io::ManifestOptions manifest_opts = manifest_options(manifest_flags);
-  if (data_specs.size() == 1 && !names_a_dataset(data_specs.front())) {
+  if (data_specs.empty()) throw UsageError("the option '--data' is required but missing (" + out + " holds no run)");
+  io::ManifestOptions manifest_opts;
+  const bool from_datasets = data_specs.size() > 1 || (data_specs.size() == 1 && names_a_dataset(data_specs.front()));
+  if (!from_datasets) {
     data = data_specs.front();
+    manifest_opts = manifest_options(manifest_flags);
   } else {
+    // Each dataset is read with its own style; the manifest written is mexa's.
     fs::create_directories(run_dir);
     data = (run_dir / "data.csv").string();
     const BuiltManifest built = build_manifest(data_specs, manifest_flags, fs::absolute(run_dir).string());
-    if (!fs::exists(data)) io::write_text_file(data, built.csv);
-    else if (io::read_text_file(data) != built.csv)
+    if (!fs::exists(config_path) || !fs::exists(data)) {  // a new run (a failed start's data.csv is replaced)
+      io::write_text_file(data, built.csv);
+    } else if (io::read_text_file(data) != built.csv) {
       throw UsageError(data + " (this run's data) differs from what the --data given now read; start a new --out "
                        "for other data");
+    }
     manifest_opts = io::with_classes(io::ManifestOptions{}, built.classes);
     manifest_opts.strict = manifest_flags.strict;
     spdlog::info("{}: {} clips from {} dataset(s), classes {}", data, built.rows, built.datasets,
@@ -387,7 +393,8 @@ int run_train(const std::vector<std::string>& args) {
       {"frames", spec.frames},
       {"channels", spec.channels},
       {"size", std::to_string(spec.width) + "x" + std::to_string(spec.height)},
-      {"sampling", resolved_input.at("input.sampling")}};
+      {"sampling", resolved_input.at("input.sampling")},
+      {"classes", io::class_set_name(manifest_opts.class_names)}};  // the style's default, recorded
   for (const auto& [name, value] : chosen)
     if (!vm.count(name)) vm.insert({name, po::variable_value(value, false)});
 
@@ -606,8 +613,9 @@ int run_train(const std::vector<std::string>& args) {
     return status;
   };
   if (stopped_early) {
-    std::printf("stopped after epoch %d as asked; continue with: mexa train --out %s --data %s --resume\n", stop_after,
-                out.c_str(), data.c_str());
+    // A run on datasets rebuilds its data.csv from the --data its config.ini records.
+    std::printf("stopped after epoch %d as asked; continue with: mexa train --out %s%s --resume\n", stop_after,
+                out.c_str(), from_datasets ? "" : (" --data " + data).c_str());
     return finished();
   }
 

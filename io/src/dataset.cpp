@@ -172,7 +172,9 @@ ClipFiles inspect_clip(const fs::path& path, bool decode) {
     }
     c.frames = decoded;
   } catch (const Error& e) {
-    c.problems.push_back(std::string(e.what()) + " (after " + std::to_string(decoded) + " frames)");
+    // The decoder gave up: at the frame after the last one it returned (for a folder, that file).
+    c.problems.push_back(std::string(e.what()) + " (after " + std::to_string(decoded) + " frames" +
+                         (c.pattern.empty() ? "" : "; next: " + file_of(c.pattern, c.start_number + decoded)) + ")");
   }
   return c;
 }

@@ -193,6 +193,14 @@ std::map<std::string, std::string> megc3_aliases() {
           {"negative", "negative"}};
 }
 
+std::string class_set_name(const std::vector<std::string>& classes) {
+  if (classes == dfme_classes()) return "dfme";
+  if (classes == megc3_classes()) return "megc3";
+  std::string out;
+  for (const auto& c : classes) out += (out.empty() ? "" : ",") + c;
+  return out;
+}
+
 ManifestOptions with_classes(ManifestOptions options, const std::vector<std::string>& classes) {
   options.class_names = classes;
   options.class_aliases = classes == megc3_classes() ? megc3_aliases() : std::map<std::string, std::string>{};

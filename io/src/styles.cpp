@@ -14,7 +14,7 @@ const std::vector<StyleInfo>& styles() {
       {.style = S::Mexa, .name = "mexa", .dataset = "mexa's manifest", .index_base = "0",
        .file_keys = {"annotations.csv"}, .classes = "dfme",
        .layout = "any: the path column names each video file or frame folder"},
-      {.style = S::Dfme, .name = "dfme", .dataset = "DFME", .index_base = "0", .file_keys = {"dfme"},
+      {.style = S::Dfme, .name = "dfme", .dataset = "DFME", .index_base = "0", .file_keys = {"dfme", "annotations.csv"},
        .classes = "dfme", .layout = "mexa's columns; fps per row, else from a part column or a part_A/B/C folder",
        .uncertain = "the release's own annotation columns are not public here: mexa's columns are expected; "
                     "part A is 500 fps, B 300, C 200"},
@@ -27,17 +27,19 @@ const std::vector<StyleInfo>& styles() {
        .layout = "006/006_1_2/006_05562.jpg"},
       {.style = S::Smic, .name = "smic", .aliases = {"smic-hs", "smic_hs"}, .dataset = "SMIC-HS",
        .path_template = "HS/{subject}/micro/{emotion}/{clip}", .index_base = "first_frame", .fps = 100,
-       .file_keys = {"smic"}, .file_excludes = {"vis", "nir"}, .classes = "megc3",
+       .file_keys = {"smic"},
+       .file_excludes = {"smic-vis", "smic_vis", "vis-e", "vis_e", "smic-nir", "smic_nir", "nir-e", "nir_e"},
+       .classes = "megc3",
        .layout = "SMIC_all_raw/HS/s1/micro/negative/s1_ne_01/image0106433.bmp",
        .uncertain = "the HS/VIS/NIR folder above the subjects (ROOT is SMIC_all_raw)"},
       {.style = S::SmicVis, .name = "smic-vis", .aliases = {"smic_vis"}, .dataset = "SMIC-VIS",
        .path_template = "VIS/{subject}/micro/{emotion}/{clip}", .index_base = "first_frame", .fps = 25,
-       .file_keys = {"smic-vis", "smic_vis", "vis"}, .classes = "megc3",
+       .file_keys = {"smic-vis", "smic_vis", "vis-e", "vis_e"}, .classes = "megc3",
        .layout = "SMIC_all_raw/VIS/s1/micro/negative/s1_ne_01/image*.bmp",
        .uncertain = "the folder and file naming are taken to be SMIC-HS's, under VIS/"},
       {.style = S::SmicNir, .name = "smic-nir", .aliases = {"smic_nir"}, .dataset = "SMIC-NIR",
        .path_template = "NIR/{subject}/micro/{emotion}/{clip}", .index_base = "first_frame", .fps = 25,
-       .file_keys = {"smic-nir", "smic_nir", "nir"}, .classes = "megc3",
+       .file_keys = {"smic-nir", "smic_nir", "nir-e", "nir_e"}, .classes = "megc3",
        .layout = "SMIC_all_raw/NIR/s1/micro/negative/s1_ne_01/image*.bmp",
        .uncertain = "the folder and file naming are taken to be SMIC-HS's, under NIR/"},
       {.style = S::Casme3, .name = "casme3", .aliases = {"cas(me)3", "cas(me)^3"}, .dataset = "CAS(ME)^3 part A",
@@ -80,19 +82,15 @@ AnnotationStyle parse_annotation_style(const std::string& name) {
   throw DataError("", "unknown annotation style '" + name + "' (" + names + ")");
 }
 
-bool guess_style(const std::string& path, AnnotationStyle& style) {
-  const auto matches = [](const StyleInfo& s, const std::string& text) {
-    const auto has = [&](const std::string& k) { return text.find(k) != std::string::npos; };
-    return std::any_of(s.file_keys.begin(), s.file_keys.end(), has) &&
-           std::none_of(s.file_excludes.begin(), s.file_excludes.end(), has);
-  };
-  const std::filesystem::path p(path);
-  for (const std::string& text : {ascii_lower(p.filename().string()), ascii_lower(p.string())})
-    for (const auto& s : styles())  // specific styles before mexa's generic "annotations.csv"
-      if (s.style != AnnotationStyle::Mexa && matches(s, text)) {
-        style = s.style;
-        return true;
-      }
+bool guess_style(const std::string& name, AnnotationStyle& style) {
+  const std::string text = ascii_lower(std::filesystem::path(name).filename().string());
+  const auto has = [&](const std::string& k) { return k != "annotations.csv" && text.find(k) != std::string::npos; };
+  for (const auto& s : styles())
+    if (s.style != AnnotationStyle::Mexa && std::any_of(s.file_keys.begin(), s.file_keys.end(), has) &&
+        std::none_of(s.file_excludes.begin(), s.file_excludes.end(), has)) {
+      style = s.style;
+      return true;
+    }
   return false;
 }
 

@@ -89,6 +89,10 @@ rm "$samm/SAMM_synth_FACS_Codes.csv" "$samm/SAMM_Micro_FACS_Codes_v2.xls"
 "$mexa" dataset check --style samm "$samm" >"$work/s1.out" 2>&1; rc=$?
 check "SAMM install (header below 11 text rows, found under ROOT): exit 0, 9 of 9" \
   '[ $rc -eq 0 ] && grep -q "SAMM_Micro_FACS_Codes_v2.xlsx:Sheet1: 9 annotated clips, 9 found and sound" "$work/s1.out"'
+r="$work/samm-gap"; rm -rf "$r"; cp -r "$samm" "$r"; victim=$(ls "$r/007/007_2_2" | sort | sed -n 6p); rm "$r/007/007_2_2/$victim"
+"$mexa" dataset check --quick --style samm "$r" >"$work/s2.out" 2>&1; rc=$?
+check "SAMM with a frame missing in the middle: exit 1, the clip and the gap named" \
+  '[ $rc -eq 1 ] && grep "007_2_2" "$work/s2.out" | grep -q "gap"'
 "$mexa" dataset manifest --style samm "$samm" --out "$work/samm.csv" >/dev/null 2>&1; rc=$?
 check "SAMM manifest: exit 0" '[ $rc -eq 0 ] && [ "$(wc -l < "$work/samm.csv")" -eq 10 ]'
 check "its frame indices equal the truth synth wrote" \
@@ -109,8 +113,9 @@ smic_args=(--style smic)  # the style's defaults: HS/{subject}/micro/{emotion}/{
 "$mexa" dataset check "${smic_args[@]}" "$smic" >"$work/sm1.out" 2>&1; rc=$?
 check "SMIC layout (BMP frames, class folders, FirstF): exit 0, 8 of 8 at 100 fps" \
   '[ $rc -eq 0 ] && grep -q "8 annotated clips, 8 found and sound, 2 subjects, 100 fps" "$work/sm1.out"'
-bmp=$(find "$smic/HS" -name "image*.bmp" | sort | sed -n 10p); echo "not a bitmap" > "$bmp"
-"$mexa" dataset check "${smic_args[@]}" "$smic" >"$work/sm2.out" 2>&1; rc=$?
+r="$work/smic-bad"; rm -rf "$r"; cp -r "$smic" "$r"
+bmp=$(find "$r/HS" -name "image*.bmp" | sort | sed -n 10p); echo "not a bitmap" > "$bmp"
+"$mexa" dataset check "${smic_args[@]}" "$r" >"$work/sm2.out" 2>&1; rc=$?
 check "SMIC with a damaged frame: exit 1, the file named" '[ $rc -eq 1 ] && grep -q "$(basename "$bmp") is not a BMP image" "$work/sm2.out"'
 c3="$work/CASME3"
 "$mexa" synth --out "$c3" --layout casme3 --format jpg --clips 8 --subjects 2 --seed 8 --size 64x64 --log-level warn >/dev/null || exit 1
@@ -123,7 +128,7 @@ check "CAS(ME)^3 with a frame missing: exit 1, the gap named" '[ $rc -eq 1 ] && 
 # The MEGC 2019 composite as one manifest: dataset-prefixed subjects, megc3 classes, per-dataset metrics.
 "$mexa" dataset composite --part "casme2=$root" --part "samm=$samm" --classes megc3 \
   --path-template "CASME2_RAW/sub{subject:02}/{clip}" --out "$work/megc.csv" >"$work/c.out" 2>&1; rc=$?
-check "dataset composite refuses a --path-template meant for one part (2)" '[ $rc -eq 2 ] && grep -q "every part" "$work/c.out"'
+check "dataset composite refuses a --path-template meant for one part (2)" '[ $rc -eq 2 ] && grep -q "every one" "$work/c.out"'
 "$mexa" dataset composite --part "casme2=$root/CASME2_RAW,$root/CASME2-coding-20140508.xlsx" --part "samm=$samm" \
   --classes megc3 --out "$work/megc.csv" >"$work/c.out" 2>&1; rc=$?
 check "dataset composite (CASME II + SAMM, megc3): exit 0, 21 clips from 2 datasets" \
@@ -136,15 +141,18 @@ check "emotions are MEGC's 3 classes" '[ -z "$(tail -n +2 "$work/megc.csv" | cut
 check "LOSO over the composite: 6 folds (3 subjects each), pooled and per-dataset metrics" \
   '[ $rc -eq 0 ] && grep -q "loso over 6 folds" "$work/megc.out" && [ "$(/usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1]))[\"per_dataset\"]; print(d[\"casme2\"][\"n\"], d[\"samm\"][\"n\"])" "$work/megc-run/summary.json")" = "12 9" ]'
 check "the printed report breaks the metrics down per dataset" 'grep -q "^  casme2 .*UF1" "$work/megc.out" && grep -q "^  samm .*UF1" "$work/megc.out"'
-# The same composite straight from the datasets' own files: `mexa train --data A --data B` (SAMM's style
-# recognised from its folder's name), written to RUN/data.csv.
-"$mexa" train --data "casme2=$root/CASME2_RAW,$root/CASME2-coding-20140508.xlsx" --data "$samm" --out "$work/megc-run2" \
-  --model small3d --input onset-difference --frames 4 --size 16x16 --epochs 1 --batch 8 --protocol loso --log-level warn \
-  >"$work/megc2.out" 2>&1; rc=$?
-check "train --data casme2=... --data SAMM: the composite (megc3 by default), 6 LOSO folds, per-dataset 12 and 9" \
-  '[ $rc -eq 0 ] && grep -q "loso over 6 folds" "$work/megc2.out" && [ "$(/usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1]))[\"per_dataset\"]; print(d[\"casme2\"][\"n\"], d[\"samm\"][\"n\"])" "$work/megc-run2/summary.json")" = "12 9" ]'
-check "... from RUN/data.csv, the same rows as dataset composite wrote" \
-  '[ "$(tail -n +2 "$work/megc-run2/data.csv" | cut -d, -f1,2,4-10 | sort | md5sum)" = "$(tail -n +2 "$work/megc.csv" | cut -d, -f1,2,4-10 | sort | md5sum)" ]'
+# The MEGC composite straight from the datasets' own files: `mexa train --data A --data B --data C`
+# (SAMM's style recognised from its folder's name, SMIC's from its workbook's), written to RUN/data.csv.
+"$mexa" train --data "casme2=$root/CASME2_RAW,$root/CASME2-coding-20140508.xlsx" --data "$samm" \
+  --data "$smic/SMIC-HS-E_annotation.xlsx" --out "$work/megc-run2" --model small3d --input onset-difference --frames 4 \
+  --size 16x16 --epochs 1 --batch 8 --protocol loso --log-level warn >"$work/megc2.out" 2>&1; rc=$?
+check "train --data casme2=... --data SAMM --data SMIC.xlsx: megc3 by default, 8 LOSO folds, per-dataset 12, 9, 8" \
+  '[ $rc -eq 0 ] && grep -q "loso over 8 folds" "$work/megc2.out" && [ "$(/usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1]))[\"per_dataset\"]; print(d[\"casme2\"][\"n\"], d[\"samm\"][\"n\"], d[\"smic\"][\"n\"])" "$work/megc-run2/summary.json")" = "12 9 8" ]'
+check "... its RUN/data.csv holds the rows dataset composite wrote for CASME II and SAMM" \
+  '[ "$(tail -n +2 "$work/megc-run2/data.csv" | grep -v ",smic$" | cut -d, -f1,2,4-10 | sort | md5sum)" = "$(tail -n +2 "$work/megc.csv" | cut -d, -f1,2,4-10 | sort | md5sum)" ]'
+"$mexa" train --data "$samm" --data "$smic/SMIC-HS-E_annotation.xlsx" --sheet 0 --out "$work/megc-run4" --log-level warn \
+  >"$work/megc4.out" 2>&1; rc=$?
+check "several datasets with --sheet (meant for one): exit 2" '[ $rc -eq 2 ] && grep -q "every one" "$work/megc4.out"'
 "$mexa" train --data "$work/megc-run2/data.csv" --data "$samm" --out "$work/megc-run3" --log-level warn >"$work/megc3.out" 2>&1; rc=$?
 check "a manifest among datasets: exit 2, says --data takes one manifest or datasets" '[ $rc -eq 2 ] && grep -q "is a mexa manifest; --data takes one manifest" "$work/megc3.out"'
 
@@ -185,9 +193,17 @@ check "--quick checks headers and numbering only (exit 0 there)" '[ $rc -eq 0 ]'
 check "the wrong sheet: exit 1, its rows named file:sheet:row" \
   '[ $rc -eq 1 ] && grep -q "CAS(ME)^2code_final.xlsx:naming rule1:1: type .. is neither a micro- nor a macro-expression" "$work/q5.out"'
 "$mexa" train --data "casme-sq=$sq" --out "$work/sq-run" --model small3d --input onset-difference --frames 4 --size 16x16 \
-  --epochs 1 --batch 8 --protocol loso --log-level warn >"$work/q6.out" 2>&1; rc=$?
-check "train --data casme-sq=ROOT: LOSO over the 2 subjects on the micro intervals" \
-  '[ $rc -eq 0 ] && grep -q "loso over 2 folds" "$work/q6.out" && grep -q "^clips $micro " "$work/q6.out"'
+  --epochs 2 --stop-after-epoch 1 --batch 8 --protocol loso --log-level warn >"$work/q6.out" 2>&1; rc=$?
+check "train --data casme-sq=ROOT stopped after epoch 1: the hint resumes from config.ini's --data" \
+  '[ $rc -eq 0 ] && grep -q "continue with: mexa train --out .*sq-run --resume" "$work/q6.out" && grep -q "^classes = megc3$" "$work/sq-run/config.ini"'
+"$mexa" train --out "$work/sq-run" --resume --log-level warn >"$work/q7.out" 2>&1; rc=$?
+check "... --resume alone: LOSO over the 2 subjects on the $micro micro intervals" \
+  '[ $rc -eq 0 ] && grep -q "loso over 2 folds" "$work/q7.out" && grep -q "^clips $micro " "$work/q7.out"'
+"$mexa" train --out "$work/sq-run" --resume --classes dfme --log-level warn >"$work/q8.out" 2>&1; rc=$?
+check "... --resume with another class set: exit 2, named" '[ $rc -eq 2 ] && grep -q "classes is megc3" "$work/q8.out"'
+"$mexa" train --data "casme-sq=$sq" --expression all --out "$work/sq-all" --model small3d --input onset-difference \
+  --frames 4 --size 16x16 --epochs 1 --batch 8 --protocol loso --log-level warn >"$work/q9.out" 2>&1; rc=$?
+check "train --data casme-sq=ROOT --expression all: all $all intervals" '[ $rc -eq 0 ] && grep -q "^clips $all " "$work/q9.out"'
 
 # SAMM long videos: SAMM_longvideos/006_1/006_1_0001.jpg, free text above the header, no emotion:
 # the class is the interval's type (micro, macro).

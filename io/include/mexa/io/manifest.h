@@ -37,6 +37,9 @@ std::map<std::string, std::string> megc3_aliases();
 /// Emotions MEGC's composite leaves out ("others" of CASME II, "other" of SAMM).
 std::set<std::string> megc3_excluded();
 
+/// "dfme", "megc3", or the names joined by commas (what --classes takes back).
+std::string class_set_name(const std::vector<std::string>& classes);
+
 struct ManifestOptions;
 /// `options` reading the classes `classes` (a model's), with MEGC's aliases when they are MEGC's 3.
 ManifestOptions with_classes(ManifestOptions options, const std::vector<std::string>& classes);

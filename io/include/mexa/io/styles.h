@@ -47,9 +47,10 @@ const std::vector<StyleInfo>& styles();
 const StyleInfo& style_info(AnnotationStyle style);
 /// Parses a style name or alias (case-insensitive); throws DataError listing the styles otherwise.
 AnnotationStyle parse_annotation_style(const std::string& name);
-/// The style whose file keys a file or folder name holds (its last component
-/// first, then the whole path), for `--data FILE` without STYLE=; false when none.
-bool guess_style(const std::string& path, AnnotationStyle& style);
+/// The style whose file keys the last component of `name` holds (a file or
+/// folder name: "CASME2-coding-20140508.xlsx", "SAMM"), for `--data` without
+/// STYLE=; false when none. The generic "annotations.csv" names no dataset.
+bool guess_style(const std::string& name, AnnotationStyle& style);
 
 /// "micro-expression", "Micro - 1/2", "micro" -> "micro"; macro likewise; else lower-cased text.
 std::string expression_type(const std::string& text);
