@@ -199,6 +199,10 @@ check "train --data casme-sq=ROOT stopped after epoch 1: the hint resumes from c
 "$mexa" train --out "$work/sq-run" --resume --log-level warn >"$work/q7.out" 2>&1; rc=$?
 check "... --resume alone: LOSO over the 2 subjects on the $micro micro intervals" \
   '[ $rc -eq 0 ] && grep -q "loso over 2 folds" "$work/q7.out" && grep -q "^clips $micro " "$work/q7.out"'
+"$mexa" score "$work/sq.csv" --model "$(ls "$work"/sq-run/folds/*/last.pt | head -1)" --out "$work/sq.h5" --log-level warn \
+  >"$work/q10.out" 2>&1; rc=$?
+check "score on the CAS(ME)^2 manifest (intervals of long videos): exit 0, every clip ok" \
+  '[ $rc -eq 0 ] && grep -q "$micro clips written ($micro ok" "$work/q10.out"'
 "$mexa" train --out "$work/sq-run" --resume --classes dfme --log-level warn >"$work/q8.out" 2>&1; rc=$?
 check "... --resume with another class set: exit 2, named" '[ $rc -eq 2 ] && grep -q "classes is megc3" "$work/q8.out"'
 "$mexa" train --data "casme-sq=$sq" --expression all --out "$work/sq-all" --model small3d --input onset-difference \
