@@ -28,8 +28,6 @@ bool is_mexa_manifest(const std::string& path) {
   return ("," + header + ",").find(",path,") != std::string::npos;
 }
 
-}  // namespace
-
 /// "casme2=/data/x" -> "casme2" when that is a style's name, else "".
 std::string style_prefix(const std::string& spec) {
   const auto eq = spec.find('=');
@@ -49,6 +47,8 @@ bool style_of_name(const std::string& path, io::AnnotationStyle& style) {
   return io::guess_style(own.filename().string(), style) ||
          io::guess_style(own.parent_path().filename().string(), style);
 }
+
+}  // namespace
 
 bool names_a_dataset(const std::string& spec) {
   if (!style_prefix(spec).empty()) return true;
