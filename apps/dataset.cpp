@@ -127,6 +127,30 @@ int composite(const DatasetArgs& a) {
   return built.skipped ? kInputsFailed : kOk;
 }
 
+/// The style table (io/styles.h), as the README prints it.
+int styles(const DatasetArgs& a) {
+  if (a.json) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& s : io::styles())
+      j.push_back({{"style", s.name},         {"aliases", s.aliases},   {"dataset", s.dataset},
+                   {"path_template", s.path_template}, {"index_base", s.index_base}, {"fps", s.fps},
+                   {"classes", s.classes},    {"expression", s.expression}, {"layout", s.layout},
+                   {"uncertain", s.uncertain}});
+    std::printf("%s\n", j.dump(2).c_str());
+    return kOk;
+  }
+  for (const auto& s : io::styles()) {
+    std::printf("%-9s %s\n", s.name.c_str(), s.dataset.c_str());
+    std::printf("          download:  %s\n", s.layout.c_str());
+    std::printf("          template:  %s (index base %s)\n", s.path_template.empty() ? "the path column" : s.path_template.c_str(),
+                s.index_base.c_str());
+    std::printf("          fps %s, --classes %s%s\n", s.fps > 0 ? fmt::format("{}", s.fps).c_str() : "per row",
+                s.classes.c_str(), s.expression.empty() ? "" : (", --expression " + s.expression).c_str());
+    if (!s.uncertain.empty()) std::printf("          uncertain: %s\n", s.uncertain.c_str());
+  }
+  return kOk;
+}
+
 }  // namespace
 
 int run_dataset(const std::vector<std::string>& args) {
@@ -141,12 +165,13 @@ int run_dataset(const std::vector<std::string>& args) {
       "maps the emotions; CASME II's 'others' is left out). The annotation file (.xlsx, .xls or .csv) is found "
       "under ROOT by the dataset's name unless given.",
       "mexa dataset check|manifest --style STYLE ROOT [ANNOTATIONS] [--out manifest.csv]\n"
-      "  mexa dataset composite --part [STYLE=]ROOT[,ANNOTATIONS]... [--classes megc3] --out composite.csv",
+      "  mexa dataset composite --part [STYLE=]ROOT[,ANNOTATIONS]... [--classes megc3] --out composite.csv\n"
+      "  mexa dataset styles [--json]   (every --style: the download's layout, template, fps, classes)",
       run_dataset};
   DatasetArgs a;
   std::string action;
   po::options_description options("Dataset options");
-  options.add_options()("action", po::value(&action)->required(), "check, manifest or composite")(
+  options.add_options()("action", po::value(&action)->required(), "check, manifest, composite or styles")(
       "root", po::value(&a.root), "the dataset's folder (clip paths start here)")(
       "part", po::value(&a.parts)->multitoken(),
       "composite: [STYLE=]ROOT[,ANNOTATIONS] or [STYLE=]ANNOTATIONS, once per dataset (STYLE recognised from the name "
@@ -162,7 +187,8 @@ int run_dataset(const std::vector<std::string>& args) {
   if (action == "check") return check(a);
   if (action == "manifest") return manifest(a);
   if (action == "composite") return composite(a);
-  throw UsageError("mexa dataset: the action is check, manifest or composite (got '" + action + "')");
+  if (action == "styles") return styles(a);
+  throw UsageError("mexa dataset: the action is check, manifest, composite or styles (got '" + action + "')");
 }
 
 }  // namespace mexa::cli
