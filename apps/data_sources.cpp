@@ -42,7 +42,9 @@ std::string style_prefix(const std::string& spec) {
 
 /// The style a file or folder's name says (its own name, then its folder's).
 bool style_of_name(const std::string& path, io::AnnotationStyle& style) {
-  const fs::path p = fs::path(path).lexically_normal();
+  std::error_code ec;
+  fs::path p = fs::absolute(path, ec);  // "." and ".." name the folder they stand for
+  p = (ec ? fs::path(path) : p).lexically_normal();
   const fs::path own = p.has_filename() ? p : p.parent_path();
   return io::guess_style(own.filename().string(), style) ||
          io::guess_style(own.parent_path().filename().string(), style);
@@ -55,9 +57,10 @@ bool names_a_dataset(const std::string& spec) {
   const std::string path = spec.substr(0, spec.find(','));
   std::error_code ec;
   if (fs::is_directory(path, ec)) return true;
-  // A workbook named after a dataset; a CSV (or a workbook in mexa's columns) is a manifest.
+  // A workbook named after a dataset (its own name: a manifest workbook may sit in
+  // a dataset's folder); a CSV, or any other workbook, is a manifest.
   io::AnnotationStyle style;
-  return io::is_workbook(path) && style_of_name(path, style) && style != io::AnnotationStyle::Mexa;
+  return io::is_workbook(path) && io::guess_style(fs::path(path).filename().string(), style);
 }
 
 DataSource parse_data_source(const std::string& spec, const ManifestFlags& flags) {
