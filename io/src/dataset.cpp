@@ -4,6 +4,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 
 #include "mexa/io/csv.h"
@@ -67,14 +68,10 @@ std::string find_annotations(const std::string& root, AnnotationStyle style) {
       continue;
     }
     if (!it->is_regular_file(ec)) continue;
-    const std::string name = ascii_lower(it->path().filename().string());
-    const std::string ext = ascii_lower(it->path().extension().string());
-    if (ext != ".csv" && !is_workbook(name)) continue;
+    const std::string name = it->path().filename().string();
+    if (ascii_lower(it->path().extension().string()) != ".csv" && !is_workbook(name)) continue;
     if (name.rfind("~$", 0) == 0) continue;  // Excel's lock files
-    const auto has = [&](const std::string& k) { return name.find(k) != std::string::npos; };
-    if (std::any_of(info.file_keys.begin(), info.file_keys.end(), has) &&
-        std::none_of(info.file_excludes.begin(), info.file_excludes.end(), has))
-      found.push_back(it->path());
+    if (name_matches(info, name)) found.push_back(it->path());
   }
   if (found.empty()) return "";
   std::sort(found.begin(), found.end(), [](const fs::path& a, const fs::path& b) {
@@ -91,35 +88,9 @@ namespace {
 struct ClipFiles {
   bool exists = false;
   int64_t frames = -1;                ///< -1: unknown (the folder's numbering is broken)
-  std::string first_file;             ///< a folder's frame 0
-  std::string pattern;                ///< a folder's file names (FrameSequence::pattern)
-  int64_t start_number = 0;
+  std::optional<FrameSequence> seq;   ///< a frame folder's numbering
   std::vector<std::string> problems;  ///< "what: why", without the clip's name
 };
-
-/// The file of frame number `number` in a FrameSequence pattern
-/// ("dir/img%d.jpg", "dir/%05d.jpg"; '%' of the folder written "%%").
-std::string file_of(const std::string& pattern, int64_t number) {
-  std::string out;
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    if (pattern[i] != '%') {
-      out += pattern[i];
-    } else if (i + 1 < pattern.size() && pattern[i + 1] == '%') {
-      out += '%';
-      ++i;
-    } else {
-      size_t j = i + 1;
-      size_t width = 0;
-      while (j < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[j])))
-        width = width * 10 + static_cast<size_t>(pattern[j++] - '0');
-      std::string digits = std::to_string(number);
-      if (digits.size() < width) digits.insert(0, width - digits.size(), '0');
-      out += digits;
-      i = j;  // the 'd'
-    }
-  }
-  return out;
-}
 
 ClipFiles inspect_clip(const fs::path& path, bool decode) {
   ClipFiles c;
@@ -134,11 +105,8 @@ ClipFiles inspect_clip(const fs::path& path, bool decode) {
     for (const auto& image : images)
       if (const std::string why = image_problem(image); !why.empty()) c.problems.push_back(image.string() + " " + why);
     try {
-      const FrameSequence seq = find_frame_sequence(path);
-      c.frames = seq.count;
-      c.first_file = seq.first_file;
-      c.pattern = seq.pattern;
-      c.start_number = seq.start_number;
+      c.seq = find_frame_sequence(path);
+      c.frames = c.seq->count;
     } catch (const Error& e) {
       c.problems.push_back(e.what());
       return c;
@@ -166,7 +134,7 @@ ClipFiles inspect_clip(const fs::path& path, bool decode) {
     if (c.frames >= 0 && decoded < c.frames) {
       std::string which;
       for (size_t k = 0; k < seen.size() && which.size() < 200; ++k)
-        if (!seen[k]) which += (which.empty() ? "" : ", ") + file_of(c.pattern, c.start_number + static_cast<int64_t>(k));
+        if (!seen[k]) which += (which.empty() ? "" : ", ") + frame_file(*c.seq, static_cast<int64_t>(k));
       c.problems.push_back(path.string() + ": " + std::to_string(c.frames - decoded) + " of " +
                            std::to_string(c.frames) + " frames do not decode" + (which.empty() ? "" : ": " + which));
     }
@@ -174,7 +142,7 @@ ClipFiles inspect_clip(const fs::path& path, bool decode) {
   } catch (const Error& e) {
     // The decoder gave up: at the frame after the last one it returned (for a folder, that file).
     c.problems.push_back(std::string(e.what()) + " (after " + std::to_string(decoded) + " frames" +
-                         (c.pattern.empty() ? "" : "; next: " + file_of(c.pattern, c.start_number + decoded)) + ")");
+                         (c.seq ? "; next: " + frame_file(*c.seq, decoded) : "") + ")");
   }
   return c;
 }
@@ -217,7 +185,7 @@ DatasetReport check_dataset(const std::string& annotations, ManifestOptions opti
       continue;
     }
     const std::string holds = row.path + " holds " + std::to_string(files.frames) + " frames" +
-                              (files.first_file.empty() ? "" : " (" + files.first_file + " is frame 0)");
+                              (files.seq ? " (" + files.seq->first_file + " is frame 0)" : "");
     if (files.frames >= 0 && row.offset >= files.frames)
       r.problems.push_back(what + "offset is frame " + std::to_string(row.offset) + " (0-based) but " + holds);
     else if (files.frames >= 0 && row.apex >= files.frames)

@@ -43,7 +43,18 @@ std::string escape_percent(const std::string& text) {
 }
 
 
+/// prefix + number (zero-padded to `width` digits) + suffix.
+std::string numbered_name(const std::string& prefix, int64_t number, size_t width, const std::string& suffix) {
+  std::string digits = std::to_string(number);
+  if (digits.size() < width) digits.insert(0, width - digits.size(), '0');
+  return prefix + digits + suffix;
+}
+
 }  // namespace
+
+std::string frame_file(const FrameSequence& seq, int64_t index) {
+  return numbered_name(seq.name_prefix, seq.start_number + index, seq.width, seq.name_suffix);
+}
 
 bool is_image_extension(const std::string& extension) {
   static const char* const known[] = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".pgm", ".ppm", ".webp"};
@@ -100,11 +111,7 @@ FrameSequence frame_sequence_of(const fs::path& folder, const std::vector<std::s
     throw DecodeError(where, "frame number " + std::to_string(*duplicate) + " appears twice");
 
   const bool padded = has_leading_zero;
-  auto file_name = [&](int64_t n) {
-    std::string d = std::to_string(n);
-    if (padded && d.size() < width) d.insert(0, width - d.size(), '0');
-    return prefix + d + suffix;
-  };
+  auto file_name = [&](int64_t n) { return numbered_name(prefix, n, padded ? width : 0, suffix); };
   for (size_t i = 1; i < numbers.size(); ++i) {
     if (numbers[i] != numbers[i - 1] + 1) {
       const int64_t missing = numbers[i - 1] + 1;
@@ -121,6 +128,9 @@ FrameSequence frame_sequence_of(const fs::path& folder, const std::vector<std::s
   seq.first_file = (folder / file_name(numbers.front())).string();
   seq.start_number = numbers.front();
   seq.count = static_cast<int64_t>(numbers.size());
+  seq.name_prefix = (folder / prefix).string();
+  seq.name_suffix = suffix;
+  seq.width = padded ? width : 0;
   return seq;
 }
 

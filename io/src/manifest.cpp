@@ -63,6 +63,13 @@ const std::map<std::string, std::string>& known_headers() {
 /// none (reported as missing), RowError when several match.
 std::string resolve_wildcard(const std::string& relative, const fs::path& base_dir);
 
+/// A subject's folder code: "s15" and "15" -> "15" (CAS(ME)^2's rawpic/s15).
+std::string subject_code_of(const std::string& text) {
+  std::string code = ascii_lower(text);
+  if (!code.empty() && code[0] == 's') code.erase(0, 1);
+  return code;
+}
+
 /// CAS(ME)^2's naming sheets: subject number -> folder code ("1" -> "15"),
 /// video name -> 4-digit code ("anger1" -> "0401"). Empty for other files.
 struct NamingSheets {
@@ -164,8 +171,7 @@ NamingSheets naming_sheets(const std::vector<Sheet>& sheets, const std::string& 
     for (const auto& row : sheets[k].rows) {
       const auto cell = [&](size_t c) { return c < row.cells.size() ? trim(row.cells[c]) : std::string(); };
       if (k == 1) {
-        std::string code = ascii_lower(cell(1));
-        if (!code.empty() && code[0] == 's') code.erase(0, 1);
+        const std::string code = subject_code_of(cell(1));
         if (digits(code) && digits(cell(2))) out.subjects[cell(2)] = code;
       } else if (digits(cell(0)) && cell(0).size() == 4 && !cell(1).empty()) {
         out.videos[ascii_lower(cell(1))] = cell(0);
@@ -255,28 +261,28 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
       for (const auto& row : sheet.rows) out.push_back({row.cells, row.row});
       return out;
     };
+    // Every sheet when the header is searched for, or CAS(ME)^2's naming sheets are needed.
+    std::vector<Sheet> sheets;
+    if (options.sheet.empty() || !style.positional.empty()) {
+      sheets = read_sheets(path);
+      if (sheets.empty()) throw DataError(path, "the workbook has no sheet");
+    }
     Sheet sheet;
-    if (!options.sheet.empty() && style.positional.empty()) {
+    if (!options.sheet.empty()) {
       sheet = read_sheet(path, options.sheet);
     } else {
-      auto sheets = read_sheets(path);
-      if (sheets.empty()) throw DataError(path, "the workbook has no sheet");
-      if (!options.sheet.empty()) {
-        sheet = read_sheet(path, options.sheet);
-      } else if (!style.positional.empty()) {
-        sheet = sheets.front();  // CAS(ME)^2: the codes without a header, naming sheets after them
-      } else {
-        sheet = sheets.front();  // none has a header: the first, for the message
-        for (auto& candidate : sheets) {
-          const auto records = as_records(candidate);
-          if (find_header(records) < records.size()) {
-            sheet = std::move(candidate);
-            break;
-          }
+      // CAS(ME)^2's codes come first, without a header; else the first sheet with
+      // a header (none has one: the first, for the message).
+      sheet = sheets.front();
+      for (size_t k = 0; k < sheets.size() && style.positional.empty(); ++k) {
+        const auto candidate = as_records(sheets[k]);
+        if (find_header(candidate) < candidate.size()) {
+          sheet = std::move(sheets[k]);  // (the naming sheets are read only for CAS(ME)^2)
+          break;
         }
       }
-      if (!style.positional.empty()) naming = naming_sheets(sheets, sheet.name);
     }
+    if (!style.positional.empty()) naming = naming_sheets(sheets, sheet.name);
     records = as_records(sheet);
     source = path + ":" + sheet.name;
   } else {
@@ -389,8 +395,7 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
         // Long videos: the interval "006_1_2" lies in video "006_1"; CAS(ME)^2 names
         // subjects and videos by codes its naming sheets give.
         const std::string video = row.clip.substr(0, std::min(row.clip.rfind('_'), row.clip.size()));
-        std::string subject_code = ascii_lower(row.subject);
-        if (!subject_code.empty() && subject_code[0] == 's') subject_code.erase(0, 1);
+        std::string subject_code = subject_code_of(row.subject);
         if (const auto it = naming.subjects.find(row.subject); it != naming.subjects.end()) subject_code = it->second;
         std::string video_code = video;
         if (const auto it = naming.videos.find(ascii_lower(video)); it != naming.videos.end()) video_code = it->second;

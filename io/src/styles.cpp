@@ -82,12 +82,18 @@ AnnotationStyle parse_annotation_style(const std::string& name) {
   throw DataError("", "unknown annotation style '" + name + "' (" + names + ")");
 }
 
+bool name_matches(const StyleInfo& style, const std::string& name, bool generic) {
+  const std::string text = ascii_lower(name);
+  const auto has = [&](const std::string& k) { return text.find(k) != std::string::npos; };
+  const auto key = [&](const std::string& k) { return (generic || k != "annotations.csv") && has(k); };
+  return std::any_of(style.file_keys.begin(), style.file_keys.end(), key) &&
+         std::none_of(style.file_excludes.begin(), style.file_excludes.end(), has);
+}
+
 bool guess_style(const std::string& name, AnnotationStyle& style) {
-  const std::string text = ascii_lower(std::filesystem::path(name).filename().string());
-  const auto has = [&](const std::string& k) { return k != "annotations.csv" && text.find(k) != std::string::npos; };
+  const std::string file = std::filesystem::path(name).filename().string();
   for (const auto& s : styles())
-    if (s.style != AnnotationStyle::Mexa && std::any_of(s.file_keys.begin(), s.file_keys.end(), has) &&
-        std::none_of(s.file_excludes.begin(), s.file_excludes.end(), has)) {
+    if (s.style != AnnotationStyle::Mexa && name_matches(s, file, /*generic=*/false)) {
       style = s.style;
       return true;
     }

@@ -25,6 +25,8 @@ TEST_F(FrameFolder, CasmeStyleUnpaddedNumbersStartingAt46) {
   EXPECT_EQ(seq.start_number, 46);
   EXPECT_EQ(seq.count, 75);
   EXPECT_EQ(seq.first_file, (dir_ / "reg_img46.jpg").string());
+  EXPECT_EQ(frame_file(seq, 0), seq.first_file);
+  EXPECT_EQ(frame_file(seq, 74), (dir_ / "reg_img120.jpg").string());
 }
 
 TEST_F(FrameFolder, ZeroPaddedFiveDigits) {
@@ -37,6 +39,7 @@ TEST_F(FrameFolder, ZeroPaddedFiveDigits) {
   EXPECT_EQ(seq.pattern, (dir_ / "").string() + "%05d.png");
   EXPECT_EQ(seq.start_number, 0);
   EXPECT_EQ(seq.count, 12);
+  EXPECT_EQ(frame_file(seq, 7), (dir_ / "00007.png").string());
 }
 
 TEST_F(FrameFolder, IgnoresOtherFilesAndPicksTheLongestSequence) {

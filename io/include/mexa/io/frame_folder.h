@@ -18,7 +18,13 @@ struct FrameSequence {
   std::string first_file;    ///< path of the first frame file
   int64_t start_number = 0;  ///< number in the first file's name
   int64_t count = 0;         ///< files in the sequence (no gaps)
+  std::string name_prefix;   ///< folder/prefix of every file, as on disk (not escaped)
+  std::string name_suffix;   ///< ".jpg"
+  size_t width = 0;          ///< digits of a zero-padded number; 0: not padded
 };
+
+/// The path of frame `index` (0-based: file number start_number + index).
+std::string frame_file(const FrameSequence& seq, int64_t index);
 
 /// Scans `folder` for the numbered image sequence. Throws DecodeError naming the
 /// folder when there is none, when numbering is ambiguous, or when a number is

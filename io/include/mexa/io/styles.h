@@ -47,6 +47,10 @@ const std::vector<StyleInfo>& styles();
 const StyleInfo& style_info(AnnotationStyle style);
 /// Parses a style name or alias (case-insensitive); throws DataError listing the styles otherwise.
 AnnotationStyle parse_annotation_style(const std::string& name);
+/// Whether a file or folder name (any case) holds one of `style`'s file keys
+/// and none of its excludes; `generic`: whether "annotations.csv" counts.
+bool name_matches(const StyleInfo& style, const std::string& name, bool generic = true);
+
 /// The style whose file keys the last component of `name` holds (a file or
 /// folder name: "CASME2-coding-20140508.xlsx", "SAMM"), for `--data` without
 /// STYLE=; false when none. The generic "annotations.csv" names no dataset.
