@@ -63,6 +63,15 @@ bool names_a_dataset(const std::string& spec) {
   return io::is_workbook(path) && io::guess_style(fs::path(path).filename().string(), style);
 }
 
+std::string found_annotations(const std::string& root, io::AnnotationStyle style, const std::string& how_to_give) {
+  const std::string found = io::find_annotations(root, style);
+  if (found.empty())
+    throw UsageError("no " + io::style_info(style).name + " annotation file (.xlsx, .xls or .csv named after the "
+                     "dataset) under " + root + ": " + how_to_give);
+  spdlog::info("annotations: {}", found);
+  return found;
+}
+
 DataSource parse_data_source(const std::string& spec, const ManifestFlags& flags) {
   DataSource s;
   s.spec = spec;
@@ -94,14 +103,8 @@ DataSource parse_data_source(const std::string& spec, const ManifestFlags& flags
   s.options = manifest_options(f);
   if (fs::is_directory(path, ec)) {
     s.options.root = path;
-    if (s.annotations.empty()) {
-      s.annotations = io::find_annotations(path, s.options.style);
-      if (s.annotations.empty())
-        throw UsageError("'" + spec + "': no " + io::style_info(s.options.style).name +
-                         " annotation file (.xlsx, .xls or .csv named after the dataset) under " + path +
-                         ": give it as " + spec + ",ANNOTATIONS");
-      spdlog::info("{}: annotations {}", spec, s.annotations);
-    }
+    if (s.annotations.empty())
+      s.annotations = found_annotations(path, s.options.style, "'" + spec + "': give it as " + spec + ",ANNOTATIONS");
   } else {
     if (!s.annotations.empty()) throw UsageError("'" + spec + "': PATH is a file; ,ANNOTATIONS follows a dataset folder");
     s.annotations = path;

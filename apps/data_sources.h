@@ -20,6 +20,10 @@ struct DataSource {
   std::string annotations;  ///< the annotation file
 };
 
+/// The annotation file of a `style` install under `root` (io::find_annotations),
+/// logged; throws UsageError ending with `how_to_give` when there is none.
+std::string found_annotations(const std::string& root, io::AnnotationStyle style, const std::string& how_to_give);
+
 /// Throws UsageError for a malformed spec, an unknown style, a missing path
 /// or a dataset folder without an annotation file.
 DataSource parse_data_source(const std::string& spec, const ManifestFlags& flags);

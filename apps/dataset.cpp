@@ -35,13 +35,7 @@ struct DatasetArgs {
 
 /// The annotation file: given, or found under ROOT for the style.
 std::string annotations_of(const DatasetArgs& a, io::AnnotationStyle style) {
-  if (!a.annotations.empty()) return a.annotations;
-  const std::string found = io::find_annotations(a.root, style);
-  if (found.empty())
-    throw UsageError("no " + a.flags.style + " annotation file (.xlsx, .xls or .csv named after the dataset) under " +
-                     a.root + ": give its path after ROOT");
-  spdlog::info("annotations: {}", found);
-  return found;
+  return a.annotations.empty() ? found_annotations(a.root, style, "give its path after ROOT") : a.annotations;
 }
 
 io::ManifestOptions options_of(const DatasetArgs& a) {
