@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "mexa/engine/device.h"
+#include "mexa/engine/models.h"
 
 namespace mexa::engine {
 namespace {
@@ -28,6 +29,25 @@ struct TinyNetImpl : torch::nn::Module {
 };
 TORCH_MODULE(TinyNet);
 
+/// Full-precision float32 on CUDA for a scope (TF32 would differ by design),
+/// then the library's defaults again.
+class NoTf32Scope {
+ public:
+  NoTf32Scope() : cudnn_(at::globalContext().allowTF32CuDNN()), cublas_(at::globalContext().allowTF32CuBLAS()) {
+    at::globalContext().setAllowTF32CuDNN(false);
+    at::globalContext().setAllowTF32CuBLAS(false);
+  }
+  ~NoTf32Scope() {
+    at::globalContext().setAllowTF32CuDNN(cudnn_);
+    at::globalContext().setAllowTF32CuBLAS(cublas_);
+  }
+  NoTf32Scope(const NoTf32Scope&) = delete;
+  NoTf32Scope& operator=(const NoTf32Scope&) = delete;
+
+ private:
+  bool cudnn_, cublas_;
+};
+
 struct Pass {
   torch::Tensor logits, loss;
   std::vector<torch::Tensor> grads;
@@ -47,9 +67,7 @@ Pass run(TinyNet net, const torch::Tensor& input, const torch::Tensor& target, c
 
 TEST(CudaParity, ForwardAndBackwardMatchTheCpu) {
   if (!cuda_available()) GTEST_SKIP() << "no CUDA device: CUDA parity not checked on this machine";
-  // Full-precision float32 on both sides (TF32 would differ by design).
-  at::globalContext().setAllowTF32CuDNN(false);
-  at::globalContext().setAllowTF32CuBLAS(false);
+  const NoTf32Scope full_precision;
   torch::manual_seed(7);
   TinyNet cpu_net;
   TinyNet cuda_net;
@@ -72,6 +90,43 @@ TEST(CudaParity, ForwardAndBackwardMatchTheCpu) {
     EXPECT_TRUE(torch::allclose(on_cpu.grads[i], on_cuda.grads[i], /*rtol=*/1e-3, /*atol=*/1e-5))
         << "parameter " << i << " max abs diff " << (on_cpu.grads[i] - on_cuda.grads[i]).abs().max().item<float>();
 }
+
+/// A batch shaped as each model is used: flow fields for ststnet, gray clips
+/// for small3d, RGB clips for the video ResNets.
+std::vector<int64_t> parity_shape(const std::string& model) {
+  if (model == "ststnet") return {8, 3, 1, 28, 28};
+  if (model == "small3d") return {4, 1, 16, 64, 64};
+  return {2, 3, 8, 112, 112};
+}
+
+class EveryModelParity : public ::testing::TestWithParam<std::string> {};
+
+// Every engine model, same weights and input, eval mode: logits and
+// embeddings on CUDA equal the CPU's within float32 rounding. The printed
+// line is what scripts/gpu-check puts in docs/bench-gpu.md.
+TEST_P(EveryModelParity, LogitsAndFeaturesMatchTheCpu) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device: CUDA parity not checked on this machine";
+  const NoTf32Scope full_precision;
+  const std::vector<int64_t> shape = parity_shape(GetParam());
+  torch::manual_seed(3);
+  auto model = make_model(GetParam(), {.num_classes = 7, .in_channels = static_cast<int>(shape[1])});
+  model->eval();
+  const torch::Tensor input = torch::randn(shape);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor cpu_features = model->features(input), cpu_logits = model->classify(cpu_features);
+  const torch::Device cuda(resolve_device("cuda").name);
+  model->to(cuda);
+  const torch::Tensor cuda_features = model->features(input.to(cuda)), cuda_logits = model->classify(cuda_features);
+  const float logits_diff = (cpu_logits - cuda_logits.cpu()).abs().max().item<float>();
+  const float features_diff = (cpu_features - cuda_features.cpu()).abs().max().item<float>();
+  std::cout << "[ PARITY   ] " << GetParam() << ": max |cpu - cuda| logits " << logits_diff << " features "
+            << features_diff << "\n";
+  EXPECT_LE(logits_diff, 1e-4f);
+  EXPECT_LE(features_diff, 1e-4f);
+}
+
+INSTANTIATE_TEST_SUITE_P(CudaParity, EveryModelParity, ::testing::ValuesIn(model_names()),
+                         [](const auto& info) { return info.param; });
 
 TEST(CudaParity, CpuPassIsDeterministic) {
   // The reference side of the comparison must itself be stable.

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
 #include <fstream>
 #include <random>
 
@@ -45,6 +48,20 @@ class PatternSource : public ClipSource {
   int clips_;
 };
 
+/// The device and precision these tests train on: the CPU in fp32 unless
+/// MEXA_TEST_DEVICE (cpu, cuda, cuda:N, auto) and MEXA_TEST_AMP=bf16 say
+/// otherwise (scripts/gpu-check runs them on CUDA in fp32 and bf16).
+std::string test_device() {
+  const char* device = std::getenv("MEXA_TEST_DEVICE");
+  return device && *device ? device : "cpu";
+}
+bool test_amp() {
+  const char* amp = std::getenv("MEXA_TEST_AMP");
+  if (!amp || !*amp || std::string(amp) == "fp32") return false;
+  if (std::string(amp) != "bf16") throw std::invalid_argument("MEXA_TEST_AMP must be fp32 or bf16, not " + std::string(amp));
+  return true;
+}
+
 TrainConfig small_config(int epochs) {
   TrainConfig c;
   c.model = "small3d";  // these tests' recipe, not mexa's defaults (ststnet on flow)
@@ -58,7 +75,8 @@ TrainConfig small_config(int epochs) {
   c.schedule.warmup_epochs = 1;
   c.batch_size = 8;
   c.seed = 11;
-  c.device = "cpu";
+  c.device = test_device();
+  c.amp = test_amp();
   c.workers = 2;
   c.metadata = {{"input.frames", "4"}, {"input.size", "16x16"}};
   return c;
