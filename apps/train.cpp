@@ -200,7 +200,7 @@ int run_train(const std::vector<std::string>& args) {
       "rul", po::bool_switch(&uc.rul), "RUL: mix features of random pairs by their relative uncertainty")(
       "scn", po::bool_switch(&uc.scn), "SCN: importance weights with rank regularisation, and relabelling")(
       "scn-relabel-epoch", po::value(&uc.scn_relabel_epoch)->default_value(uc.scn_relabel_epoch),
-      "SCN: relabel training clips from this epoch on (1-based)")(
+      "SCN: relabel training clips from this epoch on (1-based; -1: 10, or a fifth of --epochs for runs under 50 epochs)")(
       "au-head", po::bool_switch(&au_head), "a multi-label AU head on the aus column (BCE), AU macro F1 reported")(
       "au-weight", po::value(&uc.au_weight)->default_value(uc.au_weight, "0.5"), "AU head: weight of its loss")(
       "phased", po::value(&phased)->default_value(""),

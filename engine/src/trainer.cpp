@@ -64,6 +64,8 @@ TrainConfig default_train_config() { return TrainConfig{}; }
 TrainConfig resolved(const TrainConfig& config) {
   TrainConfig c = config;
   if (c.loss.kind == LossKind::Ldam && c.loss.drw_epoch < 0) c.loss.drw_epoch = c.schedule.epochs * 4 / 5;
+  if (c.uncertainty.scn && c.uncertainty.scn_relabel_epoch < 0)
+    c.uncertainty.scn_relabel_epoch = std::min(10, std::max(1, c.schedule.epochs / 5));
   return c;
 }
 
@@ -74,7 +76,8 @@ std::string data_parallel_refusal(const TrainConfig& config) {
          " across the batch: not supported data-parallel (run it in one process)";
 }
 
-void check_config(const TrainConfig& config, const std::vector<int64_t>& clip_shape) {
+void check_config(const TrainConfig& given, const std::vector<int64_t>& clip_shape) {
+  const TrainConfig config = resolved(given);  // epoch defaults follow --epochs
   const auto names = model_names();
   if (std::find(names.begin(), names.end(), config.model) == names.end()) {
     std::string known;
@@ -87,6 +90,14 @@ void check_config(const TrainConfig& config, const std::vector<int64_t>& clip_sh
     throw std::invalid_argument("--optimizer must be sgd or adamw (got '" + config.optimizer + "')");
   if (config.batch_size < 1) throw std::invalid_argument("--batch must be at least 1");
   if (config.schedule.epochs < 1) throw std::invalid_argument("--epochs must be at least 1");
+  if (config.schedule.warmup_epochs < 0 || config.schedule.warmup_epochs > config.schedule.epochs)
+    throw std::invalid_argument("--warmup must be in [0, --epochs] (got " + std::to_string(config.schedule.warmup_epochs) +
+                                " for " + std::to_string(config.schedule.epochs) + " epochs)");
+  if (config.representation_epochs < 0 ||
+      (config.representation_epochs > 0 && config.representation_epochs >= config.schedule.epochs))
+    throw std::invalid_argument("--staged-epochs must be in [0, --epochs) (got " +
+                                std::to_string(config.representation_epochs) + " of " +
+                                std::to_string(config.schedule.epochs) + " epochs: --sampler would never be used)");
   if (config.amp && !resolve_device(config.device).cuda)
     throw std::invalid_argument("--amp (bfloat16 autocast) needs a CUDA device; --device " + config.device +
                                 " resolves to the CPU");

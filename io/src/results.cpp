@@ -403,6 +403,7 @@ ResultsMeta meta_of_file(hid_t root, const Tables& tables, const std::string& pa
   meta.config = read_string_attr(root, path, "config");
   meta.engine_version = read_string_attr(root, path, "engine_version");
   meta.created_utc = read_string_attr(root, path, "created_utc");
+  if (H5Aexists(root, "shard") > 0) meta.shard = read_string_attr(root, path, "shard");
   meta.frame_landmarks = H5Lexists(tables.frames_group.get(), "landmarks", H5P_DEFAULT) > 0;
   meta.frame_probs = H5Lexists(tables.frames_group.get(), "probs", H5P_DEFAULT) > 0;
   const Column feature = Column::open(tables.clips_group.get(), path, "apex_feature");
@@ -510,6 +511,7 @@ struct ResultsWriter::Impl {
     write_string_attr(root, path, "model", meta.model);
     write_string_attr(root, path, "checkpoint_sha256", meta.checkpoint_sha256);
     write_string_attr(root, path, "config", meta.config);
+    if (!meta.shard.empty()) write_string_attr(root, path, "shard", meta.shard);
 
     const Schema s = schema();
     tables.clips_group = Handle(check(H5Gcreate2(root, "clips", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "/clips"));

@@ -3,20 +3,46 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <set>
 
 #include "mexa/io/errors.h"
 
 namespace mexa::io {
+namespace {
+
+/// The shard files in shard index order when each says which shard of the
+/// same count it is (the `shard` attribute), so shards hold the clips in
+/// input order; else as given.
+std::vector<std::string> in_shard_order(const std::vector<std::string>& shards) {
+  std::vector<std::pair<int, std::string>> indexed;
+  std::string count;
+  for (const auto& path : shards) {
+    const std::string shard = ResultsReader(path).meta().shard;
+    const auto slash = shard.find('/');
+    if (slash == std::string::npos || (!count.empty() && shard.substr(slash) != count)) return shards;
+    int index = -1;
+    if (std::from_chars(shard.data(), shard.data() + slash, index).ptr != shard.data() + slash) return shards;
+    count = shard.substr(slash);
+    indexed.emplace_back(index, path);
+  }
+  std::stable_sort(indexed.begin(), indexed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> out;
+  for (auto& [index, path] : indexed) out.push_back(std::move(path));
+  return out;
+}
+
+}  // namespace
 
 MergeSummary merge_results(const std::vector<std::string>& shards, const std::string& out, ResultsWriter::Mode mode) {
   if (shards.empty()) throw std::invalid_argument("no shard files given");
-  const ResultsMeta meta = ResultsReader(shards.front()).meta();
+  ResultsMeta meta = ResultsReader(shards.front()).meta();
+  meta.shard.clear();  // the merged file is the whole run's
   ResultsWriter writer(out, meta, mode);
   std::set<std::string> seen;
   MergeSummary summary;
-  for (const auto& path : shards) {
+  for (const auto& path : in_shard_order(shards)) {
     const ResultsReader reader(path);
     const auto& m = reader.meta();
     if (m.class_names != meta.class_names || m.feature_dim != meta.feature_dim || m.model != meta.model ||

@@ -85,6 +85,8 @@ std::string resume_mismatch(const ResultsMeta& existing, const ResultsMeta& want
     return differs("per-frame landmarks", yes_no(existing.frame_landmarks), yes_no(wanted.frame_landmarks));
   if (existing.frame_probs != wanted.frame_probs)
     return differs("per-frame probabilities", yes_no(existing.frame_probs), yes_no(wanted.frame_probs));
+  if (existing.shard != wanted.shard)
+    return differs("shard", existing.shard.empty() ? "none" : existing.shard, wanted.shard.empty() ? "none" : wanted.shard);
   if (existing.config != valid_utf8(wanted.config)) return "the run's config differs (model metadata or scoring options)";
   return "";
 }

@@ -125,12 +125,6 @@ struct Collector {
   }
 };
 
-uint64_t fnv1a(const std::string& text) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : text) h = (h ^ c) * 1099511628211ULL;
-  return h;
-}
-
 int env_int(const char* name, int fallback) {
   const char* v = std::getenv(name);
   if (!v || !*v) return fallback;
@@ -182,11 +176,13 @@ Shard resolve_shard(const std::string& text, const std::string& flag, bool rank_
   return s;
 }
 
-std::vector<ScoreInput> shard_items(const std::vector<ScoreInput>& items, const Shard& s) {
-  std::vector<ScoreInput> out;
-  for (const auto& item : items)
-    if (fnv1a(item.id) % static_cast<uint64_t>(s.count) == static_cast<uint64_t>(s.index)) out.push_back(item);
-  return out;
+std::vector<ScoreInput> shard_items(const std::vector<ScoreInput>& items, const Shard& s, int batch) {
+  const size_t per_batch = static_cast<size_t>(std::max(1, batch));
+  const size_t batches = (items.size() + per_batch - 1) / per_batch;
+  const auto n = static_cast<size_t>(s.count), i = static_cast<size_t>(s.index);
+  const size_t first = std::min(items.size(), i * batches / n * per_batch);
+  const size_t last = std::min(items.size(), (i + 1) * batches / n * per_batch);
+  return {items.begin() + static_cast<std::ptrdiff_t>(first), items.begin() + static_cast<std::ptrdiff_t>(last)};
 }
 
 }  // namespace mexa::pipeline

@@ -2,19 +2,22 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <exception>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "mexa/io/checksum.h"
 #include "mexa/io/errors.h"
 #include "mexa/io/results.h"
-#include "mexa/pipeline/bounded_queue.h"
 #include "mexa/pipeline/clip_scoring.h"
 #include "mexa/pipeline/model_input.h"
+#include "mexa/pipeline/ordered_window.h"
 
 namespace mexa::pipeline {
 namespace {
@@ -65,6 +68,108 @@ void check_resumable(const ScoreOptions& o, const io::ResultsMeta& meta) {
                       "; score into another file or use --overwrite");
 }
 
+/// The results file of shard `s` records which shard it is (merge orders by it).
+io::ResultsMeta with_shard(io::ResultsMeta meta, const Shard& s) {
+  if (s.count > 1) meta.shard = std::to_string(s.index) + "/" + std::to_string(s.count);
+  return meta;
+}
+
+/// What to analyse, cut into inference batches by position in the input list
+/// (never by which worker finishes first): batch k is items [kB, (k+1)B).
+/// A batch whose clips are all in the file is skipped; one with any clip
+/// missing is scored whole, so a clip's batch-mates never depend on where an
+/// earlier run stopped, and only the missing clips are written.
+struct BatchPlan {
+  std::vector<const ScoreInput*> todo;  ///< clips to analyse, batch after batch
+  std::vector<bool> write;              ///< per todo entry: not in the file yet
+  std::vector<size_t> batch_ends;       ///< end of each batch in todo
+  int64_t to_write = 0;
+};
+
+BatchPlan plan_batches(const std::vector<ScoreInput>& items, size_t batch, const io::ResultsWriter& writer) {
+  BatchPlan plan;
+  for (size_t first = 0; first < items.size(); first += batch) {
+    const size_t last = std::min(items.size(), first + batch);
+    size_t missing = 0;
+    for (size_t i = first; i < last; ++i) missing += writer.contains(items[i].id) ? 0 : 1;
+    if (missing == 0) continue;
+    for (size_t i = first; i < last; ++i) {
+      plan.todo.push_back(&items[i]);
+      plan.write.push_back(!writer.contains(items[i].id));
+    }
+    plan.batch_ends.push_back(plan.todo.size());
+    plan.to_write += static_cast<int64_t>(missing);
+  }
+  return plan;
+}
+
+/// Counts and writes the batch's clips that are not in the file yet.
+void write_batch(std::vector<ScoredClip>& batch, const std::vector<bool>& write, size_t first, io::ResultsWriter& writer,
+                 ScoreSummary& summary) {
+  std::vector<ScoredClip> rows;
+  for (size_t k = 0; k < batch.size(); ++k) {
+    if (!write[first + k]) continue;  // already in the file: scored only as a batch-mate
+    auto& w = batch[k];
+    if (w.clip.status == io::ClipStatus::Ok) {
+      ++summary.ok;
+    } else {
+      ++summary.failed_by_reason[io::clip_status_name(w.clip.status)];
+      spdlog::error("{}", w.clip.error);
+    }
+    rows.push_back(std::move(w));
+  }
+  summary.written += static_cast<int64_t>(rows.size());
+  writer.append(to_results_batch(rows));
+}
+
+/// The pipeline: W workers analyse plan.todo in any order; this thread takes
+/// each batch back in input order once all its clips are in, scores it and
+/// commits it. Workers run at most one batch and two videos each ahead of the
+/// batch being written, so memory stays bounded. A stop ends after the batch
+/// being filled. A worker's exception is rethrown here, after every thread has joined.
+void score_plan(const BatchPlan& plan, const ScoreOptions& o, std::vector<std::unique_ptr<ClipAnalyser>>& analysers,
+                const PredictFn& predict, io::ResultsWriter& writer, const std::atomic<bool>& stop,
+                const ScoreProgress& progress, ScoreSummary& summary) {
+  OrderedWindow<ScoredClip> window(plan.todo.size(), static_cast<size_t>(o.batch + 2 * o.workers));
+  std::mutex worker_error_mutex;
+  std::exception_ptr worker_error;
+  {
+    std::vector<std::jthread> workers;
+    // Declared after the threads, so destroyed first: on any way out, blocked
+    // workers are released before the jthreads join.
+    struct CancelOnExit {
+      OrderedWindow<ScoredClip>& window;
+      ~CancelOnExit() { window.cancel(); }
+    } cancel_on_exit{window};
+    for (int w = 0; w < o.workers; ++w)
+      workers.emplace_back([&, w] {
+        try {
+          while (const auto p = window.claim())
+            window.put(*p, analysers[static_cast<size_t>(w)]->analyse(*plan.todo[*p], predict));
+        } catch (...) {  // the thread boundary: nothing escapes a worker
+          std::lock_guard lock(worker_error_mutex);
+          if (!worker_error) worker_error = std::current_exception();
+          window.cancel();
+        }
+      });
+    size_t begin = 0;
+    for (const size_t end : plan.batch_ends) {
+      std::optional<std::vector<ScoredClip>> batch;
+      for (bool waiting = true; waiting;) {
+        if (stop) window.limit(end);  // SIGINT/SIGTERM: finish this batch, start no other
+        batch = window.take(begin, end, std::chrono::milliseconds(200), waiting);
+      }
+      if (!batch) break;  // a worker failed: rethrown below
+      predict_clips(predict, *batch, static_cast<size_t>(o.batch));
+      write_batch(*batch, plan.write, begin, writer, summary);
+      if (progress) progress(summary.written, summary.to_score);
+      begin = end;
+      if (stop) break;
+    }
+  }  // workers joined here
+  if (worker_error) std::rethrow_exception(worker_error);
+}
+
 }  // namespace
 
 int64_t ScoreSummary::failed() const {
@@ -99,7 +204,7 @@ ScoreSummary score(const ScoreOptions& o, const std::atomic<bool>& stop, const S
   analysis.video.landmarks = o.landmarks;
   analysis.video.max_short_frames = o.long_frames;
   analysis.video.folder_fps = spec.folder_fps;
-  const io::ResultsMeta meta = results_meta(o, info, analysis.video.face);
+  const io::ResultsMeta meta = with_shard(results_meta(o, info, analysis.video.face), shard);
   check_resumable(o, meta);
 
   // One analyser per worker, made here: a missing face model file fails now,
@@ -112,7 +217,7 @@ ScoreSummary score(const ScoreOptions& o, const std::atomic<bool>& stop, const S
   auto collected = collect_inputs(o.inputs, io::with_classes(o.manifest, info.classes), std::cin);
   for (const auto& p : collected.problems) spdlog::error("{}: {}", p.what, p.error);
   summary.problems = std::move(collected.problems);
-  const auto items = shard_items(collected.items, shard);
+  const auto items = shard_items(collected.items, shard, o.batch);
   if (shard.count > 1)
     spdlog::info("shard {}/{}: {} of {} clips", shard.index, shard.count, items.size(), collected.items.size());
 
@@ -122,18 +227,20 @@ ScoreSummary score(const ScoreOptions& o, const std::atomic<bool>& stop, const S
                            o.output == ScoreOptions::Output::Resume      ? Mode::Resume
                            : o.output == ScoreOptions::Output::Overwrite ? Mode::Overwrite
                                                                          : Mode::Create);
-  std::vector<const ScoreInput*> todo;
-  for (const auto& item : items) {
+  for (const auto& item : items)
     if (const auto stored = io::stored_clip_id(item.id); stored != item.id)
       spdlog::warn("{}: the id is longer than the results file's id column; stored as {}", item.path, stored);
-    if (!writer.contains(item.id)) todo.push_back(&item);
-  }
-  summary.to_score = static_cast<int64_t>(todo.size());
-  summary.already_done = static_cast<int64_t>(items.size() - todo.size());
+  const BatchPlan plan = plan_batches(items, static_cast<size_t>(o.batch), writer);
+  summary.to_score = plan.to_write;
+  summary.already_done = static_cast<int64_t>(items.size()) - plan.to_write;
   if (o.output == ScoreOptions::Output::Resume)
-    spdlog::info("{}: {} clips already scored, {} to go", o.out, summary.already_done, summary.to_score);
-  spdlog::info("scoring {} clips with {} ({} classes) on {}, {} workers", todo.size(), info.model, info.classes.size(),
-               predictor->device_name(), o.workers);
+    spdlog::info("{}: {} clips already scored, {} to go{}", o.out, summary.already_done, summary.to_score,
+                 plan.todo.size() > static_cast<size_t>(plan.to_write)
+                     ? fmt::format(" ({} scored again beside them: their batches are scored whole)",
+                                   plan.todo.size() - static_cast<size_t>(plan.to_write))
+                     : "");
+  spdlog::info("scoring {} clips with {} ({} classes) on {}, {} workers", summary.to_score, info.model,
+               info.classes.size(), predictor->device_name(), o.workers);
 
   // ---- pipeline
   std::mutex predictor_mutex;  // one predict() at a time: this thread's batches, workers' long videos
@@ -141,55 +248,7 @@ ScoreSummary score(const ScoreOptions& o, const std::atomic<bool>& stop, const S
     std::lock_guard lock(predictor_mutex);
     return predictor->predict(inputs);
   };
-  BoundedQueue<ScoredClip> queue(static_cast<size_t>(2 * o.workers), o.workers);
-  std::atomic<size_t> next{0};
-  std::mutex worker_error_mutex;
-  std::exception_ptr worker_error;
-  {
-    std::vector<std::jthread> workers;
-    // Declared after the threads, so destroyed first: on any way out, blocked
-    // workers are released before the jthreads join.
-    struct CancelOnExit {
-      BoundedQueue<ScoredClip>& queue;
-      ~CancelOnExit() { queue.cancel(); }
-    } cancel_on_exit{queue};
-    for (int w = 0; w < o.workers; ++w)
-      workers.emplace_back([&, w] {
-        try {
-          for (size_t i = next++; i < todo.size() && !stop; i = next++)
-            if (!queue.push(analysers[static_cast<size_t>(w)]->analyse(*todo[i], predict))) break;
-        } catch (...) {  // the thread boundary: nothing escapes a worker
-          std::lock_guard lock(worker_error_mutex);
-          if (!worker_error) worker_error = std::current_exception();
-          queue.cancel();
-        }
-        queue.producer_done();
-      });
-
-    std::vector<ScoredClip> pending;
-    auto flush = [&] {
-      if (pending.empty()) return;
-      predict_clips(predict, pending, static_cast<size_t>(o.batch));
-      for (const auto& w : pending) {
-        if (w.clip.status == io::ClipStatus::Ok) {
-          ++summary.ok;
-        } else {
-          ++summary.failed_by_reason[io::clip_status_name(w.clip.status)];
-          spdlog::error("{}", w.clip.error);
-        }
-      }
-      summary.written += static_cast<int64_t>(pending.size());
-      writer.append(to_results_batch(pending));
-      pending.clear();
-      if (progress) progress(summary.written, summary.to_score);
-    };
-    while (auto w = queue.pop()) {
-      pending.push_back(std::move(*w));
-      if (static_cast<int>(pending.size()) >= o.batch) flush();
-    }
-    flush();
-  }  // workers joined here
-  if (worker_error) std::rethrow_exception(worker_error);
+  score_plan(plan, o, analysers, predict, writer, stop, progress, summary);
   writer.close();
   summary.interrupted = stop && summary.written < summary.to_score;
   return summary;

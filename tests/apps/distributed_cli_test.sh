@@ -55,6 +55,8 @@ check "the last shard to finish wrote the run-level files" '[ -s "$work/shards/p
 rm -f "$work/shards/predictions.csv" "$work/shards/summary.json"
 timeout 300 "$mexa" train --gather "$work/shards" >"$work/gather.out" 2>&1; rc=$?
 check "--gather exits 0 and prints the pooled report" '[ $rc -eq 0 ] && grep -q "UF1" "$work/gather.out"'
+# Byte identity is the contract here: each fold is trained by one process on
+# this machine, and training is bit-exact on one machine and build (README).
 check "3 shards + gather: predictions.csv byte-identical to one process" 'cmp -s "$work/one/predictions.csv" "$work/shards/predictions.csv"'
 check "3 shards + gather: the same pooled metrics (summary.json identical)" 'cmp -s "$work/one/summary.json" "$work/shards/summary.json"'
 cp -r "$work/shards" "$work/partial"
@@ -158,10 +160,12 @@ if "$py" -c "import torch.distributed.run" 2>/dev/null; then
   torchrun "$mexa_torch" score "$data" --model "$ckpt" --out "$work/ranked.h5" --log-level info >"$work/score.out" 2>&1; rc=$?
   check "torchrun score, 2 ranks: exit 0, one rank file each, merged by rank 0" \
     '[ $rc -eq 0 ] && [ -s "$work/ranked.rank0.h5" ] && [ -s "$work/ranked.rank1.h5" ] && grep -q "36 clips merged from 2 rank files" "$work/score.out"'
-  "$mexa" export "$work/single.h5" --out "$work/e1" >/dev/null && "$mexa" export "$work/ranked.h5" --out "$work/e2" >/dev/null
-  check "the merged file equals the single run's (clips, predictions, probabilities)" \
-    'diff <(sort "$work/e1/clips.csv") <(sort "$work/e2/clips.csv") >/dev/null'
-  check "... and every clip's per-frame rows" 'diff -r "$work/e1/frames" "$work/e2/frames" >/dev/null'
+  # Rank k scores a contiguous block of whole batches, so rows come back in
+  # input order with the batch-mates of one process; the ranks' CPU kernels
+  # may still round differently (other thread counts): probabilities and
+  # features within 1e-5, everything else exact (docs/testing.md).
+  check "the merged file equals the single run's: same rows in the same order, numbers within 1e-5" \
+    'same_results "$work/single.h5" "$work/ranked.h5" --atol 1e-5'
   torchrun "$mexa_torch" score "$work/badset/annotations.csv" --model "$ckpt" --out "$work/badranked.h5" --log-level warn \
     >"$work/badscore.out" 2>&1; rc=$?
   check "torchrun score with an unreadable clip: exit 1, all 36 clips merged (one failed)" \

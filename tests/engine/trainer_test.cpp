@@ -123,6 +123,17 @@ TEST(TrainDefaults, OnePlaceHoldsTheMeasuredRecipeAndDrwIsResolvedByTheLibrary) 
   ldam.loss.drw_epoch = 7;
   EXPECT_EQ(resolved(ldam).loss.drw_epoch, 7);
   EXPECT_EQ(resolved(d).loss.drw_epoch, -1) << "only LDAM re-weights";
+  TrainConfig scn = d;
+  scn.uncertainty.scn = true;
+  EXPECT_EQ(resolved(scn).uncertainty.scn_relabel_epoch, 10) << "the SCN paper's epoch on a long run";
+  for (const auto& [epochs, relabel] : std::vector<std::pair<int, int>>{{3, 1}, {1, 1}, {20, 4}, {49, 9}, {50, 10}}) {
+    scn.schedule.epochs = epochs;
+    EXPECT_EQ(resolved(scn).uncertainty.scn_relabel_epoch, relabel) << epochs << " epochs";
+    EXPECT_NO_THROW(check_config(scn)) << epochs << " epochs: the default fits the run";
+  }
+  scn.schedule.epochs = 3;
+  scn.uncertainty.scn_relabel_epoch = 5;
+  EXPECT_THROW(check_config(scn), std::invalid_argument) << "an explicit epoch past the run is refused";
 }
 
 TEST_F(Trainer, LearnsASeparableTaskAndWritesMetrics) {

@@ -27,7 +27,10 @@ struct UncertaintyConfig {
   double scn_ratio = 0.7;    ///< share of the batch in the high-importance group
   double scn_margin = 0.15;  ///< rank regularisation margin
   double scn_delta = 0.2;    ///< relabel when p_max - p_label exceeds it
-  int scn_relabel_epoch = 10;  ///< 1-based epoch from which clips are relabelled
+  /// 1-based epoch from which clips are relabelled; -1: the SCN paper's
+  /// epoch 10, or a fifth of the run when it is shorter than 50 epochs
+  /// (resolved(): min(10, max(1, epochs / 5))).
+  int scn_relabel_epoch = -1;
   // AU multi-task head: sigmoid outputs, BCE, added with a weight.
   std::vector<std::string> au_names;  ///< the head's AUs ("AU1", ...); empty: no head
   double au_weight = 0.5;

@@ -60,6 +60,9 @@ struct ResultsMeta {
   std::string config;                    ///< INI text of the run
   bool frame_landmarks = false;          ///< /frames/landmarks [M, 68, 2]
   bool frame_probs = false;              ///< /frames/probs [M, C]
+  /// "i/n" for the file of shard i of n (root attribute `shard`); "" for a
+  /// whole run's file, a merged one included. merge_results orders shards by it.
+  std::string shard;
   // Filled by the writer / read back by the reader:
   std::string schema = kResultsSchema;
   int schema_version = kResultsSchemaVersion;

@@ -44,7 +44,10 @@ struct Shard {
   int index = 0, count = 1;
 };
 Shard resolve_shard(const std::string& text, const std::string& flag = "--shard", bool rank_variables = true);
-/// Items of shard `s`: those whose id hashes (FNV-1a) to s.index modulo s.count.
-std::vector<ScoreInput> shard_items(const std::vector<ScoreInput>& items, const Shard& s);
+/// Items of shard `s`: a contiguous block of whole inference batches of
+/// `batch` items (shard i of n: batches [i*B/n, (i+1)*B/n) of the B batches).
+/// Each clip has the batch-mates it has in one process, and the shards in
+/// index order hold the items in input order: merged shards equal one run.
+std::vector<ScoreInput> shard_items(const std::vector<ScoreInput>& items, const Shard& s, int batch);
 
 }  // namespace mexa::pipeline

@@ -2,19 +2,27 @@
 // many videos offline into one HDF5 results file.
 //
 //   inputs (files, frame folders, directories, manifests, @lists, -)
-//     -> shard i/n
+//     -> shard i/n (a contiguous block of whole batches)
+//     -> inference batches by input position: batch k = clips [kB, (k+1)B)
 //     -> W worker threads, one ClipAnalyser each (decode, face, motion, phase,
 //        spotting, model input; long videos scored in chunks by the worker)
-//     -> BoundedQueue (2 x W analysed videos: memory bounded whatever the
-//        number and length of the videos)
-//     -> this thread: batched inference, then io::ResultsWriter::append, one
-//        committed batch at a time (a SIGKILL loses at most the batch in flight)
+//     -> OrderedWindow (workers at most B + 2W clips ahead of the batch being
+//        written: memory bounded whatever the number and length of the videos)
+//     -> this thread: each batch, once all its clips are in, in input order:
+//        batched inference, then io::ResultsWriter::append, one committed
+//        batch at a time (a SIGKILL loses at most the batch in flight)
+//
+// Deterministic: a clip's batch-mates depend only on the input list, --batch
+// and the shard, never on worker timing; rows are stored in input order. The
+// same inputs, model, options and thread count give bit-identical results on
+// one machine and build. --resume scores a batch with any clip missing again
+// as a whole (writing only the missing clips).
 //
 // Stopping: when `stop` becomes true (the CLI's SIGINT/SIGTERM handler) the
-// workers take no new video; what was analysed is scored and written, the file
-// closed, and the summary says `interrupted`. A fatal error (the results file
-// cannot be written) cancels the queue, joins the workers and is rethrown.
-// Worker threads are std::jthreads: joined on every path out of score().
+// batch being filled is finished, scored and written, no other is started,
+// the file is closed, and the summary says `interrupted`. A fatal error (the
+// results file cannot be written) cancels the workers, joins them and is
+// rethrown. Worker threads are std::jthreads: joined on every path out of score().
 //
 //   pipeline::ScoreOptions o;
 //   o.inputs = {"clips/"};  o.model = "run/folds/0/best.pt";  o.out = "r.h5";
