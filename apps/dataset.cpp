@@ -97,14 +97,14 @@ int manifest(const DatasetArgs& a) {
   const std::string annotations = annotations_of(a, mo.style);
   mo.check_paths = true;  // the manifest lists the clips that are there; the others are reported
   const auto m = io::read_manifest(annotations, mo);
-  for (const auto& p : m.skipped) spdlog::warn("{}", p.message);
   if (m.rows.empty()) throw DataError(annotations, "no usable row: nothing to write");
   const std::string out_dir = fs::absolute(a.out).parent_path().string();
   io::write_text_file(a.out, io::manifest_csv(m, out_dir, io::style_info(mo.style).fps));
-  std::printf("%s: %zu clips from %s (%zu bad rows left out%s; %lld left out by the class set or --expression)\n",
+  std::printf("%s: %zu clips from %s (%zu bad rows left out%s; %lld left out by the class set or --expression); "
+              "train it with --classes %s\n",
               a.out.c_str(), m.rows.size(), m.source.c_str(), m.skipped.size(),
-              m.skipped.empty() ? "" : ", listed above; `mexa dataset check` says more",
-              static_cast<long long>(m.excluded + m.excluded_type));
+              m.skipped.empty() ? "" : ", summarised above (--log-level debug lists each); `mexa dataset check` says more",
+              static_cast<long long>(m.excluded + m.excluded_type), io::class_set_name(mo.class_names).c_str());
   return m.skipped.empty() ? kOk : kInputsFailed;
 }
 

@@ -45,16 +45,35 @@ int run_manifest(const std::vector<std::string>& args) {
     ++per_subject[row.subject];
     spotted += row.apex < 0;
   }
+  std::map<std::string, int> causes;
+  for (const auto& p : m.skipped) ++causes[p.cause];
   if (json) {
-    nlohmann::json out{{"file", file},         {"rows", m.rows.size()},     {"skipped", m.skipped.size()},
-                       {"per_class", per_class}, {"subjects", per_subject.size()}, {"apex_missing", spotted}};
+    nlohmann::json out{{"file", file},
+                       {"rows", m.rows.size()},
+                       {"skipped", m.skipped.size()},
+                       {"skipped_by_cause", causes},
+                       {"excluded", m.excluded},
+                       {"excluded_by_class", m.excluded_classes},
+                       {"excluded_by_type", m.excluded_type},
+                       {"per_class", per_class},
+                       {"subjects", per_subject.size()},
+                       {"apex_missing", spotted}};
     for (const auto& s : m.skipped) out["problems"].push_back(s.message);
     std::cout << out.dump(2) << "\n";
   } else {
-    std::printf("%s: %zu rows, %zu skipped, %zu subjects, %d without apex\n", file.c_str(), m.rows.size(),
-                m.skipped.size(), per_subject.size(), spotted);
+    std::printf("%s: %zu rows, %zu skipped, %lld excluded by the class set, %zu subjects, %d without apex\n",
+                file.c_str(), m.rows.size(), m.skipped.size(), static_cast<long long>(m.excluded), per_subject.size(),
+                spotted);
     for (const auto& name : mo.class_names)
-      std::printf("  %-10s %d\n", name.c_str(), per_class.count(name) ? per_class.at(name) : 0);
+      std::printf("  %-12s %d\n", name.c_str(), per_class.count(name) ? per_class.at(name) : 0);
+    if (!causes.empty() || m.excluded > 0 || m.excluded_type > 0) {
+      std::printf("rows left out:\n");
+      for (const auto& [cause, count] : causes) std::printf("  %5d  skipped: %s\n", count, cause.c_str());
+      for (const auto& [emotion, count] : m.excluded_classes)
+        std::printf("  %5lld  excluded by the class set: %s\n", static_cast<long long>(count), emotion.c_str());
+      if (m.excluded_type > 0)
+        std::printf("  %5lld  excluded by --expression (other intervals)\n", static_cast<long long>(m.excluded_type));
+    }
   }
   return m.skipped.empty() ? kOk : kInputsFailed;
 }

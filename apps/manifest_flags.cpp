@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "mexa/io/errors.h"
+#include "mexa/io/class_sets.h"
 #include "mexa/io/text.h"
 
 namespace mexa::cli {
@@ -22,7 +23,11 @@ void add_manifest_flags(po::options_description& options, ManifestFlags& f) {
   options.add_options()("style", po::value(&f.style)->default_value(f.style), style_help.c_str())(
       "classes", po::value(&f.classes),
       "dfme (7 classes), megc3 (negative/positive/surprise; 'others' left out) or a list such as "
-      "happiness,disgust,repression,surprise,others (default: the style's; README's layout table)")(
+      "happiness,disgust,repression,surprise,others (default: the dataset's own labels; README's layout table). "
+      "Rows of another class are excluded, not errors")(
+      "class-map", po::value(&f.class_map),
+      "FILE of 'alias,class' lines for spellings mexa does not know (happy, sad, angry, disgusted, fearful, "
+      "surprised, contemptuous, other are known)")(
       "expression", po::value(&f.expression),
       "long videos (casme-sq, samm-lv): which intervals are clips, micro, macro or all (default: the style's)")(
       "index-base", po::value(&f.index_base), "frame number of index 0: a number, 'folder' or 'first_frame'")(
@@ -39,29 +44,12 @@ io::ManifestOptions manifest_options(const ManifestFlags& f) {
     throw UsageError(e.reason());
   }
   const std::string classes = f.classes.empty() ? io::style_info(mo.style).classes : f.classes;
-  if (classes == "megc3") {
-    mo = io::with_classes(mo, io::megc3_classes());
-  } else if (classes.find(',') != std::string::npos) {
-    std::vector<std::string> names;
-    std::string item;
-    for (char c : classes + ",") {
-      if (c != ',') {
-        item += c;
-        continue;
-      }
-      item.erase(0, item.find_first_not_of(' '));
-      item.erase(item.find_last_not_of(' ') + 1);
-      if (item.empty()) throw UsageError("--classes '" + classes + "' has an empty class name");
-      for (const auto& name : names)
-        if (io::ascii_lower(name) == io::ascii_lower(item))
-          throw UsageError("--classes '" + classes + "' names " + item + " twice");
-      names.push_back(item);
-      item.clear();
-    }
-    mo.class_names = names;
-  } else if (classes != "dfme") {
-    throw UsageError("--classes must be dfme, megc3 or a comma-separated list of two or more classes (got '" + classes + "')");
+  try {
+    mo = io::with_classes(mo, io::parse_class_set(classes));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--classes ") + e.what());
   }
+  if (!f.class_map.empty()) mo.class_map = io::read_class_map(f.class_map);
   if (!f.expression.empty() && f.expression != "micro" && f.expression != "macro" && f.expression != "all")
     throw UsageError("--expression must be micro, macro or all (got '" + f.expression + "')");
   if (!f.expression.empty() && io::style_info(mo.style).expression.empty())

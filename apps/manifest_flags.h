@@ -15,12 +15,13 @@ struct ManifestFlags {
   std::string index_base;
   std::string path_template;
   std::string sheet;
+  std::string class_map;   ///< FILE of "alias,class" lines: the dataset's own spellings
   bool strict = false;
 };
 
-/// Adds --style, --classes, --expression, --index-base, --path-template, --sheet, --strict.
+/// Adds --style, --classes, --class-map, --expression, --index-base, --path-template, --sheet, --strict.
 void add_manifest_flags(po::options_description& options, ManifestFlags& flags);
-/// Throws UsageError for a bad style or class set.
+/// Throws UsageError for a bad style or class set, DataError for an unreadable class map.
 io::ManifestOptions manifest_options(const ManifestFlags& flags);
 /// Manifest options whose classes are `classes` (a model's), with MEGC aliases when they are MEGC's 3.
 io::ManifestOptions manifest_options_for(const ManifestFlags& flags, const std::vector<std::string>& classes);

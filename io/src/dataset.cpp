@@ -207,7 +207,9 @@ std::string row_csv(const ManifestRow& row, const fs::path& base, double fps, co
   const bool inside = !relative.empty() && relative.begin()->string() != "..";
   const std::string path = inside ? relative.string() : absolute.string();
   const double rate = row.fps > 0 ? row.fps : fps;
-  return csv_escape(prefix + row.subject) + "," + csv_escape(row.clip) + "," + csv_escape(path) + "," +
+  // The clip as the id names it: several expressions of one folder stay apart (CAS(ME)^3's "b_166").
+  const std::string clip = row.id.size() > row.subject.size() ? row.id.substr(row.subject.size() + 1) : row.clip;
+  return csv_escape(prefix + row.subject) + "," + csv_escape(clip) + "," + csv_escape(path) + "," +
          frame(row.onset) + "," + frame(row.apex) + "," + frame(row.offset) + "," + csv_escape(row.emotion) + "," +
          csv_escape(row.aus) + "," + (rate > 0 ? shortest_number(rate) : "");
 }

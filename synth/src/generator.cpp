@@ -4,6 +4,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -163,6 +164,24 @@ struct LayoutPlace {
 /// MEGC's 3 classes, as SMIC annotates (and folders) its clips.
 std::string smic_class(const std::string& emotion) {
   return emotion == "happiness" ? "positive" : emotion == "surprise" ? "surprise" : "negative";
+}
+
+/// A clip's emotion as the dataset's own file spells it, within its own
+/// label set: CASME II's negative classes are written "repression" (its
+/// 5-class protocol keeps them, and MEGC maps them to negative as it maps
+/// the true emotion); SAMM capitalises; CAS(ME)^3 writes happy and sad, and
+/// "others" for contempt (a label outside its 6 classes: excluded).
+std::string dataset_label(Layout layout, const std::string& emotion) {
+  if (layout == Layout::Casme2)
+    return emotion == "happiness" || emotion == "disgust" || emotion == "surprise" ? emotion : "repression";
+  if (layout == Layout::Samm) {
+    std::string out = emotion;
+    if (!out.empty()) out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
+    return out;
+  }
+  if (layout == Layout::Casme3)
+    return emotion == "happiness" ? "happy" : emotion == "sadness" ? "sad" : emotion == "contempt" ? "others" : emotion;
+  return emotion;
 }
 
 LayoutPlace layout_place(Layout layout, int subject, int clip, const std::string& emotion) {
@@ -476,8 +495,20 @@ SynthSummary generate(const SynthOptions& options, const std::function<void(int,
       const int64_t tail = std::max<int64_t>(3, std::llround(uniform(rng, 0.04f, 0.12f) * options.fps));
       place(m, lead, me_frames, rng);
       label_noise(m, rng);
-      const int64_t n_frames = lead + me_frames + tail;
+      int64_t n_frames = lead + me_frames + tail;
       renderer.movements.push_back(m);
+      // CAS(ME)^3: one video in three holds a second micro-expression after the first.
+      std::vector<Movement> expressions{m};
+      if (options.layout == Layout::Casme3 && i % 3 == 2) {
+        Movement m2 = make_movement(face, labels[static_cast<size_t>(i + 1) % labels.size()], size,
+                                    options.amplitude_min, options.amplitude_max, rng);
+        const int64_t frames2 = std::max<int64_t>(5, std::llround(uniform(rng, 1 / 25.0f, 0.5f) * options.fps));
+        place(m2, n_frames, frames2, rng);
+        label_noise(m2, rng);
+        n_frames += frames2 + tail;
+        renderer.movements.push_back(m2);
+        expressions.push_back(m2);
+      }
       renderer.drift_pixels = options.drift;
       renderer.drift_period_s = 2.0 * n_frames / options.fps;
       const double clip_seconds = static_cast<double>(n_frames) / options.fps;
@@ -499,23 +530,29 @@ SynthSummary generate(const SynthOptions& options, const std::function<void(int,
       if (options.layout == Layout::Mexa) {
         write_row(subject, clip_name, relative.string(), m, n_frames);
       } else {
-        // annotations.csv (mexa's, the truth) names the clip as the dataset does.
+        // annotations.csv (mexa's, the truth) names the clip as the dataset does
+        // (CAS(ME)^3: the video folder and the onset, as mexa's casme3 ids do).
         subject = options.layout == Layout::Casme2 ? subject : place.subject;
-        write_row(subject, place.clip, relative.string(), m, n_frames);
         const int64_t f = place.first;  // file numbers, as the datasets annotate
-        if (options.layout == Layout::Casme2)
-          dataset << place.subject << ',' << place.clip << ",," << f + m.onset << ',' << f + m.apex << ','
-                  << f + m.offset << ",," << io::csv_escape(bare_aus(m.aus)) << ',' << m.emotion << '\n';
-        else if (options.layout == Layout::Smic)
-          dataset << place.subject << ',' << place.clip << ',' << f + m.onset << ',' << f + m.offset << ','
-                  << smic_class(m.emotion) << ',' << f << '\n';
-        else if (options.layout == Layout::Casme3)
-          dataset << place.subject << ',' << place.clip << ',' << f + m.onset << ',' << f + m.apex << ','
-                  << f + m.offset << ',' << io::csv_escape(bare_aus(m.aus)) << ",1," << m.emotion << '\n';
-        else
-          dataset << place.subject << ',' << place.clip << ",1," << f + m.onset << ',' << f + m.apex << ','
-                  << f + m.offset << ',' << m.offset - m.onset + 1 << ",Micro - 1/2," << io::csv_escape(bare_aus(m.aus))
-                  << ',' << m.emotion << ",1,\n";
+        for (const Movement& e : expressions) {
+          const std::string label = dataset_label(options.layout, e.emotion);
+          write_row(subject,
+                    options.layout == Layout::Casme3 ? place.clip + "_" + std::to_string(f + e.onset) : place.clip,
+                    relative.string(), e, n_frames);
+          if (options.layout == Layout::Casme2)
+            dataset << place.subject << ',' << place.clip << ",," << f + e.onset << ',' << f + e.apex << ','
+                    << f + e.offset << ",," << io::csv_escape(bare_aus(e.aus)) << ',' << label << '\n';
+          else if (options.layout == Layout::Smic)
+            dataset << place.subject << ',' << place.clip << ',' << f + e.onset << ',' << f + e.offset << ','
+                    << smic_class(e.emotion) << ',' << f << '\n';
+          else if (options.layout == Layout::Casme3)
+            dataset << place.subject << ',' << place.clip << ',' << f + e.onset << ',' << f + e.apex << ','
+                    << f + e.offset << ',' << io::csv_escape(bare_aus(e.aus)) << ",1," << label << '\n';
+          else
+            dataset << place.subject << ',' << place.clip << ",1," << f + e.onset << ',' << f + e.apex << ','
+                    << f + e.offset << ',' << e.offset - e.onset + 1 << ",Micro - 1/2,"
+                    << io::csv_escape(bare_aus(e.aus)) << ',' << label << ",1,\n";
+        }
       }
       summary.frames += n_frames;
       ++summary.videos;

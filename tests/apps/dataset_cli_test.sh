@@ -80,9 +80,26 @@ check "no annotation file for the style: exit 2, says to give it" '[ $rc -eq 2 ]
 check "dataset manifest: exit 0, 12 clips" '[ $rc -eq 0 ] && grep -q "12 clips" "$work/m.out" && [ "$(wc -l < "$work/casme2.csv")" -eq 13 ]'
 check "its onsets are 0-based frame indices (the file numbers minus the first)" \
   '[ "$(sed -n 2p "$work/casme2.csv" | cut -d, -f4)" = "$(sed -n 2p "$root/annotations.csv" | cut -d, -f4)" ]'
-"$mexa" manifest "$work/casme2.csv" >"$work/mm.out" 2>&1; rc=$?
-check "mexa manifest validates it (12 rows, none skipped)" '[ $rc -eq 0 ] && grep -q "12 rows, 0 skipped" "$work/mm.out"'
-"$mexa" train --data "$work/casme2.csv" --out "$work/run" --model small3d --input onset-difference --frames 4 --size 16x16 \
+casme2_classes=happiness,disgust,repression,surprise,others  # CASME II's 5-class protocol: the style's default
+check "dataset manifest says which classes to train it with" 'grep -q -- "train it with --classes $casme2_classes" "$work/m.out"'
+"$mexa" manifest --classes "$casme2_classes" "$work/casme2.csv" >"$work/mm.out" 2>&1; rc=$?
+check "mexa manifest validates it (12 rows, none skipped, none excluded)" \
+  '[ $rc -eq 0 ] && grep -q "12 rows, 0 skipped, 0 excluded by the class set" "$work/mm.out"'
+# CASME II's own labels as the workbook writes them: fear is outside its
+# 5-class protocol (excluded: exit 0); a label no dataset uses is a bad row (exit 1).
+real="$work/CASME2-coding-real.csv"
+printf 'Subject,Filename,,OnsetFrame,ApexFrame,OffsetFrame,,Action Units,Estimated Emotion\n1,EP02_01f,,46,59,86,,12,happiness\n1,EP03_02,,10,20,30,,4,repression\n2,EP02_02f,,10,20,30,,4,fear\n2,EP01_11f,,10,20,30,,1,others\n' > "$real"
+"$mexa" manifest --style casme2 --no-path-check "$real" >"$work/real.out" 2>"$work/real.err"; rc=$?
+check "mexa manifest: a row excluded by the class set is no problem (exit 0), tabled by class" \
+  '[ $rc -eq 0 ] && grep -q "3 rows, 0 skipped, 1 excluded by the class set" "$work/real.out" && grep -q "1  excluded by the class set: fear" "$work/real.out"'
+printf '3,EP01_05,,10,20,30,,15,joy\n3,EP01_06,,10,20,30,,15,glee\n' >> "$real"
+"$mexa" manifest --style casme2 --no-path-check "$real" >"$work/real.out" 2>"$work/real.err"; rc=$?
+check "... bad rows: exit 1, one summary line per cause on stderr, a table of causes" \
+  '[ $rc -eq 1 ] && [ "$(grep -c "rows skipped: unknown class" "$work/real.err")" -eq 1 ] && grep -q "2  skipped: unknown class" "$work/real.out"'
+printf 'joy,happiness\nglee,happiness\n' > "$work/map.csv"
+"$mexa" manifest --style casme2 --no-path-check --class-map "$work/map.csv" "$real" >"$work/real.out" 2>&1; rc=$?
+check "--class-map FILE maps a lab's own spellings (exit 0, 5 rows)" '[ $rc -eq 0 ] && grep -q "^.*: 5 rows, 0 skipped" "$work/real.out"'
+"$mexa" train --data "$work/casme2.csv" --classes "$casme2_classes" --out "$work/run" --model small3d --input onset-difference --frames 4 --size 16x16 \
   --epochs 1 --batch 8 --protocol loso --log-level warn >"$work/t.out" 2>&1; rc=$?
 check "LOSO training on it runs to a pooled result" '[ $rc -eq 0 ] && [ -s "$work/run/summary.json" ] && grep -q "loso over 3 folds" "$work/t.out"'
 # SAMM: free-text rows above the header, 3-digit subject folders, 5-digit file numbers.
@@ -126,7 +143,20 @@ check "SMIC with a damaged frame: exit 1, the file named" '[ $rc -eq 1 ] && grep
 c3="$work/CASME3"
 "$mexa" synth --out "$c3" --layout casme3 --format jpg --clips 8 --subjects 2 --seed 8 --size 64x64 --log-level warn >/dev/null || exit 1
 "$mexa" dataset check --style casme3 "$c3" >"$work/c31.out" 2>&1; rc=$?
-check "CAS(ME)^3 layout (found under ROOT): exit 0, 8 of 8" '[ $rc -eq 0 ] && grep -q "8 annotated clips, 8 found and sound" "$work/c31.out"'
+# 8 videos, two of them with a second micro-expression: 10 rows, one labelled
+# "others" (outside CAS(ME)^3's 6 classes: excluded, not a problem).
+check "CAS(ME)^3 layout (found under ROOT): exit 0, 9 of 9 (one 'others' row excluded)" \
+  '[ $rc -eq 0 ] && grep -q "9 annotated clips, 9 found and sound" "$work/c31.out" && grep -q "^1 rows left out by the class set" "$work/c31.out"'
+"$mexa" dataset manifest --style casme3 "$c3" --out "$work/c3.csv" >"$work/c3m.out" 2>&1; rc=$?
+check "CAS(ME)^3 manifest: ids carry the onset, two expressions share a video folder, happy/sad read as happiness/sadness" \
+  '[ $rc -eq 0 ] && /usr/bin/python3 -c "
+import csv, collections, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 9, len(rows)
+assert all(r[\"clip\"].rsplit(\"_\", 1)[1].isdigit() for r in rows), [r[\"clip\"] for r in rows]
+assert max(collections.Counter(r[\"path\"] for r in rows).values()) == 2
+assert {\"happiness\", \"sadness\"} <= {r[\"emotion\"] for r in rows}, {r[\"emotion\"] for r in rows}
+" "$work/c3.csv"'
 rm "$c3/spNO.1/a1/color/$(ls "$c3/spNO.1/a1/color" | sort -n | sed -n 3p)"
 "$mexa" dataset check --style casme3 "$c3" >"$work/c32.out" 2>&1; rc=$?
 check "CAS(ME)^3 with a frame missing: exit 1, the gap named" '[ $rc -eq 1 ] && grep -q "spNO.1/a1/color: frame folder has a gap" "$work/c32.out"'

@@ -13,7 +13,7 @@ check "synth exits 0" '[ $rc -eq 0 ]'
 check "synth reports what it wrote" 'grep -q "wrote 7 videos, 7 annotated micro-expressions" <<<"$out"'
 check "the manifest has a header and 7 rows" '[ "$(wc -l < "$work/set/annotations.csv")" -eq 8 ]'
 out=$("$mexa" manifest "$work/set/annotations.csv" 2>&1); rc=$?
-check "mexa manifest accepts what synth wrote" '[ $rc -eq 0 ] && grep -q "7 rows, 0 skipped, 2 subjects" <<<"$out"'
+check "mexa manifest accepts what synth wrote" '[ $rc -eq 0 ] && grep -q "7 rows, 0 skipped, 0 excluded by the class set, 2 subjects" <<<"$out"'
 
 # The shipped sample is exactly what its recipe makes.
 "$mexa" synth --out "$work/sample" --clips 7 --subjects 3 --seed 2026 >/dev/null 2>&1

@@ -353,5 +353,107 @@ TEST_F(ManifestTest, FileLevelProblemsAreAlwaysFatalAndNameTheFile) {
   expect_error((dir_ / "missing.csv").string(), "no such file");
 }
 
+// The files as the datasets ship them: CAS(ME)^3 part A holds several
+// micro-expressions per video and spells happy and sad; every row is one.
+TEST_F(ManifestTest, Casme3SeveralExpressionsPerVideoAreRowsOfTheirOwn) {
+  frames("spNO.1/b/color", "", 0, 400);
+  frames("spNO.2/a/color", "", 0, 300);
+  const auto m = read_manifest(write("cas(me)3_part_A_ME_label_JpgIndex_v2.csv",
+                                     "Subject,Filename,Onset,Apex,Offset,AU,Objective class,emotion\n"
+                                     "spNO.1,b,166,172,181,4,1,happy\n"
+                                     "spNO.1,b,254,260,270,4+7,1,sad\n"
+                                     "spNO.1,b,300,306,311,12,1,Disgust\n"
+                                     "spNO.2,a,20,25,40,1+2,2,surprise\n"
+                                     "spNO.2,a,20,26,41,1+2,2,surprise\n"   // the same onset twice: a duplicate
+                                     "spNO.2,a,90,95,99,,3,others\n"),
+                               {.style = AnnotationStyle::Casme3,
+                                .class_names = parse_class_set(style_info(AnnotationStyle::Casme3).classes)});
+  ASSERT_EQ(m.rows.size(), 4u);
+  EXPECT_EQ(m.rows[0].id, "spNO.1/b_166");
+  EXPECT_EQ(m.rows[1].id, "spNO.1/b_254");
+  EXPECT_EQ(m.rows[0].path, (dir_ / "spNO.1/b/color").string()) << "the template still names the video folder";
+  EXPECT_EQ(m.rows[0].emotion, "happiness");
+  EXPECT_EQ(m.rows[1].emotion, "sadness");
+  EXPECT_EQ(m.rows[2].emotion, "disgust");
+  ASSERT_EQ(m.skipped.size(), 1u);
+  EXPECT_EQ(m.skipped[0].cause, "duplicate clip");
+  EXPECT_EQ(m.excluded, 1) << "'others' is not among CAS(ME)^3's 6 classes: excluded, not bad";
+  EXPECT_EQ(m.excluded_classes.at("others"), 1);
+}
+
+// CASME II's default class set is its 5-class protocol: fear and sadness rows
+// are excluded by the class set, counted per class; a label no dataset uses is a bad row.
+TEST_F(ManifestTest, Casme2FiveClassesExcludeFearAndSadnessAndKeepRepressionAndOthers) {
+  const std::string path = write("CASME2-coding-20190701.csv",
+                                 "Subject,Filename,,OnsetFrame,ApexFrame,OffsetFrame,,Action Units,Estimated Emotion\n"
+                                 "1,EP02_01f,,46,59,86,,12,happiness\n"
+                                 "1,EP03_02,,10,20,30,,4,repression\n"
+                                 "2,EP01_11f,,10,20,30,,1,others\n"
+                                 "2,EP02_02f,,10,20,30,,4,fear\n"
+                                 "3,EP01_03,,10,20,30,,15,sadness\n"
+                                 "3,EP01_04,,10,20,30,,15,Sadness\n"
+                                 "4,EP01_05,,10,20,30,,15,joy\n");
+  const auto classes = parse_class_set(style_info(AnnotationStyle::Casme2).classes);
+  EXPECT_EQ(classes, (std::vector<std::string>{"happiness", "disgust", "repression", "surprise", "others"}));
+  const auto m = read_manifest(path, {.style = AnnotationStyle::Casme2, .class_names = classes, .check_paths = false});
+  EXPECT_EQ(m.rows.size(), 3u);
+  EXPECT_EQ(m.excluded, 3);
+  EXPECT_EQ(m.excluded_classes, (std::map<std::string, int64_t>{{"fear", 1}, {"sadness", 2}}));
+  ASSERT_EQ(m.skipped.size(), 1u);
+  EXPECT_EQ(m.skipped[0].cause, "unknown class");
+  EXPECT_NE(m.skipped[0].message.find(":8: unknown class 'joy'"), std::string::npos) << m.skipped[0].message;
+}
+
+// SAMM: free text above the header, its eight labels (Other included), and
+// a real erratum (an apex outside onset-offset) reported with its cause.
+TEST_F(ManifestTest, SammEightLabelsWithOtherAndAnApexErratum) {
+  std::string text = "Facial Micro-movement coding,,,,,,,,,,,\n";
+  for (int i = 0; i < 10; ++i) text += "note " + std::to_string(i) + ",,,,,,,,,,,\n";
+  text += "Subject,Filename,Inducement Code,Onset Frame,Apex Frame,Offset Frame,Duration,Type,Action Units,"
+          "Estimated Emotion,Objective Classes,Notes\n"
+          "006,006_1_2,1,5562,5588,5649,88,Micro - 1/2,4+7,Anger,1,\n"
+          "006,006_1_3,1,2000,2010,2020,21,Micro - 1/2,R14,Other,7,\n"
+          "007,007_3_1,1,300,290,320,21,Micro - 1/2,12,Happiness,2,apex before onset\n"
+          "007,007_3_2,1,300,310,320,21,Micro - 1/2,12,Contempt,2,\n";
+  const auto classes = parse_class_set(style_info(AnnotationStyle::Samm).classes);
+  EXPECT_EQ(classes.size(), 8u);
+  const auto m = read_manifest(write("SAMM_Micro_FACS_Codes_v2.csv", text),
+                               {.style = AnnotationStyle::Samm, .class_names = classes, .check_paths = false});
+  ASSERT_EQ(m.rows.size(), 3u);
+  EXPECT_EQ(m.rows[1].emotion, "other");
+  EXPECT_EQ(m.excluded, 0);
+  ASSERT_EQ(m.skipped.size(), 1u);
+  EXPECT_EQ(m.skipped[0].cause, "apex outside onset-offset");
+}
+
+// Every class set knows the datasets' spellings; a class map adds the rest.
+TEST_F(ManifestTest, SpellingsOfEveryDatasetAndAClassMapFile) {
+  write("clips/a.mp4", "x");
+  const std::string path = write("m.csv",
+                                 "subject,clip,path,onset,offset,emotion\n"
+                                 "s01,a,clips/a.mp4,0,9,HAPPY\n"
+                                 "s01,b,clips/a.mp4,0,9,Angry\n"
+                                 "s01,c,clips/a.mp4,0,9,disgusted\n"
+                                 "s01,d,clips/a.mp4,0,9,Fearful\n"
+                                 "s01,e,clips/a.mp4,0,9,surprised\n"
+                                 "s01,f,clips/a.mp4,0,9,contemptuous\n"
+                                 "s01,g,clips/a.mp4,0,9,sad\n"
+                                 "s01,h,clips/a.mp4,0,9,glad\n");
+  const auto dfme = read_manifest(path);
+  ASSERT_EQ(dfme.rows.size(), 7u);
+  std::vector<std::string> names;
+  for (const auto& r : dfme.rows) names.push_back(r.emotion);
+  EXPECT_EQ(names, (std::vector<std::string>{"happiness", "anger", "disgust", "fear", "surprise", "contempt", "sadness"}));
+  ASSERT_EQ(dfme.skipped.size(), 1u) << "'glad' is nobody's label";
+  ManifestOptions mapped = with_classes({}, megc3_classes());
+  mapped.class_map = read_class_map(write("map.csv", "# my lab's spellings\nglad,positive\n\n"));
+  const auto megc = read_manifest(path, mapped);
+  EXPECT_EQ(megc.rows.size(), 8u);
+  EXPECT_EQ(megc.rows.back().emotion, "positive");
+  EXPECT_EQ(megc.rows[0].emotion, "positive");  // HAPPY
+  EXPECT_EQ(megc.rows[1].emotion, "negative");  // Angry
+  EXPECT_THROW(read_class_map(write("bad.csv", "glad\n")), DataError);
+}
+
 }  // namespace
 }  // namespace mexa::io

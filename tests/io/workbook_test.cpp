@@ -105,7 +105,7 @@ for c, h in enumerate(["Subject", "Filename", "OnsetFrame", "ApexFrame", "Offset
     s.write(0, c, h)
 for c, v in enumerate([1, "EP02_01f", 46, 59.0, 86, "12", "happiness"]):
     s.write(1, c, v)
-for c, v in enumerate(["1", "EP02_01f", "46", 59, 86, 12, "others"]):
+for c, v in enumerate(["1", "EP02_01f", "46", 59, 86, 12, "joy"]):
     s.write(3, c, v)   # row 4, after an empty row 3
 wb.save(out)
 )", book);
@@ -120,7 +120,7 @@ wb.save(out)
   EXPECT_EQ(m.rows[0].onset, 0);
   EXPECT_EQ(m.rows[0].apex, 13);
   EXPECT_EQ(m.rows[0].aus, "12");
-  ASSERT_EQ(m.skipped.size(), 1u);  // "others" is no DFME class
+  ASSERT_EQ(m.skipped.size(), 1u);  // "joy" is no emotion of any dataset: a bad row, not an excluded one
   EXPECT_NE(m.skipped[0].message.find(book.string() + ":Sheet1:4: "), std::string::npos) << m.skipped[0].message;
 }
 

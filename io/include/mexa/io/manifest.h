@@ -23,22 +23,10 @@
 #include <string>
 #include <vector>
 
+#include "mexa/io/class_sets.h"
 #include "mexa/io/styles.h"
 
 namespace mexa::io {
-
-/// DFME's 7 classes in mexa's order.
-std::vector<std::string> dfme_classes();
-/// MEGC 2019 composite classes: negative, positive, surprise.
-std::vector<std::string> megc3_classes();
-/// Emotion names of the datasets -> MEGC 3 classes (happiness -> positive;
-/// surprise -> surprise; anger, contempt, disgust, sadness, fear, repression -> negative).
-std::map<std::string, std::string> megc3_aliases();
-/// Emotions MEGC's composite leaves out ("others" of CASME II, "other" of SAMM).
-std::set<std::string> megc3_excluded();
-
-/// "dfme", "megc3", or the names joined by commas (what --classes takes back).
-std::string class_set_name(const std::vector<std::string>& classes);
 
 struct ManifestOptions;
 /// `options` reading the classes `classes` (a model's), with MEGC's aliases when they are MEGC's 3.
@@ -50,8 +38,12 @@ struct ManifestOptions {
   /// Lower-case emotion text -> class name, applied before matching class_names
   /// (e.g. megc3_aliases(), or {"happy", "happiness"}).
   std::map<std::string, std::string> class_aliases;
+  /// The user's own spellings (--class-map): lower-case text -> class name,
+  /// tried before class_aliases.
+  std::map<std::string, std::string> class_map;
   /// Lower-case emotion texts whose rows are left out without an error
-  /// (counted in Manifest::excluded), e.g. megc3_excluded().
+  /// (counted in Manifest::excluded), e.g. megc3_excluded(). A row whose
+  /// emotion is known (io::known_emotion) but not in class_names is excluded too.
   std::set<std::string> excluded_emotions;
   /// "" = the style's default ("0" for mexa files, "folder" for foreign ones).
   std::string index_base;
@@ -76,7 +68,9 @@ struct ManifestOptions {
 };
 
 struct ManifestRow {
-  std::string id;       ///< subject/clip, unique in the manifest
+  /// subject/clip, unique in the manifest; subject/clip_ONSET for styles
+  /// whose clip folders hold several expressions (CAS(ME)^3: "spNO.1/b_166")
+  std::string id;
   std::string subject;
   std::string clip;
   std::string path;     ///< video file or frame folder
@@ -98,6 +92,7 @@ struct ManifestRow {
 struct ManifestProblem {
   int line = 0;
   std::string message;  ///< "file:line: why"
+  std::string cause;    ///< the kind of fault ("missing path", "apex outside onset-offset", ...)
 };
 
 struct Manifest {
@@ -105,7 +100,8 @@ struct Manifest {
   std::string source;  ///< what messages name: the file, or file:sheet for a workbook
   std::vector<ManifestRow> rows;
   std::vector<ManifestProblem> skipped;  ///< bad rows left out (never filled with strict)
-  int64_t excluded = 0;                  ///< rows left out by options.excluded_emotions
+  int64_t excluded = 0;                  ///< rows left out by the class set (their emotion is not in it)
+  std::map<std::string, int64_t> excluded_classes;  ///< those rows by emotion (mexa's name for it)
   int64_t excluded_type = 0;             ///< intervals left out by options.expression
 };
 

@@ -33,11 +33,14 @@ struct StyleInfo {
   std::vector<std::string> file_excludes{}; ///< ... and none of these
   /// Column names in order for files without a header row (CAS(ME)^2); empty: a header is required.
   std::vector<std::string> positional{};
-  std::string classes{};                ///< default --classes: "dfme", "megc3" or a list "micro,macro"
+  std::string classes{};                ///< default --classes: "dfme", "megc3" or a list: the dataset's own labels
   /// Clips are intervals of long videos with a type (micro/macro); the
   /// default --expression filter: "micro" or "all".
   std::string expression{};
   bool emotion_from_type = false;     ///< no emotion column: the interval's type is the class (SAMM-LV)
+  /// A clip folder holds several expressions (CAS(ME)^3 part A): each row is
+  /// one, its id the folder's plus "_ONSET" ("spNO.1/b_166").
+  bool several_per_clip = false;
   std::string layout{};                 ///< a frame path as the download has it, for the README and --help
   std::string uncertain{};              ///< what is not confirmed about the layout ("" when nothing)
 };
