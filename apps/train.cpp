@@ -158,6 +158,8 @@ int run_train(const std::vector<std::string>& args) {
       "channels", po::value(&channels), "1 (grey) or 3 (RGB) (default: 3 for flow, else 1)")(
       "sampling", po::value(&sampling), "key frames: uniform (the default), triplet, apex-window, interpolate, motion")(
       "face", po::value(&face)->default_value(face), "face alignment: none (pre-cropped), hog or haar")(
+      "min-face", po::value(&spec.min_face)->default_value(0),
+      "smallest face side in pixels (0: the detector's own, hog 80, haar 40; hog upsamples for less)")(
       "mean", po::value(&spec.mean)->default_value(0.5f, "0.5"), "normalisation mean (pixels in [0, 1])")(
       "std", po::value(&spec.std)->default_value(0.25f, "0.25"), "normalisation standard deviation")(
       "folder-fps", po::value(&spec.folder_fps)->default_value(0.0, "0"), "frame rate of frame folders")(
@@ -327,6 +329,7 @@ int run_train(const std::vector<std::string>& args) {
     if (!size.empty()) parse_size(size, spec.width, spec.height);
     if (!sampling.empty()) spec.sampling = temporal::parse_sampling(sampling);
     spec.face = temporal::parse_face_detector(face);
+    if (spec.min_face < 0) throw UsageError("--min-face must be >= 0 (got " + std::to_string(spec.min_face) + ")");
     tc.model = model;
     tc.cbam = cbam;
     tc.head = head;

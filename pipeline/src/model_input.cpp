@@ -58,6 +58,7 @@ std::map<std::string, std::string> input_metadata(const temporal::ClipSpec& s) {
           {"input.mean", number(s.mean)},
           {"input.std", number(s.std)},
           {"input.face", temporal::face_detector_name(s.face)},
+          {"input.min_face", std::to_string(s.min_face)},
           {"input.folder_fps", number(s.folder_fps)},
           {"input.onset_difference", s.onset_difference ? "1" : "0"},
           {"input.kind", temporal::input_kind_name(s)},
@@ -79,6 +80,7 @@ temporal::ClipSpec input_spec_from(const std::map<std::string, std::string>& m) 
   s.mean = std::stof(get("input.mean"));
   s.std = std::stof(get("input.std"));
   s.face = temporal::parse_face_detector(get("input.face"));
+  if (const auto it = m.find("input.min_face"); it != m.end()) s.min_face = std::stoi(it->second);  // older: 0
   s.folder_fps = std::stod(get("input.folder_fps"));
   s.onset_difference = get("input.onset_difference") == "1";
   // Checkpoints from before input kinds existed have frames or onset differences.

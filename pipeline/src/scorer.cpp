@@ -55,6 +55,7 @@ io::ResultsMeta results_meta(const ScoreOptions& o, const engine::CheckpointInfo
   meta.frame_probs = o.frame_probs;
   for (const auto& [key, value] : info.metadata) meta.config += key + " = " + value + "\n";
   meta.config += "score.face = " + temporal::face_detector_name(face) + "\n";
+  if (o.min_face >= 0) meta.config += fmt::format("score.min_face = {}\n", o.min_face);
   if (o.logit_adjust != 0) meta.config += fmt::format("score.logit_adjust = {}\n", o.logit_adjust);
   return meta;
 }
@@ -199,6 +200,8 @@ ScoreSummary score(const ScoreOptions& o, const std::atomic<bool>& stop, const S
   analysis.input = spec;
   analysis.frame_probs = o.frame_probs;
   analysis.video.face = face_detector(o, spec);
+  if (o.min_face < -1) throw OptionError("--min-face must be >= 0, or -1 for the model's");
+  analysis.video.min_face = o.min_face >= 0 ? o.min_face : spec.min_face;
   if (o.landmarks && analysis.video.face == temporal::FaceDetector::None)
     throw OptionError("--landmarks needs a face detector (--face hog or haar)");
   analysis.video.landmarks = o.landmarks;

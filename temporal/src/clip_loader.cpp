@@ -46,6 +46,7 @@ ClipLoader::ClipLoader(ClipSpec spec) : impl_(std::make_unique<Impl>()) {
   if (spec.face != FaceDetector::None) {
     FaceTrackerOptions options;
     options.detector = spec.face;  // alignments are in unit coordinates (alignment.h): no crop size here
+    options.min_face = spec.min_face;
     impl_->tracker = std::make_unique<FaceTracker>(options);
   }
 }

@@ -74,36 +74,62 @@ struct FaceTracker::Impl {
   int next_id = 0;
   int64_t frame_index = 0;
 
+  /// Faces in the frame, largest first. A face that fills the frame (a
+  /// dataset's tight crop) leaves the detectors no margin: when the frame as
+  /// it is gives none, it is searched again inside a replicated border of a
+  /// quarter of its size on each side, and the boxes are mapped back.
   std::vector<std::pair<cv::Rect2f, float>> find_boxes(const cv::Mat& gray) {
-    std::vector<std::pair<cv::Rect2f, float>> found;
-    if (options.detector == FaceDetector::None) {
-      found.push_back({cv::Rect2f(0, 0, static_cast<float>(gray.cols), static_cast<float>(gray.rows)), 1.0f});
-      return found;
+    if (options.detector == FaceDetector::None)
+      return {{cv::Rect2f(0, 0, static_cast<float>(gray.cols), static_cast<float>(gray.rows)), 1.0f}};
+    auto found = detect_in(gray);
+    if (found.empty() && options.pad) {
+      const int px = std::max(1, gray.cols / 4), py = std::max(1, gray.rows / 4);
+      cv::Mat padded;
+      cv::copyMakeBorder(gray, padded, py, py, px, px, cv::BORDER_REPLICATE);
+      found = detect_in(padded);
+      for (auto& [box, confidence] : found) {
+        box.x -= static_cast<float>(px);
+        box.y -= static_cast<float>(py);
+      }
     }
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first.area() > b.first.area(); });
+    return found;
+  }
+
+  /// dlib's HOG window is 80 px: a smaller --min-face upsamples the image.
+  static constexpr int kHogWindow = 80;
+
+  std::vector<std::pair<cv::Rect2f, float>> detect_in(const cv::Mat& gray) {
+    std::vector<std::pair<cv::Rect2f, float>> found;
     if (options.detector == FaceDetector::Haar) {
+      const int min_face = options.min_face > 0 ? options.min_face : 40;
       std::vector<cv::Rect> boxes;
       std::vector<int> neighbours;
       cv::Mat equalized;
       cv::equalizeHist(gray, equalized);
-      cascade.detectMultiScale(equalized, boxes, neighbours, 1.1, /*minNeighbors=*/3, 0,
-                               cv::Size(options.min_face, options.min_face));
+      cascade.detectMultiScale(equalized, boxes, neighbours, 1.1, /*minNeighbors=*/3, 0, cv::Size(min_face, min_face));
       for (size_t i = 0; i < boxes.size(); ++i) {
         // More overlapping raw detections, more confidence: 3 -> 0.45, 10 -> 0.86.
         const float confidence = 1.0f - std::exp(-0.2f * static_cast<float>(i < neighbours.size() ? neighbours[i] : 0));
         found.push_back({cv::Rect2f(boxes[i]), confidence});
       }
-    } else {
-      dlib::cv_image<unsigned char> view(gray);
-      std::vector<dlib::rect_detection> detections;
-      hog(view, detections, /*adjust_threshold=*/0.0);
-      for (const auto& d : detections) {
-        const cv::Rect2f box(static_cast<float>(d.rect.left()), static_cast<float>(d.rect.top()),
-                             static_cast<float>(d.rect.width()), static_cast<float>(d.rect.height()));
-        if (box.width >= options.min_face)
-          found.push_back({box, static_cast<float>(1.0 / (1.0 + std::exp(-d.detection_confidence)))});
-      }
+      return found;
     }
-    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first.area() > b.first.area(); });
+    const double scale = options.min_face > 0 && options.min_face < kHogWindow
+                             ? std::ceil(static_cast<double>(kHogWindow) / options.min_face)
+                             : 1.0;
+    cv::Mat image = gray;
+    if (scale > 1) cv::resize(gray, image, cv::Size(), scale, scale, cv::INTER_LINEAR);
+    dlib::cv_image<unsigned char> view(image);
+    std::vector<dlib::rect_detection> detections;
+    hog(view, detections, /*adjust_threshold=*/0.0);
+    const auto s = static_cast<float>(scale);
+    for (const auto& d : detections) {
+      const cv::Rect2f box(static_cast<float>(d.rect.left()) / s, static_cast<float>(d.rect.top()) / s,
+                           static_cast<float>(d.rect.width()) / s, static_cast<float>(d.rect.height()) / s);
+      if (box.width >= options.min_face)
+        found.push_back({box, static_cast<float>(1.0 / (1.0 + std::exp(-d.detection_confidence)))});
+    }
     return found;
   }
 

@@ -24,6 +24,7 @@ VideoAnalyser::VideoAnalyser(VideoAnalysisOptions options) : impl_(std::make_uni
   if (options.face != FaceDetector::None) {
     FaceTrackerOptions t;
     t.detector = options.face;
+    t.min_face = options.min_face;
     t.landmarks = true;  // alignment uses them
     impl_->tracker = std::make_unique<FaceTracker>(t);
   }

@@ -11,6 +11,7 @@
 
 #include "mexa/io/errors.h"
 #include "mexa/io/video_reader.h"
+#include "mexa/synth/face.h"
 #include "mexa/temporal/face_tracker.h"
 #include "mexa/temporal/frame_image.h"
 
@@ -68,6 +69,116 @@ TEST(FaceTracker, FindsTheFaceInAtLeast95PercentOfMegamindFrames) {
             << " %); box-centre movement per " << kStride << " frames: median " << steps[steps.size() / 2] << " px, mean " << mean
             << " px, 90th percentile " << steps[steps.size() * 9 / 10] << " px\n";
   EXPECT_GE(rate, 95.0);
+}
+
+/// Faces found in `images` by `detector`, with and without the replicated border.
+std::pair<int, int> found_in(const std::vector<cv::Mat>& images, FaceDetector detector, int min_face = 0) {
+  FaceTrackerOptions options;
+  options.detector = detector;
+  options.landmarks = false;
+  options.min_face = min_face;
+  options.pad = false;
+  FaceTracker plain(options);
+  options.pad = true;
+  FaceTracker padded(options);
+  int before = 0, after = 0;
+  for (const auto& image : images) {
+    before += plain.detect(image).empty() ? 0 : 1;
+    const auto faces = padded.detect(image);
+    if (faces.empty()) continue;
+    ++after;
+    // The box maps back onto the crop: its centre lies inside the image.
+    const cv::Point2f c = (faces[0].box.tl() + faces[0].box.br()) * 0.5f;
+    EXPECT_TRUE(c.x > 0 && c.y > 0 && c.x < static_cast<float>(image.cols) && c.y < static_cast<float>(image.rows));
+  }
+  return {before, after};
+}
+
+// Frames of Megamind.avi cut tightly to the face HOG finds in the whole frame,
+// as datasets' cropped releases are: the detectors need the replicated border.
+TEST(FaceTracker, FindsTightlyCroppedMegamindFacesInsideAReplicatedBorder) {
+  if (frames().empty()) GTEST_SKIP() << "opencv-doc's Megamind.avi is not installed";
+  FaceTrackerOptions options;
+  options.landmarks = false;
+  FaceTracker tracker(options);
+  std::vector<cv::Mat> crops;
+  for (size_t i = 0; i < frames().size(); i += 9) {
+    const auto faces = tracker.detect(frames()[i]);
+    if (faces.empty()) continue;
+    // dlib's box runs from the brows to the lips; a cropped release keeps the
+    // whole face: the box grown by a tenth on each side, cut to the frame.
+    constexpr float g = 0.1f;
+    cv::Rect2f grown = faces[0].box;
+    grown.x -= g * grown.width;
+    grown.y -= g * grown.height;
+    grown.width *= 1 + 2 * g;
+    grown.height *= 1 + 2 * g;
+    const cv::Rect box = cv::Rect(grown) & cv::Rect(0, 0, frames()[i].cols, frames()[i].rows);
+    crops.push_back(frames()[i](box).clone());
+  }
+  ASSERT_GE(crops.size(), 25u);
+  const auto [hog_before, hog_after] = found_in(crops, FaceDetector::DlibHog);
+  const auto [haar_before, haar_after] = found_in(crops, FaceDetector::Haar);
+  const auto n = static_cast<double>(crops.size());
+  std::cout << "[ CROPS    ] " << crops.size() << " tight Megamind crops: hog " << 100 * hog_before / n << " % -> "
+            << 100 * hog_after / n << " %, haar " << 100 * haar_before / n << " % -> " << 100 * haar_after / n
+            << " % (without -> with the replicated border)\n";
+  EXPECT_GE(hog_after / n, 0.9);
+  EXPECT_GE(haar_after / n, 0.9);
+  EXPECT_GE(hog_after, hog_before);
+  EXPECT_GE(haar_after, haar_before);
+}
+
+// Faces smaller than HOG's 80 px window: --min-face 40 upsamples the image.
+TEST(FaceTracker, AMinFaceUnderHogsWindowFindsSmallFaces) {
+  if (frames().empty()) GTEST_SKIP() << "opencv-doc's Megamind.avi is not installed";
+  std::vector<cv::Mat> small;
+  for (size_t i = 0; i < frames().size(); i += 27) {
+    cv::Mat image;
+    cv::resize(frames()[i], image, cv::Size(), 0.25, 0.25, cv::INTER_AREA);  // faces of about 60 px
+    small.push_back(image);
+  }
+  FaceTrackerOptions options;
+  options.landmarks = false;
+  options.pad = false;
+  int by_default = 0, with_min_face = 0;
+  FaceTracker plain(options);
+  options.min_face = 40;
+  FaceTracker upsampling(options);
+  for (const auto& image : small) {
+    by_default += plain.detect(image).empty() ? 0 : 1;
+    const auto faces = upsampling.detect(image);
+    with_min_face += faces.empty() ? 0 : 1;
+    if (!faces.empty())  // boxes are in the frame's pixels, not the upsampled image's
+      EXPECT_TRUE(faces[0].box.x + faces[0].box.width / 2 < static_cast<float>(image.cols) &&
+                  faces[0].box.width < static_cast<float>(image.cols) / 2)
+          << faces[0].box;
+  }
+  std::cout << "[ SMALL    ] " << small.size() << " Megamind frames at 0.25x: hog finds " << by_default
+            << " by default, " << with_min_face << " with --min-face 40\n";
+  EXPECT_GE(with_min_face, static_cast<int>(small.size()) / 2);  // 180x132 frames: blurred faces
+  EXPECT_GT(with_min_face, by_default);
+}
+
+// mexa synth's faces: found whole by HOG first, then cut tightly (CASME II's
+// cropped release fills the frame with the face) and found again.
+TEST(FaceTracker, FindsTightlyCroppedSyntheticFaces) {
+  std::vector<cv::Mat> whole, crops;
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    const auto face = synth::SubjectFace::random(seed, {320, 320}, /*placement=*/true);
+    cv::Mat image;
+    synth::render_neutral(face, {320, 320}, seed).convertTo(image, CV_8UC3);
+    whole.push_back(image);
+    const cv::Rect box = cv::Rect(cv::Point(face.at(-1, -1)), cv::Point(face.at(1, 1))) & cv::Rect(0, 0, 320, 320);
+    crops.push_back(image(box).clone());
+  }
+  const auto [whole_found, unused] = found_in(whole, FaceDetector::DlibHog);
+  ASSERT_GE(whole_found, 10) << "HOG must find the synthetic faces whole before crops mean anything";
+  const auto [before, after] = found_in(crops, FaceDetector::DlibHog, /*min_face=*/40);
+  std::cout << "[ CROPS    ] 12 tight synthetic crops: hog " << before << " -> " << after
+            << " found (whole faces: " << whole_found << ")\n";
+  EXPECT_GE(after, 10);
+  EXPECT_GE(after, before);
 }
 
 TEST(FaceTracker, LandmarksAlignTheEyesToTheCanonicalCrop) {

@@ -62,6 +62,7 @@ struct ScoreOptions {
   int workers = 2;                   ///< decode/analysis threads
   int batch = 8;                     ///< clips per inference batch and per committed write
   std::string face;                  ///< none, hog, haar; "" = the model's
+  int min_face = -1;                 ///< smallest face side in pixels; -1 = the model's, 0 = the detector's own
   bool landmarks = false;            ///< 68 landmarks per frame (needs a face detector)
   bool frame_probs = false;          ///< the model on a window around every frame
   int64_t long_frames = 3000;        ///< longer videos are spotted for intervals, each scored

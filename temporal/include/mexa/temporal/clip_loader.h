@@ -50,6 +50,7 @@ struct ClipSpec {
   float mean = 0.5f;        ///< normalisation after scaling to [0, 1]
   float std = 0.25f;
   FaceDetector face = FaceDetector::None;
+  int min_face = 0;         ///< smallest face side in pixels; 0: the detector's own (face_tracker.h)
   /// Subtract the onset frame from every frame: the model sees the movement,
   /// not the face (identity cancels; (x_t - x_onset) / std).
   bool onset_difference = false;

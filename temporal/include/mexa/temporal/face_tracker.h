@@ -49,7 +49,14 @@ struct FaceTrackerOptions {
   std::string landmark_model = default_landmark_model_path();
   bool landmarks = true;                ///< fit 68 landmarks (needs the dlib model file)
   cv::Size crop_size{128, 128};
-  int min_face = 40;                    ///< smallest face side in pixels
+  /// Smallest face side in pixels; 0: the detector's own (hog: its 80 px
+  /// window; haar: 40). For hog a value under 80 upsamples the image by
+  /// ceil(80 / min_face) (slower, finds smaller faces).
+  int min_face = 0;
+  /// When the frame as it is gives no face, search again inside a replicated
+  /// border of a quarter of its size on each side (a tight crop, which leaves
+  /// the detectors no margin), the boxes mapped back.
+  bool pad = true;
   bool all_faces = false;               ///< track every face (else the largest only)
   int redetect_every = 10;              ///< track(): run the detector every N frames
   int max_missed = 15;                  ///< track(): frames a face may go undetected before it is dropped

@@ -43,6 +43,7 @@ namespace mexa::temporal {
 
 struct VideoAnalysisOptions {
   FaceDetector face = FaceDetector::None;  ///< None: the whole frame is the face (pre-cropped clips)
+  int min_face = 0;                        ///< smallest face side in pixels; 0: the detector's own
   bool landmarks = false;                  ///< keep 68 landmarks per frame (needs a detector)
   int motion_size = 64;                    ///< side of the grey crop the motion curve is computed on
   int64_t max_short_frames = 3000;         ///< longer videos are streamed (and spotted when not annotated)
