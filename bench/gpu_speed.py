@@ -25,21 +25,12 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mexa_models import Small3D, StstNet  # noqa: E402
+from mexa_models import make_model  # noqa: E402
 
 # (model, clip [C, T, H, W], batch): the same table as gpu_speed.cpp.
 CASES = [("small3d", (1, 16, 64, 64), 64), ("ststnet", (3, 1, 28, 28), 256),
          ("r3d_18", (3, 16, 112, 112), 32), ("mc3_18", (3, 16, 112, 112), 32),
          ("r2plus1d_18", (3, 16, 112, 112), 32)]
-
-
-def make(name, in_channels):
-    if name == "small3d":
-        return Small3D(in_channels, 7)
-    if name == "ststnet":
-        return StstNet(in_channels, 7)
-    from torchvision.models import video
-    return getattr(video, name)(num_classes=7)
 
 
 def clips_per_second(batch, seconds, step):
@@ -58,7 +49,7 @@ def clips_per_second(batch, seconds, step):
 
 def python_row(name, clip, batch, seconds):
     torch.manual_seed(0)
-    model = make(name, clip[0]).cuda()
+    model = make_model(name, clip[0]).cuda()
     x = torch.randn(batch, *clip, device="cuda")
     y = torch.randint(0, 7, (batch,), device="cuda")
     model.eval()

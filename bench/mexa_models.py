@@ -43,3 +43,13 @@ class StstNet(nn.Module):
         y = torch.cat([s(x) for s in self.streams], 1)
         y = torch.flatten(nn.functional.adaptive_avg_pool3d(y, (1, 5, 5)), 1)
         return self.fc(self.dropout(y))
+
+
+def make_model(name, in_channels, classes=7):
+    """The engine model `name` in PyTorch: mexa's own small3d and ststnet, torchvision's video ResNets."""
+    if name == "small3d":
+        return Small3D(in_channels, classes)
+    if name == "ststnet":
+        return StstNet(in_channels, classes)
+    from torchvision.models import video
+    return getattr(video, name)(num_classes=classes)

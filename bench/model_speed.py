@@ -19,16 +19,7 @@ import time
 import torch
 from torch import nn
 
-from mexa_models import Small3D, StstNet
-
-
-def make(name, in_channels):
-    if name == "small3d":
-        return Small3D(in_channels, 7)
-    if name == "ststnet":
-        return StstNet(in_channels, 7)
-    from torchvision.models import video
-    return getattr(video, name)(num_classes=7)
+from mexa_models import make_model
 
 
 CASES = [("small3d", (1, 16, 64, 64), 16, 7), ("ststnet", (3, 1, 28, 28), 64, 15),
@@ -51,7 +42,7 @@ def python_rows(threads, quick):
     torch.manual_seed(0)
     rows = []
     for name, shape, batch, repeats in CASES[:2] if quick else CASES:
-        model = make(name, shape[0])
+        model = make_model(name, shape[0])
         x = torch.randn(batch, *shape)
         y = torch.randint(0, 7, (batch,))
         opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
