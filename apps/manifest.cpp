@@ -75,6 +75,10 @@ int run_manifest(const std::vector<std::string>& args) {
         std::printf("  %5lld  excluded by --expression (other intervals)\n", static_cast<long long>(m.excluded_type));
     }
   }
+  if (m.rows.empty()) {
+    spdlog::error("{}: no row is left (every row excluded or bad): check --classes and --style", file);
+    return kInputsFailed;
+  }
   return m.skipped.empty() ? kOk : kInputsFailed;
 }
 

@@ -329,7 +329,9 @@ int run_train(const std::vector<std::string>& args) {
     if (!size.empty()) parse_size(size, spec.width, spec.height);
     if (!sampling.empty()) spec.sampling = temporal::parse_sampling(sampling);
     spec.face = temporal::parse_face_detector(face);
-    if (spec.min_face < 0) throw UsageError("--min-face must be >= 0 (got " + std::to_string(spec.min_face) + ")");
+    if (spec.min_face < 0 || (spec.min_face > 0 && spec.min_face < temporal::kMinFaceLimit))
+      throw UsageError("--min-face must be 0 (the detector's own) or at least " + std::to_string(temporal::kMinFaceLimit) +
+                       " (got " + std::to_string(spec.min_face) + ")");
     tc.model = model;
     tc.cbam = cbam;
     tc.head = head;

@@ -100,21 +100,25 @@ void measure(const Case& c, const torch::Device& device, double seconds) {
 int main(int argc, char** argv) {
   std::string device_name = "cuda", only;
   double seconds = 1.5;
+  const auto usage = [] {
+    std::fprintf(stderr, "usage: gpu_speed [--device cuda|cuda:N] [--seconds 1.5] [--model NAME]\n");
+    return 2;
+  };
+  if (argc % 2 == 0) return usage();  // every option takes a value
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--device") device_name = argv[i + 1];
     else if (a == "--seconds") seconds = std::stod(argv[i + 1]);
     else if (a == "--model") only = argv[i + 1];
-    else {
-      std::fprintf(stderr, "usage: gpu_speed [--device cuda] [--seconds 1.5] [--model NAME]\n");
-      return 2;
-    }
+    else return usage();
   }
   if (!mexa::engine::cuda_available()) {
     std::fprintf(stderr, "gpu_speed: no CUDA device: nothing measured (skipped)\n");
     return 77;
   }
-  const torch::Device device(mexa::engine::resolve_device(device_name).name);
+  const auto choice = mexa::engine::resolve_device(device_name);
+  if (!choice.cuda) return usage();  // a CUDA benchmark: the CPU's is bench/model_speed
+  const torch::Device device(choice.name);
   for (const Case& c : cases())
     if (only.empty() || only == c.model) measure(c, device, seconds);
   return 0;

@@ -148,7 +148,8 @@ Table read_table(const std::string& path, const ManifestOptions& options, const 
 /// Turns the records of one table into manifest rows under `options`.
 class RowReader {
  public:
-  enum class Outcome { Row, ExcludedType, ExcludedClass };
+  /// RowOutsideTheSet: kept with label -1 (ManifestOptions::keep_excluded).
+  enum class Outcome { Row, RowOutsideTheSet, ExcludedType, ExcludedClass };
 
   /// `base_dir`: the folder relative clip paths start from.
   RowReader(const Table& table, const ManifestOptions& options, const StyleInfo& style, fs::path base_dir)
@@ -172,24 +173,30 @@ class RowReader {
     if (row.subject.empty()) throw RowError("empty subject", "empty subject");
     if (row.clip.empty()) throw RowError("empty clip name", "empty clip name");
     row.id = row.subject + "/" + row.clip;
-    if (style_.several_per_clip) row.id += "_" + field("onset");  // one folder, several expressions
     row.aus = field("aus");
     const std::string type = expression_type(field("type"));
     if (!expression_.empty() && type != "micro" && type != "macro")
       throw RowError("bad type", "type '" + field("type") + "' is neither a micro- nor a macro-expression");
     if (!expression_.empty() && expression_ != "all" && type != expression_) return Outcome::ExcludedType;
     const std::string text = style_.emotion_from_type && !t_.column.count("emotion") ? type : field("emotion");
+    bool outside_the_set = false;
     if (!read_class(text, row)) {
       excluded = emotion_name(text);
-      return Outcome::ExcludedClass;
+      if (!o_.keep_excluded) return Outcome::ExcludedClass;
+      outside_the_set = true;  // scored, not trained on: no label
+      row.label = -1;
+      row.candidates.clear();
+      row.emotion = excluded;
     }
     for (size_t c = 0; c < std::min(t_.header_names.size(), record.fields.size()); ++c)
       if (!mapped_.count(c)) row.extra[t_.header_names[c]] = trim(record.fields[c]);
     if (!type.empty()) row.extra["type"] = type;
     const fs::path resolved = read_path(record, row);
-    read_frames(record, resolved, row);
+    const int64_t onset_number = read_frames(record, resolved, row);
+    // One folder, several expressions: the id adds the onset's file number.
+    if (style_.several_per_clip) row.id += "_" + std::to_string(onset_number);
     read_fps(record, row);
-    return Outcome::Row;
+    return outside_the_set ? Outcome::RowOutsideTheSet : Outcome::Row;
   }
 
  private:
@@ -228,6 +235,8 @@ class RowReader {
   /// Class: the caller's aliases, the datasets' spellings, then the class set
   /// (case-insensitive); "a|b" lists candidate classes, the first is the label.
   /// false: the row is excluded by the class set.
+  /// A candidate that is some dataset's emotion but not in the set is
+  /// dropped; a row left with none is excluded; a part no dataset uses is bad.
   bool read_class(const std::string& text, ManifestRow& row) const {
     if (o_.excluded_emotions.count(lower_trim(text))) return false;
     size_t start = 0;
@@ -235,15 +244,15 @@ class RowReader {
       const size_t bar = text.find('|', start);
       const std::string part = text.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
       const int label = class_index(part, o_);
-      if (label < 0 && part == text && known_emotion(part)) return false;  // another set's emotion
-      if (label < 0)
+      if (label < 0 && !known_emotion(part))
         throw RowError("unknown class", "unknown class '" + trim(part) + "'" + (part == text ? "" : " in '" + text + "'") +
                                             " (--class-map FILE maps other spellings)");
-      if (std::find(row.candidates.begin(), row.candidates.end(), label) == row.candidates.end())
+      if (label >= 0 && std::find(row.candidates.begin(), row.candidates.end(), label) == row.candidates.end())
         row.candidates.push_back(label);
       if (bar == std::string::npos) break;
       start = bar + 1;
     }
+    if (row.candidates.empty()) return false;  // every candidate is another set's emotion
     row.label = row.candidates.front();
     if (row.candidates.size() == 1) row.candidates.clear();
     row.emotion = o_.class_names[static_cast<size_t>(row.label)];
@@ -277,8 +286,8 @@ class RowReader {
     return resolved;
   }
 
-  /// Frames: numbers in the file, then 0-based.
-  void read_frames(const CsvRecord& record, const fs::path& resolved, ManifestRow& row) const {
+  /// Frames: numbers in the file, then 0-based. Returns the onset's number in the file.
+  int64_t read_frames(const CsvRecord& record, const fs::path& resolved, ManifestRow& row) const {
     const auto number = [&](const char* name, const std::string& label) {
       int64_t value = 0;
       if (!parse_int(field(record, name), value))
@@ -319,6 +328,7 @@ class RowReader {
       throw RowError("onset before the first frame", "onset " + std::to_string(onset) +
                                                          " is before the first frame (index base " +
                                                          std::to_string(base) + ")");
+    return onset;
   }
 
   void read_fps(const CsvRecord& record, ManifestRow& row) const {
@@ -385,6 +395,9 @@ Manifest read_manifest(const std::string& path, const ManifestOptions& options) 
           ++manifest.excluded;
           ++manifest.excluded_classes[excluded];
           continue;
+        case RowReader::Outcome::RowOutsideTheSet:
+          ++manifest.excluded_classes[excluded];  // counted, but kept (scoring)
+          break;
         case RowReader::Outcome::Row:
           break;
       }

@@ -64,14 +64,18 @@ std::string expand_template(const std::string& pattern, const std::map<std::stri
     std::string key = pattern.substr(i + 1, close - i - 1);
     size_t width = 0;
     if (const auto colon = key.find(':'); colon != std::string::npos) {
-      width = std::stoul(key.substr(colon + 1));
+      const std::string digits = key.substr(colon + 1);
+      const auto parsed = std::from_chars(digits.data(), digits.data() + digits.size(), width);
+      if (parsed.ec != std::errc() || parsed.ptr != digits.data() + digits.size() || width > 16)
+        throw DataError("", "path template '" + pattern + "': the width in {" + key + "} must be a number up to 16");
       key = key.substr(0, colon);
     }
     const auto it = values.find(key);
     if (it == values.end()) throw DataError("", "path template '" + pattern + "' names unknown field {" + key + "}");
     std::string value = it->second;
     // Zero-pad numbers ("1" -> "01"); "sub01" stays as it is.
-    const bool numeric = !value.empty() && std::all_of(value.begin(), value.end(), ::isdigit);
+    const bool numeric =
+        !value.empty() && std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
     if (numeric && value.size() < width) value.insert(0, width - value.size(), '0');
     out += value;
     i = close;

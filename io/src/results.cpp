@@ -404,6 +404,8 @@ ResultsMeta meta_of_file(hid_t root, const Tables& tables, const std::string& pa
   meta.engine_version = read_string_attr(root, path, "engine_version");
   meta.created_utc = read_string_attr(root, path, "created_utc");
   if (H5Aexists(root, "shard") > 0) meta.shard = read_string_attr(root, path, "shard");
+  if (H5Aexists(root, "shard_batch") > 0) meta.shard_batch = read_int64_attr(root, path, "shard_batch");
+  if (H5Aexists(root, "shard_inputs") > 0) meta.shard_inputs = read_int64_attr(root, path, "shard_inputs");
   meta.frame_landmarks = H5Lexists(tables.frames_group.get(), "landmarks", H5P_DEFAULT) > 0;
   meta.frame_probs = H5Lexists(tables.frames_group.get(), "probs", H5P_DEFAULT) > 0;
   const Column feature = Column::open(tables.clips_group.get(), path, "apex_feature");
@@ -511,7 +513,11 @@ struct ResultsWriter::Impl {
     write_string_attr(root, path, "model", meta.model);
     write_string_attr(root, path, "checkpoint_sha256", meta.checkpoint_sha256);
     write_string_attr(root, path, "config", meta.config);
-    if (!meta.shard.empty()) write_string_attr(root, path, "shard", meta.shard);
+    if (!meta.shard.empty()) {
+      write_string_attr(root, path, "shard", meta.shard);
+      write_int64_attr(root, path, "shard_batch", meta.shard_batch);
+      write_int64_attr(root, path, "shard_inputs", meta.shard_inputs);
+    }
 
     const Schema s = schema();
     tables.clips_group = Handle(check(H5Gcreate2(root, "clips", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "/clips"));

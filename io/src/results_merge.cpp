@@ -13,23 +13,47 @@ namespace mexa::io {
 namespace {
 
 /// The shard files in shard index order when each says which shard of the
-/// same count it is (the `shard` attribute), so shards hold the clips in
-/// input order; else as given.
+/// same count it is (the `shard` attribute), so the shards hold the clips in
+/// input order; else as given. Throws DataError for a shard cut another way
+/// (another count, --batch or input list: clips would be lost or doubled);
+/// a shard index that is missing or given twice is logged.
 std::vector<std::string> in_shard_order(const std::vector<std::string>& shards) {
   std::vector<std::pair<int, std::string>> indexed;
-  std::string count;
+  ResultsMeta first;
+  int count = 0;
   for (const auto& path : shards) {
-    const std::string shard = ResultsReader(path).meta().shard;
-    const auto slash = shard.find('/');
-    if (slash == std::string::npos || (!count.empty() && shard.substr(slash) != count)) return shards;
-    int index = -1;
-    if (std::from_chars(shard.data(), shard.data() + slash, index).ptr != shard.data() + slash) return shards;
-    count = shard.substr(slash);
+    const ResultsMeta m = ResultsReader(path).meta();
+    const auto slash = m.shard.find('/');
+    int index = -1, n = 0;
+    if (slash == std::string::npos ||
+        std::from_chars(m.shard.data(), m.shard.data() + slash, index).ptr != m.shard.data() + slash ||
+        std::from_chars(m.shard.data() + slash + 1, m.shard.data() + m.shard.size(), n).ptr !=
+            m.shard.data() + m.shard.size()) {
+      if (shards.size() > 1) spdlog::warn("{}: says no shard (an older file?): the files are merged in the order given", path);
+      return shards;
+    }
+    if (index < 0 || index >= n) throw DataError(path, "says it is shard " + m.shard + ", which cannot be");
+    if (indexed.empty()) {
+      first = m;
+      count = n;
+    } else if (n != count || m.shard_batch != first.shard_batch || m.shard_inputs != first.shard_inputs) {
+      throw DataError(path, "is shard " + m.shard + " of a run cut another way than " + shards.front() + " (shard " +
+                                first.shard + ", --batch " + std::to_string(first.shard_batch) + ", " +
+                                std::to_string(first.shard_inputs) + " inputs; this one --batch " +
+                                std::to_string(m.shard_batch) + ", " + std::to_string(m.shard_inputs) +
+                                " inputs): its clips would be lost or doubled");
+    }
     indexed.emplace_back(index, path);
   }
   std::stable_sort(indexed.begin(), indexed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<std::string> out;
-  for (auto& [index, path] : indexed) out.push_back(std::move(path));
+  for (int i = 0, k = 0; i < count; ++i) {
+    int given = 0;
+    for (; k < static_cast<int>(indexed.size()) && indexed[static_cast<size_t>(k)].first == i; ++k, ++given)
+      out.push_back(indexed[static_cast<size_t>(k)].second);
+    if (given == 0) spdlog::warn("shard {}/{} is not among the files: the merged file lacks its clips", i, count);
+    if (given > 1) spdlog::warn("shard {}/{} is given {} times: its clips are kept once", i, count, given);
+  }
   return out;
 }
 
@@ -39,6 +63,7 @@ MergeSummary merge_results(const std::vector<std::string>& shards, const std::st
   if (shards.empty()) throw std::invalid_argument("no shard files given");
   ResultsMeta meta = ResultsReader(shards.front()).meta();
   meta.shard.clear();  // the merged file is the whole run's
+  meta.shard_batch = meta.shard_inputs = 0;
   ResultsWriter writer(out, meta, mode);
   std::set<std::string> seen;
   MergeSummary summary;

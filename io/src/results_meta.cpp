@@ -87,6 +87,12 @@ std::string resume_mismatch(const ResultsMeta& existing, const ResultsMeta& want
     return differs("per-frame probabilities", yes_no(existing.frame_probs), yes_no(wanted.frame_probs));
   if (existing.shard != wanted.shard)
     return differs("shard", existing.shard.empty() ? "none" : existing.shard, wanted.shard.empty() ? "none" : wanted.shard);
+  // A shard is a block of whole batches of the input list: another --batch or list cuts other blocks.
+  if (existing.shard_batch != wanted.shard_batch)
+    return differs("the shards' --batch", std::to_string(existing.shard_batch), std::to_string(wanted.shard_batch));
+  if (existing.shard_inputs != wanted.shard_inputs)
+    return differs("the number of inputs the shards were cut from", std::to_string(existing.shard_inputs),
+                   std::to_string(wanted.shard_inputs));
   if (existing.config != valid_utf8(wanted.config)) return "the run's config differs (model metadata or scoring options)";
   return "";
 }

@@ -119,7 +119,9 @@ ScoredClip ClipAnalyser::analyse(const ScoreInput& in, const PredictFn& predict)
     if (analyser_.pixel_format() == loader_.pixel_format()) {
       collector.emplace(loader_, std::max<int64_t>(in.onset, 0), in.onset >= 0 ? in.offset : -1,
                         options_.video.max_short_frames);
-      const bool same_detector = options_.video.face == options_.input.face;
+      // (score's --face and --min-face are for the rows: the model input keeps the model's own)
+      const bool same_detector =
+          options_.video.face == options_.input.face && options_.video.min_face == options_.input.min_face;
       sink = [&, same_detector](int64_t index, const cv::Mat& image, const temporal::FaceAlignment& alignment) {
         collector->push(index, image, same_detector ? &alignment : nullptr);
       };

@@ -30,7 +30,11 @@ void check_options(const ScoreOptions& o) {
   if (o.model.empty()) throw OptionError("--model is required");
   if (o.out.empty()) throw OptionError("--out is required");
   if (o.workers < 1) throw OptionError("--workers must be >= 1");
-  if (o.batch < 1) throw OptionError("--batch must be >= 1");
+  if (o.batch < 1 || o.batch > 1000000) throw OptionError("--batch must be in [1, 1000000]");
+  if (o.workers > 1024) throw OptionError("--workers must be <= 1024");
+  if (o.min_face < -1 || (o.min_face > 0 && o.min_face < temporal::kMinFaceLimit))
+    throw OptionError("--min-face must be -1 (the model's), 0 (the detector's own) or at least " +
+                      std::to_string(temporal::kMinFaceLimit));
   if (o.long_frames < 2) throw OptionError("--long-frames must be >= 2");
   if (o.output == ScoreOptions::Output::Create && fs::exists(o.out))
     throw OptionError(o.out + " exists; --resume adds the missing clips, --overwrite replaces it");
@@ -69,9 +73,14 @@ void check_resumable(const ScoreOptions& o, const io::ResultsMeta& meta) {
                       "; score into another file or use --overwrite");
 }
 
-/// The results file of shard `s` records which shard it is (merge orders by it).
-io::ResultsMeta with_shard(io::ResultsMeta meta, const Shard& s) {
-  if (s.count > 1) meta.shard = std::to_string(s.index) + "/" + std::to_string(s.count);
+/// The results file of shard `s` records which shard it is and how the
+/// shards were cut (--batch, the whole input list's size): merge orders by
+/// it and refuses shards cut another way; --resume refuses another cut.
+io::ResultsMeta with_shard(io::ResultsMeta meta, const Shard& s, int batch, size_t inputs) {
+  if (s.count <= 1) return meta;
+  meta.shard = std::to_string(s.index) + "/" + std::to_string(s.count);
+  meta.shard_batch = batch;
+  meta.shard_inputs = static_cast<int64_t>(inputs);
   return meta;
 }
 
@@ -131,7 +140,7 @@ void write_batch(std::vector<ScoredClip>& batch, const std::vector<bool>& write,
 void score_plan(const BatchPlan& plan, const ScoreOptions& o, std::vector<std::unique_ptr<ClipAnalyser>>& analysers,
                 const PredictFn& predict, io::ResultsWriter& writer, const std::atomic<bool>& stop,
                 const ScoreProgress& progress, ScoreSummary& summary) {
-  OrderedWindow<ScoredClip> window(plan.todo.size(), static_cast<size_t>(o.batch + 2 * o.workers));
+  OrderedWindow<ScoredClip> window(plan.todo.size(), static_cast<size_t>(o.batch) + 2 * static_cast<size_t>(o.workers));
   std::mutex worker_error_mutex;
   std::exception_ptr worker_error;
   {
@@ -163,6 +172,7 @@ void score_plan(const BatchPlan& plan, const ScoreOptions& o, std::vector<std::u
       if (!batch) break;  // a worker failed: rethrown below
       predict_clips(predict, *batch, static_cast<size_t>(o.batch));
       write_batch(*batch, plan.write, begin, writer, summary);
+      window.advance(end);  // only now may workers run a window past this batch
       if (progress) progress(summary.written, summary.to_score);
       begin = end;
       if (stop) break;
@@ -200,29 +210,31 @@ ScoreSummary score(const ScoreOptions& o, const std::atomic<bool>& stop, const S
   analysis.input = spec;
   analysis.frame_probs = o.frame_probs;
   analysis.video.face = face_detector(o, spec);
-  if (o.min_face < -1) throw OptionError("--min-face must be >= 0, or -1 for the model's");
   analysis.video.min_face = o.min_face >= 0 ? o.min_face : spec.min_face;
   if (o.landmarks && analysis.video.face == temporal::FaceDetector::None)
     throw OptionError("--landmarks needs a face detector (--face hog or haar)");
   analysis.video.landmarks = o.landmarks;
   analysis.video.max_short_frames = o.long_frames;
   analysis.video.folder_fps = spec.folder_fps;
-  const io::ResultsMeta meta = with_shard(results_meta(o, info, analysis.video.face), shard);
+
+  // ---- inputs (listed and read, nothing decoded: a shard's cut depends on their number)
+  ScoreSummary summary;
+  // A manifest row of a class the model lacks is still scored (its label is only ground truth: -1).
+  io::ManifestOptions manifest = io::with_classes(o.manifest, info.classes);
+  manifest.keep_excluded = true;
+  auto collected = collect_inputs(o.inputs, manifest, std::cin);
+  for (const auto& p : collected.problems) spdlog::error("{}: {}", p.what, p.error);
+  summary.problems = std::move(collected.problems);
+  const auto items = shard_items(collected.items, shard, o.batch);
+  if (shard.count > 1)
+    spdlog::info("shard {}/{}: {} of {} clips", shard.index, shard.count, items.size(), collected.items.size());
+  const io::ResultsMeta meta = with_shard(results_meta(o, info, analysis.video.face), shard, o.batch, collected.items.size());
   check_resumable(o, meta);
 
   // One analyser per worker, made here: a missing face model file fails now,
   // before any thread starts and before the results file is opened.
   std::vector<std::unique_ptr<ClipAnalyser>> analysers;
   for (int w = 0; w < o.workers; ++w) analysers.push_back(std::make_unique<ClipAnalyser>(analysis));
-
-  // ---- inputs
-  ScoreSummary summary;
-  auto collected = collect_inputs(o.inputs, io::with_classes(o.manifest, info.classes), std::cin);
-  for (const auto& p : collected.problems) spdlog::error("{}: {}", p.what, p.error);
-  summary.problems = std::move(collected.problems);
-  const auto items = shard_items(collected.items, shard, o.batch);
-  if (shard.count > 1)
-    spdlog::info("shard {}/{}: {} of {} clips", shard.index, shard.count, items.size(), collected.items.size());
 
   // ---- output
   using Mode = io::ResultsWriter::Mode;

@@ -115,9 +115,9 @@ struct FaceTracker::Impl {
       }
       return found;
     }
-    const double scale = options.min_face > 0 && options.min_face < kHogWindow
-                             ? std::ceil(static_cast<double>(kHogWindow) / options.min_face)
-                             : 1.0;
+    const int min_face = options.min_face > 0 ? std::max(options.min_face, kMinFaceLimit) : 0;
+    const double scale =
+        min_face > 0 && min_face < kHogWindow ? std::ceil(static_cast<double>(kHogWindow) / min_face) : 1.0;
     cv::Mat image = gray;
     if (scale > 1) cv::resize(gray, image, cv::Size(), scale, scale, cv::INTER_LINEAR);
     dlib::cv_image<unsigned char> view(image);

@@ -208,6 +208,27 @@ check "merge orders the shards by their attribute, not by the command line" \
   '[ $rc -eq 0 ] && same_results "$work/m.h5" "$work/merged-swapped.h5"'
 "$mexa" score "$data" --model "$model" --out "$work/s0.h5" --resume --shard 1/2 --log-level warn >/dev/null 2>"$work/err"; rc=$?
 check "--resume of shard 0/2's file as shard 1/2 is refused (2), naming the shard" '[ $rc -eq 2 ] && grep -q "shard differs" "$work/err"'
+# Uneven shards: 16 clips in batches of 3 (the last batch short) over 3 shards.
+"$mexa" score "$data" --model "$model" --out "$work/b3.h5" --batch 3 --log-level warn >/dev/null 2>&1
+for i in 0 1 2; do
+  "$mexa" score "$data" --model "$model" --out "$work/b3-$i.h5" --batch 3 --shard $i/3 --log-level warn >/dev/null 2>&1
+done
+"$mexa" merge "$work/b3-2.h5" "$work/b3-0.h5" "$work/b3-1.h5" --out "$work/b3-merged.h5" >/dev/null 2>&1; rc=$?
+check "3 uneven shards of batches of 3 (a short last batch) merged: bit-identical to one run with --batch 3" \
+  '[ $rc -eq 0 ] && same_results "$work/b3.h5" "$work/b3-merged.h5"'
+"$mexa" score "$data" --model "$model" --out "$work/s1-b5.h5" --shard 1/2 --batch 5 --log-level warn >/dev/null 2>&1
+"$mexa" merge "$work/s0.h5" "$work/s1-b5.h5" --out "$work/cut.h5" >/dev/null 2>"$work/err"; rc=$?
+check "merging shards cut with another --batch is refused, naming the file (clips would be lost or doubled)" \
+  '[ $rc -ne 0 ] && grep -q "s1-b5.h5" "$work/err" && grep -q "cut another way" "$work/err"'
+"$mexa" score "$data" --model "$model" --out "$work/s0.h5" --resume --shard 0/2 --batch 5 --log-level warn >/dev/null 2>"$work/err"; rc=$?
+check "--resume of a shard with another --batch is refused (2)" '[ $rc -eq 2 ] && grep -q "the shards. --batch differs" "$work/err"'
+"$mexa" score "$data" --model "$model" --out "$work/mf.h5" --min-face 5 >/dev/null 2>"$work/err"; rc=$?
+check "--min-face 5 is a usage error (2): HOG would upsample 16x" '[ $rc -eq 2 ] && grep -q -- "--min-face" "$work/err" && [ ! -e "$work/mf.h5" ]'
+# A manifest row of a class the model lacks is scored all the same, with label -1.
+awk -F, 'BEGIN{OFS=","} NR==2{$7="others"} {print}' "$data" > "$work/set/others.csv"
+"$mexa" score "$work/set/others.csv" --model "$model" --out "$work/others.h5" --log-level warn >/dev/null 2>&1; rc=$?
+check "a row labelled 'others' (not a class of the model) is scored, with label -1" \
+  '[ $rc -eq 0 ] && py "import h5py; f = h5py.File(\"$work/others.h5\"); assert len(f[\"clips/id\"]) == 16 and list(f[\"clips/label\"][:]).count(-1) == 1"'
 "$mexa" merge "$work/s0.h5" "$work/s0.h5" --out "$work/dup.h5" >/dev/null 2>"$work/err"; rc=$?
 check "merging a shard twice keeps each clip once and exits 1" '[ $rc -eq 1 ] && grep -q "kept once" "$work/err"'
 

@@ -392,11 +392,14 @@ TEST_F(ManifestTest, Casme2FiveClassesExcludeFearAndSadnessAndKeepRepressionAndO
                                  "2,EP02_02f,,10,20,30,,4,fear\n"
                                  "3,EP01_03,,10,20,30,,15,sadness\n"
                                  "3,EP01_04,,10,20,30,,15,Sadness\n"
-                                 "4,EP01_05,,10,20,30,,15,joy\n");
+                                 "4,EP01_05,,10,20,30,,15,joy\n"
+                                 "4,EP01_06,,10,20,30,,15,fear|disgust\n");
   const auto classes = parse_class_set(style_info(AnnotationStyle::Casme2).classes);
   EXPECT_EQ(classes, (std::vector<std::string>{"happiness", "disgust", "repression", "surprise", "others"}));
   const auto m = read_manifest(path, {.style = AnnotationStyle::Casme2, .class_names = classes, .check_paths = false});
-  EXPECT_EQ(m.rows.size(), 3u);
+  ASSERT_EQ(m.rows.size(), 4u);
+  EXPECT_EQ(m.rows[3].emotion, "disgust") << "a candidate outside the set is dropped, the others kept";
+  EXPECT_TRUE(m.rows[3].candidates.empty());
   EXPECT_EQ(m.excluded, 3);
   EXPECT_EQ(m.excluded_classes, (std::map<std::string, int64_t>{{"fear", 1}, {"sadness", 2}}));
   ASSERT_EQ(m.skipped.size(), 1u);

@@ -63,6 +63,9 @@ struct ManifestOptions {
   /// Workbooks (.xlsx, .xls; io/workbook.h): the sheet's name or 0-based
   /// index; "" = the first sheet with a header row.
   std::string sheet;
+  /// Rows whose emotion is outside class_names are kept with label -1
+  /// instead of excluded (scoring: the label is only ground truth).
+  bool keep_excluded = false;
   bool strict = false;       ///< any bad row is fatal
   bool check_paths = true;   ///< a row whose path does not exist is bad
 };

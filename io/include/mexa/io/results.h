@@ -63,6 +63,8 @@ struct ResultsMeta {
   /// "i/n" for the file of shard i of n (root attribute `shard`); "" for a
   /// whole run's file, a merged one included. merge_results orders shards by it.
   std::string shard;
+  int64_t shard_batch = 0;   ///< a shard's --batch (attribute `shard_batch`): the shards' cut
+  int64_t shard_inputs = 0;  ///< the whole input list's size (attribute `shard_inputs`)
   // Filled by the writer / read back by the reader:
   std::string schema = kResultsSchema;
   int schema_version = kResultsSchemaVersion;

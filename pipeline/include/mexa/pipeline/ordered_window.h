@@ -1,15 +1,15 @@
 // pipeline::OrderedWindow: worker threads produce items 0..n-1 in any order
 // of completion; one consumer takes them back in position order, a range at
 // a time. Workers claim positions in increasing order and may run at most
-// `window` positions ahead of what the consumer has taken, so memory stays
-// bounded however slow one item is. The scorer uses it to form inference
+// `window` positions ahead of what the consumer has finished with
+// (advance()), so memory stays bounded however slow one item is. The scorer uses it to form inference
 // batches by input position, not by which worker finished first.
 //
-// Thread-safe: any number of workers (claim/put), one consumer (take).
+// Thread-safe: any number of workers (claim/put), one consumer (take/advance).
 //
 //   OrderedWindow<Work> window(/*size=*/n, /*window=*/8);
 //   worker:   while (auto p = window.claim()) window.put(*p, work(*p));
-//   consumer: while (auto batch = window.take(begin, end)) { use(*batch); begin = end; ... }
+//   consumer: take(begin, end, poll, waiting) until the range is in; use it; advance(end); begin = end.
 #pragma once
 
 #include <chrono>
@@ -47,7 +47,7 @@ class OrderedWindow {
   }
 
   /// Positions [begin, end) in order, once all are in; begin must be where
-  /// the last take ended. Waits at most `poll` at a time, then returns
+  /// the last take ended. The window moves only with advance(). Waits at most `poll` at a time, then returns
   /// nullopt with `timed_out` set, so the consumer can look at a stop flag;
   /// nullopt without it after cancel().
   std::optional<std::vector<T>> take(size_t begin, size_t end, std::chrono::milliseconds poll, bool& timed_out) {
@@ -71,10 +71,17 @@ class OrderedWindow {
       out.push_back(std::move(it->second));
       done_.erase(it);
     }
-    taken_ = end;
-    lock.unlock();
-    room_.notify_all();
     return out;
+  }
+
+  /// The consumer is done with every position before `end`: workers may
+  /// now claim up to end + window.
+  void advance(size_t end) {
+    {
+      std::lock_guard lock(mutex_);
+      if (end > taken_) taken_ = end;
+    }
+    room_.notify_all();
   }
 
   /// No position at or after `end` is handed out any more (those already
