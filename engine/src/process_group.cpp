@@ -190,6 +190,12 @@ std::string ProcessGroup::broadcast(const std::string& bytes, int root) {
 
 void ProcessGroup::store_set(const std::string& key, const std::string& value) {
   impl_->store->set(key, std::vector<uint8_t>(value.begin(), value.end()));
+  // TCPStore's SET has no reply: the write may still be queued on this
+  // client's socket when another rank, released by a barrier on another
+  // channel, reads the key (seen under load: Distributed.BarrierOrdersTheRanks).
+  // The server handles one socket's requests in order, so a CHECK's reply on
+  // the same connection means the SET has been applied.
+  (void)impl_->store->check({key});
 }
 
 std::optional<std::string> ProcessGroup::store_check(const std::string& key) {

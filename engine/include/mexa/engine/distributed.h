@@ -81,7 +81,8 @@ class ProcessGroup {
   /// Rank `root`'s bytes, on every rank.
   std::string broadcast(const std::string& bytes, int root);
 
-  /// The rendezvous store, shared by the ranks.
+  /// The rendezvous store, shared by the ranks. store_set returns once the
+  /// store holds the value: a rank that reads after a later barrier sees it.
   void store_set(const std::string& key, const std::string& value);
   /// The value of `key`, if some rank has set it (does not wait).
   std::optional<std::string> store_check(const std::string& key);
