@@ -5,6 +5,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "mexa/io/text.h"
+
 namespace mexa::io {
 namespace {
 
@@ -28,24 +30,15 @@ int parse_token(const std::string& raw) {
   return i == t.size() ? number : -1;
 }
 
-/// Lower case, spaces and tabs trimmed.
-std::string normalised(const std::string& text) {
-  std::string lower;
-  for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const auto first = lower.find_first_not_of(" \t");
-  const auto last = lower.find_last_not_of(" \t");
-  return first == std::string::npos ? "" : lower.substr(first, last - first + 1);
-}
-
 }  // namespace
 
 bool action_units_annotated(const std::string& text) {
-  const std::string t = normalised(text);
+  const std::string t = lower_trim(text);
   return !(t.empty() || t == "/" || t == "?" || t == "n/a");
 }
 
 std::vector<int> parse_action_units(const std::string& text) {
-  const std::string trimmed = normalised(text);
+  const std::string trimmed = lower_trim(text);
   if (!action_units_annotated(text) || trimmed == "-" || trimmed == "none") return {};
   std::set<int> out;
   std::string token;

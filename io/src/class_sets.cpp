@@ -10,12 +10,6 @@
 namespace mexa::io {
 namespace {
 
-std::string lower_trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t");
-  const auto last = text.find_last_not_of(" \t");
-  return ascii_lower(first == std::string::npos ? "" : text.substr(first, last - first + 1));
-}
-
 /// The datasets' spellings -> mexa's names (CAS(ME)^3 writes happy and sad,
 /// SAMM Other, CASME II others; the rest as papers and users write them).
 const std::map<std::string, std::string>& spellings() {

@@ -19,18 +19,6 @@ std::string printable(const std::string& text) {
   return out;
 }
 
-std::string lower_trim(std::string text) {
-  const auto first = text.find_first_not_of(" \t");
-  const auto last = text.find_last_not_of(" \t");
-  return ascii_lower(first == std::string::npos ? "" : text.substr(first, last - first + 1));
-}
-
-std::string trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t");
-  const auto last = text.find_last_not_of(" \t");
-  return first == std::string::npos ? "" : text.substr(first, last - first + 1);
-}
-
 const std::map<std::string, std::string>& known_headers() {
   static const std::map<std::string, std::string> names{
       {"subject", "subject"},        {"clip", "clip"},           {"filename", "clip"},

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "mexa/io/text.h"  // trim, lower_trim
 #include "mexa/io/workbook.h"
 
 namespace mexa::io::manifest_detail {
@@ -17,8 +18,6 @@ namespace mexa::io::manifest_detail {
 /// Text quoted in a message: valid UTF-8, control bytes as '?' (a binary file
 /// must not write terminal escapes into the log).
 std::string printable(const std::string& text);
-std::string lower_trim(std::string text);
-std::string trim(const std::string& text);
 
 /// Header names of the datasets (lower case) -> mexa's column names.
 const std::map<std::string, std::string>& known_headers();

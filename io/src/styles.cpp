@@ -73,9 +73,7 @@ const StyleInfo& style_info(AnnotationStyle style) {
 }
 
 AnnotationStyle parse_annotation_style(const std::string& name) {
-  std::string n = ascii_lower(name);
-  n.erase(0, n.find_first_not_of(" \t"));
-  n.erase(n.find_last_not_of(" \t") + 1);
+  const std::string n = lower_trim(name);
   std::string names;
   for (const auto& s : styles()) {
     if (n == s.name || std::find(s.aliases.begin(), s.aliases.end(), n) != s.aliases.end()) return s.style;

@@ -12,6 +12,14 @@ std::string ascii_lower(std::string text) {
   return text;
 }
 
+std::string trim(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t");
+  const auto last = text.find_last_not_of(" \t");
+  return first == std::string::npos ? "" : text.substr(first, last - first + 1);
+}
+
+std::string lower_trim(const std::string& text) { return ascii_lower(trim(text)); }
+
 std::string shortest_number(double value) {
   if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 1e15) {
     char buffer[32];
