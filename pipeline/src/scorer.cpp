@@ -100,15 +100,14 @@ BatchPlan plan_batches(const std::vector<ScoreInput>& items, size_t batch, const
   BatchPlan plan;
   for (size_t first = 0; first < items.size(); first += batch) {
     const size_t last = std::min(items.size(), first + batch);
-    size_t missing = 0;
-    for (size_t i = first; i < last; ++i) missing += writer.contains(items[i].id) ? 0 : 1;
-    if (missing == 0) continue;
-    for (size_t i = first; i < last; ++i) {
-      plan.todo.push_back(&items[i]);
-      plan.write.push_back(!writer.contains(items[i].id));
-    }
+    std::vector<bool> missing;
+    for (size_t i = first; i < last; ++i) missing.push_back(!writer.contains(items[i].id));
+    const auto count = std::count(missing.begin(), missing.end(), true);
+    if (count == 0) continue;
+    for (size_t i = first; i < last; ++i) plan.todo.push_back(&items[i]);
+    plan.write.insert(plan.write.end(), missing.begin(), missing.end());
     plan.batch_ends.push_back(plan.todo.size());
-    plan.to_write += static_cast<int64_t>(missing);
+    plan.to_write += count;
   }
   return plan;
 }

@@ -25,7 +25,7 @@ namespace mexa::pipeline {
 template <typename T>
 class OrderedWindow {
  public:
-  OrderedWindow(size_t size, size_t window) : size_(size), limit_(size), window_(window < 1 ? 1 : window) {}
+  OrderedWindow(size_t size, size_t window) : limit_(size), window_(window < 1 ? 1 : window) {}
 
   /// The next position to work on, in increasing order; waits while it is a
   /// whole window ahead of the consumer. nullopt once every position below
@@ -104,13 +104,12 @@ class OrderedWindow {
     arrived_.notify_all();
   }
 
-  size_t size() const { return size_; }
 
  private:
   std::mutex mutex_;
   std::condition_variable room_, arrived_;
   std::map<size_t, T> done_;
-  size_t size_, limit_, window_;
+  size_t limit_, window_;
   size_t next_ = 0, taken_ = 0;
   bool cancelled_ = false;
 };
