@@ -18,5 +18,6 @@ int run_report(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
 int run_score(const std::vector<std::string>& args);
+int run_flow(const std::vector<std::string>& args);
 
 }  // namespace mexa::cli

@@ -135,11 +135,18 @@ BuiltManifest build_manifest(const std::vector<std::string>& specs, const Manife
     for (const auto& row : m.rows) ++per_class[row.emotion];
     std::string classes;
     for (const auto& [c, n] : per_class) classes += " " + c + " " + std::to_string(n);
-    std::fprintf(stderr, "%s: %zu clips (%zu bad rows left out, %lld left out by the class set or --expression):%s\n",
-                 m.source.c_str(), m.rows.size(), m.skipped.size(),
+    std::fprintf(stderr, "%s: %zu %s (%zu bad rows left out, %lld left out by the class set or --expression):%s\n",
+                 m.source.c_str(), m.rows.size(), io::style_info(source.options.style).images ? "flow images" : "clips",
+                 m.skipped.size(),
                  static_cast<long long>(m.excluded + m.excluded_type), classes.c_str());
     out.rows += m.rows.size();
     out.classes = source.options.class_names;
+    const io::StyleInfo& style = io::style_info(source.options.style);
+    if (style.images && specs.size() > 1)
+      throw UsageError("'" + spec + "': " + style.dataset + " holds flow images, one per clip; it is a composite "
+                       "already and cannot be combined with other datasets");
+    out.images = style.images;
+    out.recipe = style.recipe;
     parts.push_back({name, std::move(m), io::style_info(source.options.style).fps});
   }
   out.datasets = parts.size();

@@ -38,6 +38,8 @@ struct BuiltManifest {
   size_t datasets = 0;
   bool skipped = false;  ///< some annotation row was bad (logged)
   std::vector<std::string> classes;  ///< the class set every dataset was read with
+  bool images = false;  ///< the rows name flow images (the megc2019 style), not clips of frames
+  std::string recipe;   ///< the style's training recipe (io::StyleInfo::recipe), "" for mexa's defaults
 };
 
 /// Reads every spec's annotations (paths checked: absent clips are bad rows,

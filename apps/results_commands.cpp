@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -89,6 +90,14 @@ int run_inspect(const std::vector<std::string>& args) {
   const io::ResultsReader reader(file);
   const auto& meta = reader.meta();
   const auto clips = reader.clips();
+  // The model's input kind, from the run config the file records ("input.kind = flow").
+  std::string input_kind = "frames";
+  {
+    std::istringstream config(meta.config);
+    for (std::string line; std::getline(config, line);)
+      if (line.rfind("input.kind = ", 0) == 0) input_kind = line.substr(13);
+  }
+  const bool flow_images = input_kind == "flow-image";
   std::map<std::string, int64_t> predictions, failures;
   std::map<std::string, std::string> failure_example;
   int64_t spotted = 0;
@@ -114,7 +123,8 @@ int run_inspect(const std::vector<std::string>& args) {
                      {"intervals", reader.interval_count()},
                      {"apex_spotted", spotted},
                      {"predictions", predictions},
-                     {"failures", failures}};
+                     {"failures", failures},
+                     {"input_kind", input_kind}};
   nlohmann::json rows = nlohmann::json::array();
   for (size_t i = 0; i < clips.size() && static_cast<int>(rows.size()) < examples; ++i) {
     const auto& c = clips[i];
@@ -134,6 +144,8 @@ int run_inspect(const std::vector<std::string>& args) {
   std::printf("clips %lld, frames %lld, intervals %lld, apex spotted in %lld\n", static_cast<long long>(reader.clip_count()),
               static_cast<long long>(reader.frame_count()), static_cast<long long>(reader.interval_count()),
               static_cast<long long>(spotted));
+  if (flow_images)
+    std::printf("input: flow images (one precomputed image per clip): clip rows only, no per-frame face or motion rows\n");
   std::printf("predictions:");
   for (const auto& [name, n] : predictions) std::printf(" %s=%lld", name.c_str(), static_cast<long long>(n));
   std::printf("\nfailures:%s", failures.empty() ? " none" : "");

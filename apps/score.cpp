@@ -146,7 +146,10 @@ int run_score(const std::vector<std::string>& args) {
   int dist_timeout = 86400;
   ManifestFlags manifest_flags;
   po::options_description options("Score options");
-  options.add_options()("input", po::value(&o.inputs)->multitoken(), "videos, frame folders, directories, manifests, @lists, -")(
+  options.add_options()("inputs", po::value(&o.inputs)->multitoken(), "videos, frame folders, directories, manifests, @lists, - (positional)")(
+      "input", po::value(&o.input_kind),
+      "flow-image: the folders given hold flow images, each a clip (a model trained with --input flow-image); "
+      "without it a folder is a frame folder or holds videos")(
       "model", po::value(&o.model)->required(), "checkpoint (best.pt / last.pt of a `mexa train` run)")(
       "out", po::value(&o.out)->required(), "results file (HDF5)")(
       "resume", po::bool_switch(&resume), "keep the clips already in --out and score the rest (same model and options)")(
@@ -171,7 +174,7 @@ int run_score(const std::vector<std::string>& args) {
       "under torchrun / srun: seconds rank 0 waits for the other ranks to finish before it gives up (exit 3)");
   add_manifest_flags(options, manifest_flags);
   po::positional_options_description positional;
-  positional.add("input", -1);
+  positional.add("inputs", -1);
   po::variables_map vm;
   if (!parse(args, command, options, positional, vm)) return kOk;
   if (resume && overwrite) throw UsageError("--resume and --overwrite exclude each other");

@@ -53,6 +53,7 @@
 #include "mexa/io/csv.h"
 #include "mexa/io/errors.h"
 #include "mexa/io/failpoint.h"
+#include "mexa/io/frame_folder.h"
 #include "mexa/version.h"
 #include "mexa/pipeline/inputs.h"
 #include "report.h"
@@ -77,6 +78,27 @@ std::string cache_path_for(const std::string& cache, const fs::path& run_dir, co
   return with_h5_suffix(path, suffix);
 }
 
+/// A dataset style's recipe (io::StyleInfo::recipe: "ststnet", engine::ststnet_recipe())
+/// in place of mexa's defaults, for every option the command line (or a
+/// resumed run's config.ini) did not give; `images`: the data are flow images.
+void apply_recipe(const std::string& recipe, bool images, const po::options_description& options,
+                  po::variables_map& vm) {
+  if (recipe != "ststnet") throw std::logic_error("unknown training recipe '" + recipe + "'");
+  const engine::TrainConfig r = engine::ststnet_recipe();
+  std::string ini = fmt::format(
+      "lr = {}\nepochs = {}\nbatch = {}\noptimizer = {}\nweight-decay = {}\nschedule = {}\nwarmup = {}\nloss = {}\n"
+      "sampler = instance\n",
+      r.schedule.base, r.schedule.epochs, r.batch_size, r.optimizer, r.weight_decay,
+      engine::lr_schedule_name(r.schedule.kind), r.schedule.warmup_epochs, engine::loss_name(r.loss.kind));
+  if (images) ini += "input = flow-image\n";
+  std::istringstream in(ini);
+  po::store(po::parse_config_file(in, options), vm);
+  po::notify(vm);
+  spdlog::info("the data's recipe ({}): {}", recipe, fmt::format("lr {}, batch {}, {} epochs, {}, loss {}{}; options given win",
+               vm["lr"].as<double>(), vm["batch"].as<int>(), vm["epochs"].as<int>(), vm["optimizer"].as<std::string>(),
+               vm["loss"].as<std::string>(), images ? ", input " + vm["input"].as<std::string>() : ""));
+}
+
 std::string join(const std::vector<std::string>& names, size_t most) {
   std::string out;
   for (size_t i = 0; i < names.size() && i < most; ++i) out += (i ? ", " : "") + names[i];
@@ -99,7 +121,7 @@ int run_train(const std::vector<std::string>& args) {
   engine::TrainConfig tc = engine::default_train_config();
   temporal::ClipSpec spec;  // mean, std, folder fps, jitter; the rest from default_clip_spec(--input)
   std::string data, out, size, sampling, face = "none", cache = "auto", input = pipeline::kDefaultInputKind,
-              flow = "tvl1";
+              flow = "tvl1", flow_norm = "shared-max";
   std::string model, head = tc.head, loss = engine::loss_name(tc.loss.kind), sampler = "instance",
               optimizer = tc.optimizer, schedule = engine::lr_schedule_name(tc.schedule.kind), milestones,
               device = tc.device, protocol = "loso";
@@ -152,7 +174,12 @@ int run_train(const std::vector<std::string>& args) {
   input_options.add_options()(
       "input", po::value(&input)->default_value(input),
       "what the model sees: flow (onset->apex optical flow: u, v, strain; 3 channels, 1 field, 28x28), frames or "
-      "onset-difference (frame - onset frame); both of these grey, 16 frames, 64x64")(
+      "onset-difference (frame - onset frame; both of these grey, 16 frames, 64x64), or flow-image (each clip's "
+      "path names one precomputed flow image, R u, G v, B strain: the MEGC 2019 composite's form, `mexa flow`'s "
+      "output; 28x28, pixels / 255; the default for --data megc2019=...)")(
+      "flow-norm", po::value(&flow_norm)->default_value(flow_norm),
+      "--input flow: shared-max (u, v / one max |flow|, strain / its max) or minmax (each channel to [0, 1], "
+      "as the composite's images / 255)")(
       "frames", po::value(&frames), "frames per clip T (default 16); for flow, the number of onset->target flow fields centred on the apex (default 1: onset->apex)")(
       "size", po::value(&size), "model input WxH (default: 28x28 for flow, else 64x64)")(
       "channels", po::value(&channels), "1 (grey) or 3 (RGB) (default: 3 for flow, else 1)")(
@@ -279,6 +306,7 @@ int run_train(const std::vector<std::string>& args) {
   // ---- data: a manifest, or datasets read from their own files into RUN/data.csv
   if (data_specs.empty()) throw UsageError("the option '--data' is required but missing (" + out + " holds no run)");
   io::ManifestOptions manifest_opts;
+  bool data_images = false;  // the datasets' rows name flow images (megc2019)
   const bool from_datasets = data_specs.size() > 1 || (data_specs.size() == 1 && names_a_dataset(data_specs.front()));
   if (!from_datasets) {
     data = data_specs.front();
@@ -296,6 +324,8 @@ int run_train(const std::vector<std::string>& args) {
     }
     manifest_opts = io::with_classes(io::ManifestOptions{}, built.classes);
     manifest_opts.strict = manifest_flags.strict;
+    data_images = built.images;
+    if (!built.recipe.empty()) apply_recipe(built.recipe, built.images, options, vm);
     spdlog::info("{}: {} clips from {} dataset(s), classes {}", data, built.rows, built.datasets,
                  fmt::join(built.classes, ", "));
   }
@@ -310,22 +340,30 @@ int run_train(const std::vector<std::string>& args) {
     }
     {  // the input kind's defaults, then what the command line gave
       const temporal::ClipSpec base = pipeline::default_clip_spec(input);
-      spec.flow = base.flow;
-      spec.onset_difference = base.onset_difference;
+      spec.kind = base.kind;
+      if (vm["mean"].defaulted()) spec.mean = base.mean;  // flow images: pixels / 255
+      if (vm["std"].defaulted()) spec.std = base.std;
       spec.frames = vm.count("frames") ? frames : base.frames;
       spec.channels = vm.count("channels") ? channels : base.channels;
       spec.width = base.width;
       spec.height = base.height;
       spec.sampling = base.sampling;
     }
-    if (spec.flow) {
-      if (vm.count("channels") && channels != 3)
-        throw UsageError("--input flow is 3 channels (u, v, strain): leave --channels out");
-      spec.flow_method = temporal::parse_flow_method(flow);
-    }
+    const bool flow_input = spec.kind == temporal::InputKind::Flow || spec.kind == temporal::InputKind::FlowImage;
+    if (flow_input && vm.count("channels") && channels != 3)
+      throw UsageError("--input " + input + " is 3 channels (u, v, strain): leave --channels out");
+    if (spec.kind == temporal::InputKind::Flow) spec.flow_method = temporal::parse_flow_method(flow);
+    spec.flow_norm = temporal::parse_flow_norm(flow_norm);
+    if (spec.kind != temporal::InputKind::Flow && !vm["flow-norm"].defaulted())
+      throw UsageError("--flow-norm applies to --input flow (a flow image is scaled already)");
+    if (from_datasets && data_images != (spec.kind == temporal::InputKind::FlowImage))
+      throw UsageError(data_images ? "--data names flow images: --input flow-image (the default for them), not --input " + input
+                                   : "--input flow-image takes a manifest whose paths name flow images (`mexa flow` writes "
+                                     "one) or --data megc2019=IMAGE_DIR,LABELS.csv");
     if (model.empty()) model = pipeline::default_model(input);
-    if (model == "ststnet" && !spec.flow)
-      throw UsageError("--model ststnet takes optical flow: use --input flow (the default; raw frames are refused)");
+    if (model == "ststnet" && !flow_input)
+      throw UsageError("--model ststnet takes optical flow: use --input flow (the default; raw frames are refused) "
+                       "or flow-image");
     if (!size.empty()) parse_size(size, spec.width, spec.height);
     if (!sampling.empty()) spec.sampling = temporal::parse_sampling(sampling);
     spec.face = temporal::parse_face_detector(face);
@@ -351,7 +389,7 @@ int run_train(const std::vector<std::string>& args) {
     if (augment && no_augment) throw UsageError("--augment and --no-augment exclude each other");
     if (augment || saved_without_augment) tc.augment_enabled = true;
     if (no_augment) tc.augment_enabled = false;
-    tc.augment.flow_field = spec.flow;
+    tc.augment.flow_field = flow_input;
     tc.stop_after_epoch = stop_after;
     if (!phased.empty()) {
       const auto phases = parse_int_list(phased, "--phased");
@@ -407,6 +445,11 @@ int run_train(const std::vector<std::string>& args) {
   const auto manifest = io::read_manifest(data, manifest_opts);
   for (const auto& problem : manifest.skipped) spdlog::warn("{}", problem.message);
   if (manifest.rows.empty()) throw DataError(data, "no usable rows");
+  if (spec.kind == temporal::InputKind::FlowImage)  // refused now, not after every clip failed to load
+    for (const auto& row : manifest.rows)
+      if (!io::is_image_extension(fs::path(row.path).extension().string()))
+        throw UsageError("--input flow-image: " + data + " line " + std::to_string(row.line) + " names " + row.path +
+                         ", not an image file (a flow image per clip: `mexa flow` writes them)");
   if (au_head) uc.au_names = au_vocabulary(manifest);
   const engine::TrainTargets targets = train_targets(manifest, uc.au_names);
   const std::vector<int> eval_labels = evaluation_labels(manifest, eval_label, manifest_opts);

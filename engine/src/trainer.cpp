@@ -61,6 +61,20 @@ std::vector<int> predict_labels(VideoModel& model, ClipSource& source, const std
 
 TrainConfig default_train_config() { return TrainConfig{}; }
 
+TrainConfig ststnet_recipe() {
+  TrainConfig c;  // mexa's defaults are STSTNet's recipe but for the rate, tuned on synthetic data
+  c.model = "ststnet";
+  c.loss.kind = LossKind::CrossEntropy;
+  c.sampling = ClassSampling::Instance;
+  c.optimizer = "adamw";  // with weight decay 0, AdamW's update is Adam's
+  c.weight_decay = 0;
+  c.schedule = LrSchedule{.kind = LrSchedule::Kind::Constant, .base = 5e-5, .epochs = 500, .warmup_epochs = 0,
+                          .min_lr = 0.0, .milestones = {}, .gamma = 0.1};
+  c.batch_size = 256;
+  c.augment_enabled = false;
+  return c;
+}
+
 TrainConfig resolved(const TrainConfig& config) {
   TrainConfig c = config;
   if (c.loss.kind == LossKind::Ldam && c.loss.drw_epoch < 0) c.loss.drw_epoch = c.schedule.epochs * 4 / 5;

@@ -226,9 +226,19 @@ std::string composite_csv(const std::vector<CompositePart>& parts, const std::st
 }
 
 std::string manifest_csv(const Manifest& manifest, const std::string& out_dir, double fps) {
-  std::string text = "subject,clip,path,onset,apex,offset,emotion,aus,fps\n";
+  // Rows that say which dataset they come from (the MEGC 2019 composite's) keep it: per-dataset metrics use it.
+  const bool datasets = std::any_of(manifest.rows.begin(), manifest.rows.end(),
+                                    [](const ManifestRow& r) { return r.extra.count("dataset") > 0; });
+  std::string text = std::string("subject,clip,path,onset,apex,offset,emotion,aus,fps") + (datasets ? ",dataset" : "") + "\n";
   const fs::path base = fs::absolute(out_dir).lexically_normal();
-  for (const auto& row : manifest.rows) text += row_csv(row, base, fps, "") + "\n";
+  for (const auto& row : manifest.rows) {
+    text += row_csv(row, base, fps, "");
+    if (datasets) {
+      const auto it = row.extra.find("dataset");
+      text += "," + csv_escape(it == row.extra.end() ? std::string() : it->second);
+    }
+    text += "\n";
+  }
   return text;
 }
 

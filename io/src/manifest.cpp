@@ -61,16 +61,19 @@ struct Table {
 };
 
 /// The header is the first record (of the first 40) that names onset and
-/// offset (SAMM puts free text above it); records.size() when none does.
+/// offset (SAMM puts free text above it), or subject and clip for a style of
+/// images; records.size() when none does.
 size_t find_header(const std::vector<CsvRecord>& records, const std::map<std::string, std::string>& names,
-                   std::map<std::string, size_t>& column) {
+                   std::map<std::string, size_t>& column, bool images) {
+  const char* first = images ? "subject" : "onset";
+  const char* second = images ? "clip" : "offset";
   for (size_t r = 0; r < records.size() && r < 40; ++r) {
     std::map<std::string, size_t> found;
     for (size_t c = 0; c < records[r].fields.size(); ++c) {
       const auto it = names.find(lower_trim(records[r].fields[c]));
       if (it != names.end() && !found.count(it->second)) found[it->second] = c;
     }
-    if (found.count("onset") && found.count("offset")) {
+    if (found.count(first) && found.count(second)) {
       column = found;
       return r;
     }
@@ -102,7 +105,7 @@ void read_workbook(const std::string& path, const ManifestOptions& options, cons
     for (size_t k = 0; k < sheets.size() && style.positional.empty(); ++k) {
       const auto candidate = as_records(sheets[k]);
       std::map<std::string, size_t> unused;
-      if (find_header(candidate, names, unused) < candidate.size()) {
+      if (find_header(candidate, names, unused, style.images) < candidate.size()) {
         sheet = std::move(sheets[k]);  // (the naming sheets are read only for CAS(ME)^2)
         break;
       }
@@ -118,7 +121,10 @@ Table read_table(const std::string& path, const ManifestOptions& options, const 
   std::error_code ec;
   if (!fs::exists(path, ec)) throw DataError(path, "no such file");
   if (fs::is_directory(path, ec)) throw DataError(path, "is a folder, not an annotation file");
-  std::map<std::string, std::string> names = known_headers();  // plus the caller's renames
+  std::map<std::string, std::string> names = known_headers();  // plus the style's and the caller's renames
+  for (const auto& [from, to] : style.columns)
+    if (to.empty()) names.erase(from);  // not mexa's column of that name: an extra column
+    else names[from] = to;
   for (const auto& [from, to] : options.columns) names[lower_trim(from)] = to;
   Table t;
   t.source = path;
@@ -126,7 +132,7 @@ Table read_table(const std::string& path, const ManifestOptions& options, const 
   else t.records = read_csv_file(path);
   if (t.records.empty())
     throw DataError(t.source, t.unit == "row " ? "empty sheet: no header and no rows" : "empty file: no header and no rows");
-  const size_t header = find_header(t.records, names, t.column);
+  const size_t header = find_header(t.records, names, t.column, style.images);
   if (header == t.records.size() && !style.positional.empty()) {  // CAS(ME)^2: the style's columns in order
     for (size_t c = 0; c < style.positional.size(); ++c) {
       t.column[style.positional[c]] = c;
@@ -135,7 +141,8 @@ Table read_table(const std::string& path, const ManifestOptions& options, const 
     return t;
   }
   if (header == t.records.size())
-    throw DataError(t.source, "no header row naming onset and offset columns (" + t.unit +
+    throw DataError(t.source, std::string("no header row naming ") + (style.images ? "subject and clip" : "onset and offset") +
+                                  " columns (" + t.unit +
                                   std::to_string(t.records.front().line) + " starts: '" +
                                   printable(t.records.front().fields.front().substr(0, 40)) + "')");
   for (const auto& name : t.records[header].fields) t.header_names.push_back(lower_trim(name));
@@ -178,7 +185,7 @@ class RowReader {
     if (!expression_.empty() && type != "micro" && type != "macro")
       throw RowError("bad type", "type '" + field("type") + "' is neither a micro- nor a macro-expression");
     if (!expression_.empty() && expression_ != "all" && type != expression_) return Outcome::ExcludedType;
-    const std::string text = style_.emotion_from_type && !t_.column.count("emotion") ? type : field("emotion");
+    const std::string text = label_text(style_.emotion_from_type && !t_.column.count("emotion") ? type : field("emotion"));
     bool outside_the_set = false;
     if (!read_class(text, row)) {
       excluded = emotion_name(text);
@@ -192,10 +199,22 @@ class RowReader {
       if (!mapped_.count(c)) row.extra[t_.header_names[c]] = trim(record.fields[c]);
     if (!type.empty()) row.extra["type"] = type;
     const fs::path resolved = read_path(record, row);
-    const int64_t onset_number = read_frames(record, resolved, row);
-    // One folder, several expressions: the id adds the onset's file number.
-    if (style_.several_per_clip) row.id += "_" + std::to_string(onset_number);
+    if (style_.images) {
+      row.onset = row.apex = row.offset = 0;  // one image: no frames to point at
+    } else {
+      const int64_t onset_number = read_frames(record, resolved, row);
+      // One folder, several expressions: the id adds the onset's file number.
+      if (style_.several_per_clip) row.id += "_" + std::to_string(onset_number);
+    }
     read_fps(record, row);
+    if (!style_.subject_prefix.empty()) {  // "casme2/sub01": subjects of several datasets kept apart
+      const std::string prefix =
+          prefix_index_ < record.fields.size() ? lower_trim(record.fields[prefix_index_]) : std::string();
+      if (prefix.empty()) throw RowError("empty " + style_.subject_prefix, "empty " + style_.subject_prefix);
+      row.extra[style_.subject_prefix] = prefix;
+      row.subject = prefix + "/" + row.subject;
+      row.id = prefix + "/" + row.id;
+    }
     return outside_the_set ? Outcome::RowOutsideTheSet : Outcome::Row;
   }
 
@@ -205,8 +224,26 @@ class RowReader {
     return it == t_.column.end() || it->second >= record.fields.size() ? std::string() : trim(record.fields[it->second]);
   }
 
-  void check_columns() const {
+  /// The emotion text, with a style's numeric codes turned into names.
+  std::string label_text(const std::string& text) const {
+    int64_t code = 0;
+    if (style_.label_codes.empty() || !parse_int(text, code)) return text;
+    if (code < 0 || code >= static_cast<int64_t>(style_.label_codes.size())) {
+      std::string names;
+      for (size_t k = 0; k < style_.label_codes.size(); ++k)
+        names += (k ? ", " : "") + std::to_string(k) + " " + style_.label_codes[k];
+      throw RowError("unknown class", "label " + trim(text) + " is not one of " + names);
+    }
+    return style_.label_codes[static_cast<size_t>(code)];
+  }
+
+  void check_columns() {
     const std::string at = t_.unit + std::to_string(t_.header_line);
+    if (!style_.subject_prefix.empty()) {
+      const auto it = std::find(t_.header_names.begin(), t_.header_names.end(), style_.subject_prefix);
+      if (it == t_.header_names.end()) throw DataError(t_.source, at + ": missing column '" + style_.subject_prefix + "'");
+      prefix_index_ = static_cast<size_t>(it - t_.header_names.begin());
+    }
     if (!expression_.empty() && expression_ != "micro" && expression_ != "macro" && expression_ != "all")
       throw DataError(t_.source, "expression '" + expression_ + "' is not micro, macro or all");
     if (!expression_.empty() && expression_ != "all" && !t_.column.count("type"))
@@ -279,11 +316,41 @@ class RowReader {
       relative = resolve_wildcard(relative, base_dir_);
     }
     if (relative.empty()) throw RowError("empty path", "empty path");
-    const fs::path resolved = fs::path(relative).is_absolute() ? fs::path(relative) : base_dir_ / relative;
+    fs::path resolved = fs::path(relative).is_absolute() ? fs::path(relative) : base_dir_ / relative;
+    if (style_.images && field(record, "path").empty()) resolved = find_image(resolved);
     row.path = resolved.lexically_normal().string();
     std::error_code ec;
     if (o_.check_paths && !fs::exists(resolved, ec)) throw RowError("missing path", "missing path " + row.path);
     return resolved;
+  }
+
+  /// An image style's file: `stem` plus an image extension in any case
+  /// (".png", ".PNG", ".jpg"...), names compared without stray spaces.
+  fs::path find_image(const fs::path& stem) const {
+    const fs::path dir = stem.parent_path();
+    auto listed = listed_.find(dir);
+    if (listed == listed_.end()) {
+      std::vector<std::string> names;
+      std::error_code ec;
+      for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+        if (it->is_regular_file(ec)) names.push_back(it->path().filename().string());
+      std::sort(names.begin(), names.end());
+      listed = listed_.emplace(dir, std::move(names)).first;
+    }
+    const std::string wanted = trim(stem.filename().string());
+    std::vector<std::string> found;
+    for (const auto& name : listed->second) {
+      const fs::path p(name);
+      if (is_image_extension(p.extension().string()) && trim(p.stem().string()) == wanted) found.push_back(name);
+    }
+    if (found.size() > 1)
+      throw RowError("several images", "several images named " + wanted + " in " + dir.string() + ": " + found[0] +
+                                           ", " + found[1]);
+    if (found.empty()) {
+      if (!o_.check_paths) return stem.string() + ".png";
+      throw RowError("missing image", "no image " + wanted + ".png (or .jpg, .bmp, any case) in " + dir.string());
+    }
+    return dir / found.front();
   }
 
   /// Frames: numbers in the file, then 0-based. Returns the onset's number in the file.
@@ -351,6 +418,9 @@ class RowReader {
   fs::path base_dir_;
   std::string index_base_, path_template_, expression_;
   std::set<size_t> mapped_;
+  size_t prefix_index_ = 0;  ///< the subject_prefix column's field
+  /// Image styles: file names per folder, listed once.
+  mutable std::map<fs::path, std::vector<std::string>> listed_;
 };
 
 /// One line per cause of skipped rows (count and the first rows), one per

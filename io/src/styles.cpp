@@ -62,6 +62,15 @@ const std::vector<StyleInfo>& styles() {
        .file_keys = {"samm_longvideos", "samm_lv", "samm-lv", "longvideos"}, .classes = "micro,macro",
        .expression = "all", .emotion_from_type = true, .layout = "SAMM_longvideos/006_1/006_1_0001.jpg",
        .uncertain = "the frame file naming; the release annotates no emotion: the class is the type (micro/macro)"},
+      {.style = S::Megc2019, .name = "megc2019", .aliases = {"megc-2019", "megc_2019"},
+       .dataset = "MEGC 2019 composite (flow images)", .path_template = "{subject}_{clip}", .index_base = "0",
+       .file_keys = {"megc2019", "megc_2019", "megc-2019"}, .classes = "megc3",
+       .columns = {{"sub", "subject"}, {"filename_o", "clip"}, {"label", "emotion"}, {"apex", ""}},
+       .images = true, .subject_prefix = "dataset", .label_codes = {"negative", "positive", "surprise"},
+       .recipe = "ststnet",
+       .layout = "IMAGE_DIR/sub01_EP02_01f.png: one 28x28 flow image per clip (R u, G v, B strain), and a CSV "
+                 "dataset,sub,filename_o,label,apex,imagename (label 0 negative, 1 positive, 2 surprise)",
+       .uncertain = "the imagename column names another folder's apex frame and is not used"},
   };
   return table;
 }

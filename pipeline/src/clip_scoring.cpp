@@ -109,6 +109,12 @@ ScoredClip ClipAnalyser::analyse(const ScoreInput& in, const PredictFn& predict)
   w.clip.label = static_cast<int16_t>(in.label);
   try {
     io::failpoint("throw-in-analysis");
+    if (options_.input.kind == temporal::InputKind::FlowImage) {
+      // One precomputed flow image: the clip row only (no frames, no span).
+      w.clip.n_frames = 0;
+      w.clip_input = to_array(loader_.load(in.path, {in.onset, in.apex, in.offset}));
+      return w;
+    }
     // One decode: when the analysis and the model read the same pixel format,
     // the model's frames are collected (sized) as the analysis decodes;
     // otherwise the model input is decoded on its own. One alignment: with the

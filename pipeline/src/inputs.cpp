@@ -39,6 +39,7 @@ bool is_frame_folder(const fs::path& dir) {
 struct Collector {
   const io::ManifestOptions& manifest_options;
   std::istream& stdin_list;
+  bool flow_images = false;  ///< folders hold flow images (each image a clip), not frames
   CollectedInputs out;
   int list_depth = 0;
 
@@ -63,9 +64,12 @@ struct Collector {
       const fs::path& p = it->path();
       std::error_code kind;
       if (it->is_directory(kind)) {
-        if (is_frame_folder(p)) found.push_back(p);  // a clip (a link to one too): not descended into
+        if (flow_images) {
+          if (!it->is_symlink(kind)) walk(p, found);
+        } else if (is_frame_folder(p)) found.push_back(p);  // a clip (a link to one too): not descended into
         else if (!it->is_symlink(kind)) walk(p, found);
-      } else if (it->is_regular_file(kind) && kVideoExtensions.count(lower(p.extension().string()))) {
+      } else if (it->is_regular_file(kind) && (flow_images ? io::is_image_extension(p.extension().string())
+                                                            : kVideoExtensions.count(lower(p.extension().string())) > 0)) {
         found.push_back(p);
       }
     }
@@ -78,7 +82,7 @@ struct Collector {
     walk(root, found);
     std::sort(found.begin(), found.end());
     if (found.empty() && out.problems.size() == problems_before)
-      out.problems.push_back({root.string(), "no videos or frame folders in it"});
+      out.problems.push_back({root.string(), flow_images ? "no images in it" : "no videos or frame folders in it"});
     for (const auto& p : found) add_path(fs::relative(p, root).string(), p.string());
   }
 
@@ -108,7 +112,7 @@ struct Collector {
     const fs::path p(arg);
     if (!fs::exists(p, ec)) return out.problems.push_back({arg, "no such file or folder"});
     if (fs::is_directory(p, ec)) {
-      if (is_frame_folder(p)) return add_path(arg, arg);
+      if (!flow_images && is_frame_folder(p)) return add_path(arg, arg);
       return scan_directory(p);
     }
     if (lower(p.extension().string()) == ".csv") {
@@ -138,8 +142,8 @@ int env_int(const char* name, int fallback) {
 }  // namespace
 
 CollectedInputs collect_inputs(const std::vector<std::string>& args, const io::ManifestOptions& manifest_options,
-                               std::istream& stdin_list) {
-  Collector c{manifest_options, stdin_list, {}};
+                               std::istream& stdin_list, bool flow_images) {
+  Collector c{manifest_options, stdin_list, flow_images, {}};
   for (const auto& a : args) c.one(a);
   std::map<std::string, int> seen;
   for (auto& item : c.out.items)

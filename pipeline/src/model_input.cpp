@@ -27,27 +27,35 @@ std::string number(double v) {
 
 }  // namespace
 
-temporal::ClipSpec default_clip_spec(const std::string& kind) {
+temporal::ClipSpec default_clip_spec(const std::string& name) {
   temporal::ClipSpec s;
-  if (kind == "flow") {
-    s.flow = true;
-    s.flow_method = temporal::FlowMethod::TvL1;
-    s.channels = 3;
-    s.frames = 1;
-    s.height = s.width = 28;
-  } else if (kind == "frames" || kind == "onset-difference") {
-    s.onset_difference = kind == "onset-difference";
-    s.channels = 1;
-    s.frames = 16;
-    s.height = s.width = 64;
-    s.sampling = temporal::Sampling::Uniform;
-  } else {
-    throw std::invalid_argument("--input must be frames, onset-difference or flow (got '" + kind + "')");
+  s.kind = temporal::parse_input_kind(name);
+  switch (s.kind) {
+    case temporal::InputKind::Flow:
+    case temporal::InputKind::FlowImage:
+      s.flow_method = temporal::FlowMethod::TvL1;
+      s.channels = 3;
+      s.frames = 1;
+      s.height = s.width = 28;
+      if (s.kind == temporal::InputKind::FlowImage) {  // pixels / 255, as the STSTNet recipe feeds them
+        s.mean = 0;
+        s.std = 1;
+      }
+      break;
+    case temporal::InputKind::Frames:
+    case temporal::InputKind::OnsetDifference:
+      s.channels = 1;
+      s.frames = 16;
+      s.height = s.width = 64;
+      s.sampling = temporal::Sampling::Uniform;
+      break;
   }
   return s;
 }
 
-std::string default_model(const std::string& kind) { return kind == "flow" ? "ststnet" : "small3d"; }
+std::string default_model(const std::string& kind) {
+  return kind == "flow" || kind == "flow-image" ? "ststnet" : "small3d";
+}
 
 std::map<std::string, std::string> input_metadata(const temporal::ClipSpec& s) {
   return {{"input.sampling", sampling_name(s.sampling)},
@@ -60,9 +68,10 @@ std::map<std::string, std::string> input_metadata(const temporal::ClipSpec& s) {
           {"input.face", temporal::face_detector_name(s.face)},
           {"input.min_face", std::to_string(s.min_face)},
           {"input.folder_fps", number(s.folder_fps)},
-          {"input.onset_difference", s.onset_difference ? "1" : "0"},
-          {"input.kind", temporal::input_kind_name(s)},
-          {"input.flow_method", flow_name(s.flow_method)}};
+          {"input.onset_difference", s.kind == temporal::InputKind::OnsetDifference ? "1" : "0"},  // read by older mexa
+          {"input.kind", temporal::input_kind_name(s.kind)},
+          {"input.flow_method", flow_name(s.flow_method)},
+          {"input.flow_norm", temporal::flow_norm_name(s.flow_norm)}};
 }
 
 temporal::ClipSpec input_spec_from(const std::map<std::string, std::string>& m) {
@@ -82,13 +91,23 @@ temporal::ClipSpec input_spec_from(const std::map<std::string, std::string>& m) 
   s.face = temporal::parse_face_detector(get("input.face"));
   if (const auto it = m.find("input.min_face"); it != m.end()) s.min_face = std::stoi(it->second);  // older: 0
   s.folder_fps = std::stod(get("input.folder_fps"));
-  s.onset_difference = get("input.onset_difference") == "1";
+  s.kind = get("input.onset_difference") == "1" ? temporal::InputKind::OnsetDifference : temporal::InputKind::Frames;
   // Checkpoints from before input kinds existed have frames or onset differences.
   if (const auto kind = m.find("input.kind"); kind != m.end()) {
-    if (kind->second != "frames" && kind->second != "onset-difference" && kind->second != "flow")
+    try {
+      s.kind = temporal::parse_input_kind(kind->second);
+    } catch (const std::invalid_argument&) {
       throw std::runtime_error("unknown input kind '" + kind->second + "' (a newer mexa's checkpoint?)");
-    s.flow = kind->second == "flow";
+    }
     s.flow_method = temporal::parse_flow_method(get("input.flow_method"));
+  }
+  // Checkpoints from before --flow-norm scaled flow by the shared max.
+  if (const auto norm = m.find("input.flow_norm"); norm != m.end()) {
+    try {
+      s.flow_norm = temporal::parse_flow_norm(norm->second);
+    } catch (const std::invalid_argument&) {
+      throw std::runtime_error("unknown flow normalisation '" + norm->second + "' (a newer mexa's checkpoint?)");
+    }
   }
   return s;
 }

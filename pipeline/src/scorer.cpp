@@ -205,6 +205,16 @@ ScoreSummary score(const ScoreOptions& o, const std::atomic<bool>& stop, const S
     throw OptionError(std::string("--logit-adjust: ") + e.what());
   }
 
+  const bool flow_images = spec.kind == temporal::InputKind::FlowImage;
+  if (!o.input_kind.empty() && o.input_kind != "flow-image")
+    throw OptionError("--input takes flow-image (folders of flow images; got '" + o.input_kind +
+                      "'): other inputs are told apart by themselves");
+  if (!o.input_kind.empty() && !flow_images)
+    throw OptionError("--input flow-image: " + o.model + " reads " + temporal::input_kind_name(spec) +
+                      ", not flow images");
+  if (flow_images && (o.frame_probs || o.landmarks || !o.face.empty()))
+    throw OptionError(o.model + " reads flow images, which have no frames: --frame-probs, --landmarks and --face do "
+                      "not apply");
   ClipAnalysisOptions analysis;
   analysis.input = spec;
   analysis.frame_probs = o.frame_probs;
@@ -221,7 +231,7 @@ ScoreSummary score(const ScoreOptions& o, const std::atomic<bool>& stop, const S
   // A manifest row of a class the model lacks is still scored (its label is only ground truth: -1).
   io::ManifestOptions manifest = io::with_classes(o.manifest, info.classes);
   manifest.keep_excluded = true;
-  auto collected = collect_inputs(o.inputs, manifest, std::cin);
+  auto collected = collect_inputs(o.inputs, manifest, std::cin, !o.input_kind.empty());
   for (const auto& p : collected.problems) spdlog::error("{}: {}", p.what, p.error);
   summary.problems = std::move(collected.problems);
   const auto items = shard_items(collected.items, shard, o.batch);

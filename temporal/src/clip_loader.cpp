@@ -12,6 +12,7 @@
 
 #include "mexa/io/errors.h"
 #include "mexa/io/video_reader.h"
+#include "mexa/temporal/flow_image.h"
 #include "mexa/temporal/frame_image.h"
 #include "mexa/temporal/motion.h"
 
@@ -25,13 +26,11 @@ struct ClipLoader::Impl {
 namespace {
 /// Frames are aligned and sized to this: the model's size, or the flow's work size.
 cv::Size work_size(const ClipSpec& spec) {
-  return spec.flow ? cv::Size(kFlowWorkSize, kFlowWorkSize) : cv::Size(spec.width, spec.height);
+  return computes_flow(spec) ? cv::Size(kFlowWorkSize, kFlowWorkSize) : cv::Size(spec.width, spec.height);
 }
 }  // namespace
 
-std::string input_kind_name(const ClipSpec& spec) {
-  return spec.flow ? "flow" : spec.onset_difference ? "onset-difference" : "frames";
-}
+std::string input_kind_name(const ClipSpec& spec) { return input_kind_name(spec.kind); }
 
 ClipLoader::ClipLoader(ClipSpec spec) : impl_(std::make_unique<Impl>()) {
   if (spec.channels != 1 && spec.channels != 3) throw std::invalid_argument("channels must be 1 or 3");
@@ -40,8 +39,10 @@ ClipLoader::ClipLoader(ClipSpec spec) : impl_(std::make_unique<Impl>()) {
   if (spec.sampling == Sampling::Triplet && spec.frames != 3)
     throw std::invalid_argument("triplet sampling gives 3 frames (onset, apex, offset): --frames must be 3, not " +
                                 std::to_string(spec.frames));
-  if (spec.flow && spec.channels != 3) throw std::invalid_argument("flow input is 3 channels (u, v, strain)");
-  if (spec.flow && spec.onset_difference) throw std::invalid_argument("flow input and onset difference exclude each other");
+  const bool flow = spec.kind == InputKind::Flow || spec.kind == InputKind::FlowImage;
+  if (flow && spec.channels != 3) throw std::invalid_argument("flow input is 3 channels (u, v, strain)");
+  if (flow && spec.frames != 1 && spec.kind == InputKind::FlowImage)
+    throw std::invalid_argument("a flow image is one onset -> apex field: --frames must be 1");
   impl_->spec = spec;
   if (spec.face != FaceDetector::None) {
     FaceTrackerOptions options;
@@ -61,7 +62,7 @@ namespace {
 /// The frame as the model sees it before normalisation: grey or RGB, cut by
 /// the clip's alignment to the work size, 8 bits. Flow is computed on grey.
 cv::Mat size_frame(cv::Mat image, const FaceAlignment& alignment, const ClipSpec& spec) {
-  if (image.channels() == 3 && (spec.channels == 1 || spec.flow)) cv::cvtColor(image, image, cv::COLOR_RGB2GRAY);
+  if (image.channels() == 3 && (spec.channels == 1 || computes_flow(spec))) cv::cvtColor(image, image, cv::COLOR_RGB2GRAY);
   return alignment.cut(image, work_size(spec));
 }
 
@@ -75,7 +76,8 @@ void assemble_flow(const std::map<int64_t, cv::Mat>& sized, const std::vector<in
   sample.data.resize(3 * t * plane);
   for (size_t k = 0; k < t; ++k) {
     const FlowFeatures f =
-        flow_features(sized.at(indices[0]), sized.at(indices[k + 1]), spec.flow_method, cv::Size(spec.width, spec.height));
+        flow_features(sized.at(indices[0]), sized.at(indices[k + 1]), spec.flow_method, cv::Size(spec.width, spec.height),
+                      spec.flow_norm);
     std::vector<cv::Mat> planes;
     cv::split(f.stacked, planes);
     for (size_t ch = 0; ch < 3; ++ch) {
@@ -118,12 +120,13 @@ void assemble(const std::vector<cv::Mat>& sized_frames, const cv::Mat& sized_ons
     sized.convertTo(values, CV_32F, 1.0 / 255.0);
     return cv::Mat((values - spec.mean) / spec.std);
   };
-  const cv::Mat onset_values = spec.onset_difference ? values_of(sized_onset) : cv::Mat();
+  const bool difference = spec.kind == InputKind::OnsetDifference;
+  const cv::Mat onset_values = difference ? values_of(sized_onset) : cv::Mat();
   sample.shape = {c, t, h, w};
   sample.data.resize(static_cast<size_t>(c) * t * h * w);
   for (int k = 0; k < t; ++k) {
     cv::Mat values = values_of(sized_frames[static_cast<size_t>(k)]);
-    if (spec.onset_difference) values -= onset_values;
+    if (difference) values -= onset_values;
     std::vector<cv::Mat> planes;
     cv::split(values, planes);
     for (int ch = 0; ch < c; ++ch) {
@@ -133,6 +136,31 @@ void assemble(const std::vector<cv::Mat>& sized_frames, const cv::Mat& sized_ons
       std::copy(plane.ptr<float>(), plane.ptr<float>() + static_cast<size_t>(h) * w, out);
     }
   }
+}
+
+/// A flow image (flow_image.h) as [3, 1, H, W]: resized to H x W when it is
+/// not (INTER_AREA), pixels / 255, then (x - mean) / std.
+ClipSample load_flow_image(const std::string& path, const ClipSpec& spec) {
+  cv::Mat rgb = read_flow_image(path);
+  if (rgb.cols != spec.width || rgb.rows != spec.height) {
+    cv::Mat sized;
+    cv::resize(rgb, sized, cv::Size(spec.width, spec.height), 0, 0, cv::INTER_AREA);
+    rgb = sized;
+  }
+  cv::Mat values;  // (x / 255 - mean) / std on every channel
+  rgb.convertTo(values, CV_32F, 1.0 / (255.0 * spec.std), -spec.mean / spec.std);
+  std::vector<cv::Mat> planes;
+  cv::split(values, planes);
+  ClipSample sample;
+  const size_t plane = static_cast<size_t>(spec.height) * spec.width;
+  sample.shape = {3, 1, spec.height, spec.width};
+  sample.data.resize(3 * plane);
+  for (size_t ch = 0; ch < 3; ++ch) {
+    const cv::Mat p = planes[ch].isContinuous() ? planes[ch] : planes[ch].clone();
+    std::copy(p.ptr<float>(), p.ptr<float>() + plane, sample.data.begin() + static_cast<std::ptrdiff_t>(ch * plane));
+  }
+  sample.indices = {0};
+  return sample;
 }
 
 }  // namespace
@@ -238,12 +266,12 @@ std::vector<int64_t> flow_indices(const std::string& path, const ClipSpan& span,
 
 io::PixelFormat ClipLoader::pixel_format() const {
   const ClipSpec& spec = impl_->spec;
-  return (spec.channels == 3 && !spec.flow) || impl_->tracker ? io::PixelFormat::Rgb24 : io::PixelFormat::Gray8;
+  return (spec.channels == 3 && !computes_flow(spec)) || impl_->tracker ? io::PixelFormat::Rgb24 : io::PixelFormat::Gray8;
 }
 
 std::set<int64_t> ClipLoader::needed_frames(const std::string& path, const ClipSpan& span, uint64_t seed) const {
   const ClipSpec& spec = impl_->spec;
-  if (spec.flow) {
+  if (computes_flow(spec)) {
     const auto indices = flow_indices(path, span, spec.frames);
     return {indices.begin(), indices.end()};
   }
@@ -262,7 +290,8 @@ ClipSample ClipLoader::from_sized(const std::string& path, const ClipSpan& span,
   const ClipSpec& spec = impl_->spec;
   ClipSample sample;
   cut_with(alignment, sample);
-  if (spec.flow) {  // onset -> apex-centred flow is the model's input
+  if (spec.kind == InputKind::FlowImage) throw std::logic_error("ClipLoader: a flow image has no frames to collect");
+  if (computes_flow(spec)) {  // onset -> apex-centred flow is the model's input
     sample.indices = flow_indices(path, span, spec.frames);
     require_frames(path, sized, sample.indices);
     assemble_flow(sized, sample.indices, spec, sample);
@@ -284,9 +313,10 @@ ClipSample ClipLoader::from_sized(const std::string& path, const ClipSpan& span,
 }
 
 ClipSample ClipLoader::load(const std::string& path, const ClipSpan& span, uint64_t seed) {
+  if (impl_->spec.kind == InputKind::FlowImage) return load_flow_image(path, impl_->spec);
   const std::set<int64_t> wanted = needed_frames(path, span, seed);
   // Decode [onset, last needed] (to the offset unless flow needs less).
-  const int64_t last = impl_->spec.flow ? *wanted.rbegin() : std::max(span.offset, *wanted.rbegin());
+  const int64_t last = computes_flow(impl_->spec) ? *wanted.rbegin() : std::max(span.offset, *wanted.rbegin());
   FaceAlignment alignment;
   const auto sized =
       decode_sized(path, *wanted.begin(), last, [&](int64_t i) { return wanted.count(i) > 0; }, alignment);
@@ -322,13 +352,14 @@ ClipLoader::Windows ClipLoader::open_windows(const std::string& path, std::vecto
   out.spec_.augment = {};  // scoring: no augmentation
   if (windows.empty()) return out;
   const ClipSpec& spec = out.spec_;
+  if (spec.kind == InputKind::FlowImage) throw DataError(path, "a flow image is one clip: it has no windows to score");
   SampleSpec sampling;
   sampling.strategy = spec.sampling;
   sampling.frames = spec.frames;
   const bool motion = spec.sampling == Sampling::MotionAdaptive;
   std::set<int64_t> wanted;
   for (const auto& span : windows) {
-    if (spec.flow) {
+    if (computes_flow(spec)) {
       out.indices_.push_back(flow_indices(path, span, spec.frames));
     } else if (motion) {
       out.indices_.emplace_back();
@@ -349,7 +380,7 @@ ClipLoader::Windows ClipLoader::open_windows(const std::string& path, std::vecto
   // The costly parts happen here, on the caller's (worker's) thread: a flow
   // window's input (a few KB, less than its frames) is computed now, and
   // motion-adaptive sampling's curve; take() then only assembles frames.
-  if (spec.flow) {
+  if (computes_flow(spec)) {
     for (size_t k = 0; k < out.spans_.size(); ++k) {
       ClipSample& s = out.flow_.emplace_back(out.cut_);
       s.indices = out.indices_[k];
@@ -367,7 +398,7 @@ std::vector<ClipSample> ClipLoader::Windows::take(size_t first, size_t count) co
   const size_t end = std::min(spans_.size(), first + std::min(count, spans_.size()));
   std::vector<ClipSample> samples;
   for (size_t k = first; k < end; ++k) {
-    if (spec_.flow) {
+    if (computes_flow(spec_)) {
       samples.push_back(flow_[k]);
       continue;
     }

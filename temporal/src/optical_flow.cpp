@@ -59,7 +59,7 @@ cv::Mat optical_strain(const cv::Mat& flow) {
   return strain;
 }
 
-FlowFeatures flow_features(const cv::Mat& onset, const cv::Mat& apex, FlowMethod method, cv::Size size) {
+FlowFeatures flow_features(const cv::Mat& onset, const cv::Mat& apex, FlowMethod method, cv::Size size, FlowNorm norm) {
   const cv::Mat flow = dense_flow(onset, apex, method);
   const cv::Mat strain = optical_strain(flow);
   cv::Mat uv[2];
@@ -76,11 +76,22 @@ FlowFeatures flow_features(const cv::Mat& onset, const cv::Mat& apex, FlowMethod
   cv::resize(uv[0], channels[0], size, 0, 0, cv::INTER_AREA);
   cv::resize(uv[1], channels[1], size, 0, 0, cv::INTER_AREA);
   cv::resize(strain, channels[2], size, 0, 0, cv::INTER_AREA);
-  if (f.max_flow > 0) {
-    channels[0] /= f.max_flow;
-    channels[1] /= f.max_flow;
+  if (norm == FlowNorm::MinMax) {
+    for (cv::Mat& c : channels) {
+      double low = 0, high = 0;
+      cv::minMaxLoc(c, &low, &high);
+      if (high > low)
+        c = (c - low) / (high - low);
+      else
+        c.setTo(0);
+    }
+  } else {
+    if (f.max_flow > 0) {
+      channels[0] /= f.max_flow;
+      channels[1] /= f.max_flow;
+    }
+    if (f.max_strain > 0) channels[2] /= f.max_strain;
   }
-  if (f.max_strain > 0) channels[2] /= f.max_strain;
   cv::merge(channels, 3, f.stacked);
   return f;
 }

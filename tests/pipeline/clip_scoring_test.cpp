@@ -91,7 +91,7 @@ TEST_F(ClipScoring, ModelInputAtTrainingAndScoringIsBitwiseEqual) {
   spec.sampling = temporal::Sampling::ApexWindow;  // the apex (or its absence) shapes the input
   spec.frames = 8;
   spec.height = spec.width = 32;
-  spec.onset_difference = true;
+  spec.kind = temporal::InputKind::OnsetDifference;
   expect_training_equals_scoring(dir_, spec);
 }
 
@@ -102,7 +102,7 @@ TEST_F(ClipScoring, MotionSampledAndFlowInputsAreBitwiseEqualToo) {
   motion.height = motion.width = 24;
   expect_training_equals_scoring(dir_ / "motion", motion);
   temporal::ClipSpec flow;
-  flow.flow = true;
+  flow.kind = temporal::InputKind::Flow;
   flow.flow_method = temporal::FlowMethod::Farneback;
   flow.channels = 3;
   flow.frames = 1;

@@ -90,7 +90,7 @@ TEST(ClipLoader, OnsetDifferenceSubtractsTheOnsetFrame) {
   const ClipSpan span{row.onset, row.apex, row.offset};
   ClipSpec frames_spec{.sampling = Sampling::Triplet, .frames = 3, .height = 32, .width = 32};
   ClipSpec difference_spec = frames_spec;
-  difference_spec.onset_difference = true;
+  difference_spec.kind = InputKind::OnsetDifference;
   const ClipSample frames = ClipLoader(frames_spec).load(row.path, span);
   const ClipSample difference = ClipLoader(difference_spec).load(row.path, span);
   ASSERT_EQ(frames.data.size(), difference.data.size());
@@ -125,9 +125,9 @@ TEST(ClipLoader, WindowsAreTakenInChunksAsAtOnceAndOutliveTheirLoader) {
   // Frames (assembled when taken), flow and motion-adaptive sampling
   // (computed when opened).
   const io::ManifestRow row = first_sample_row();
-  for (const ClipSpec& spec : {ClipSpec{.frames = 4, .height = 32, .width = 32, .onset_difference = true},
-                               ClipSpec{.frames = 1, .height = 28, .width = 28, .channels = 3, .flow = true},
-                               ClipSpec{.frames = 3, .height = 28, .width = 28, .channels = 3, .flow = true},
+  for (const ClipSpec& spec : {ClipSpec{.frames = 4, .height = 32, .width = 32, .kind = InputKind::OnsetDifference},
+                               ClipSpec{.frames = 1, .height = 28, .width = 28, .channels = 3, .kind = InputKind::Flow},
+                               ClipSpec{.frames = 3, .height = 28, .width = 28, .channels = 3, .kind = InputKind::Flow},
                                ClipSpec{.sampling = Sampling::MotionAdaptive, .frames = 4, .height = 32, .width = 32}}) {
     SCOPED_TRACE(input_kind_name(spec) + (spec.sampling == Sampling::MotionAdaptive ? " motion" : ""));
     std::vector<ClipSpan> spans;
@@ -166,7 +166,7 @@ TEST(ClipLoader, FlowPairsAreCentredOnTheApexAndEachIsOnsetToItsTarget) {
   // input of a span whose apex is target k.
   const io::ManifestRow row = first_sample_row();
   ASSERT_GT(row.apex - row.onset, 4);
-  const ClipSpec one{.frames = 1, .height = 28, .width = 28, .channels = 3, .flow = true};
+  const ClipSpec one{.frames = 1, .height = 28, .width = 28, .channels = 3, .kind = InputKind::Flow};
   ClipSpec three = one;
   three.frames = 3;
   const ClipSample s = ClipLoader(three).load(row.path, {row.onset, row.apex, row.offset});

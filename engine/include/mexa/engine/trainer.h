@@ -159,6 +159,12 @@ struct FitCallbacks {
 
 /// mexa's default trainer (TrainConfig{}); classes are the caller's.
 TrainConfig default_train_config();
+/// STSTNet's recipe as its authors published and ran it on the MEGC 2019
+/// composite's flow images: Adam at 5e-5 (AdamW with weight decay 0 makes
+/// the same update), batch 256, 500 epochs, cross-entropy, no augmentation,
+/// the last epoch. `mexa train` uses it for the megc2019 style's data: a
+/// rate tuned on synthetic data (1e-3) overfits 442 real clips.
+TrainConfig ststnet_recipe();
 
 /// `config` with its "automatic" values made explicit: LDAM's deferred
 /// re-weighting epoch (-1: at 4/5 of the epochs). fit() trains (and records

@@ -8,6 +8,7 @@
 //   s.path_template  // "{subject:03}/{clip}"
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,7 @@ namespace mexa::io {
 
 /// Which annotation file layout to expect (sets header names, path template
 /// and index base defaults).
-enum class AnnotationStyle { Mexa, Dfme, Casme2, Samm, Smic, SmicVis, SmicNir, Casme3, CasmeSq, SammLv };
+enum class AnnotationStyle { Mexa, Dfme, Casme2, Samm, Smic, SmicVis, SmicNir, Casme3, CasmeSq, SammLv, Megc2019 };
 
 struct StyleInfo {
   AnnotationStyle style = AnnotationStyle::Mexa;
@@ -41,6 +42,24 @@ struct StyleInfo {
   /// A clip folder holds several expressions (CAS(ME)^3 part A): each row is
   /// one, its id the folder's plus "_ONSET" ("spNO.1/b_166").
   bool several_per_clip = false;
+  /// The style's own header names (lower case) -> mexa's column; "" means
+  /// "not mexa's column of that name: kept as an extra column" (the
+  /// composite's apex is a frame of a video it does not ship).
+  std::map<std::string, std::string> columns{};
+  /// Each row names one flow image, not a clip of frames (the MEGC 2019
+  /// composite): the header is found by its subject and clip columns, no
+  /// frame columns are read (the row's span is 0-0), and the path is the
+  /// template plus the image file's extension, whatever its case.
+  bool images = false;
+  /// A column whose value (lower case) prefixes the subject: "dataset" gives
+  /// "casme2/sub01" (the composite's 68 subjects from three datasets).
+  std::string subject_prefix{};
+  /// Labels written as numbers: label i is label_codes[i] (the composite's
+  /// 0 negative, 1 positive, 2 surprise).
+  std::vector<std::string> label_codes{};
+  /// The recipe `mexa train` uses for the style's data unless told
+  /// otherwise ("" = mexa's defaults; "ststnet": engine::ststnet_recipe()).
+  std::string recipe{};
   std::string layout{};                 ///< a frame path as the download has it, for the README and --help
   std::string uncertain{};              ///< what is not confirmed about the layout ("" when nothing)
 };

@@ -33,8 +33,11 @@ struct CollectedInputs {
 
 /// Expands `args`. Manifests are read with `manifest_options`. Ids repeated
 /// across inputs get a "#2", "#3" suffix. `stdin_list` supplies "-".
+/// `flow_images` (score --input flow-image): a folder's image files, at any
+/// depth, are each a clip; otherwise a folder of numbered images is one
+/// frame-folder clip, and other folders are searched for videos and frame folders.
 CollectedInputs collect_inputs(const std::vector<std::string>& args, const io::ManifestOptions& manifest_options,
-                               std::istream& stdin_list);
+                               std::istream& stdin_list, bool flow_images = false);
 
 /// "i/n" -> {i, n}; "" -> from RANK/WORLD_SIZE (unless `rank_variables` is
 /// false: they name a process group's ranks) or SLURM_ARRAY_TASK_ID/

@@ -24,13 +24,15 @@ temporal::ClipSpec input_spec_from(const std::map<std::string, std::string>& met
 /// What `mexa train` feeds the model when no input option is given.
 inline constexpr const char* kDefaultInputKind = "flow";
 /// The model input `mexa train` builds for an input kind ("flow", "frames",
-/// "onset-difference") when its other input options are not given — with the
-/// trainer's defaults (engine::TrainConfig), the one place of the defaults,
-/// chosen by docs/defaults.md: flow is onset->apex TV-L1 u, v and strain,
-/// 3 x 1 x 28 x 28; frames and onset differences are grey, 16 x 64 x 64,
-/// sampled uniformly. Throws std::invalid_argument for another kind.
+/// "onset-difference", "flow-image") when its other input options are not
+/// given — with the trainer's defaults (engine::TrainConfig), the one place
+/// of the defaults, chosen by docs/defaults.md: flow is onset->apex TV-L1 u,
+/// v and strain, 3 x 1 x 28 x 28, scaled by the shared max; a flow image is
+/// 3 x 1 x 28 x 28, pixels / 255 (mean 0, std 1: STSTNet's recipe); frames
+/// and onset differences are grey, 16 x 64 x 64, sampled uniformly. Throws
+/// std::invalid_argument for another kind.
 temporal::ClipSpec default_clip_spec(const std::string& input_kind);
-/// The model for an input kind when --model is not given: ststnet for flow, small3d otherwise.
+/// The model for an input kind when --model is not given: ststnet for flow and flow images, small3d otherwise.
 std::string default_model(const std::string& input_kind);
 
 /// A checkpoint ready to predict, and the input spec it was trained on.

@@ -52,6 +52,9 @@ struct OptionError : std::invalid_argument {
 /// `mexa score`'s options and their defaults (the CLI binds its flags to these).
 struct ScoreOptions {
   std::vector<std::string> inputs;   ///< videos, frame folders, directories, manifests, @lists, "-"
+  /// "flow-image": a folder's images are flow images, each a clip (the model
+  /// must read flow images); "": folders are frame folders or hold videos.
+  std::string input_kind;
   io::ManifestOptions manifest;      ///< how manifests are read; the classes become the model's
   std::string model;                 ///< checkpoint of `mexa train`
   std::string out;                   ///< results file (HDF5)

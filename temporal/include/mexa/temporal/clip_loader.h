@@ -27,6 +27,7 @@
 #include "mexa/io/video_reader.h"
 #include "mexa/temporal/alignment.h"
 #include "mexa/temporal/face_tracker.h"
+#include "mexa/temporal/input_kind.h"
 #include "mexa/temporal/keyframe_sampler.h"
 #include "mexa/temporal/optical_flow.h"
 
@@ -51,17 +52,21 @@ struct ClipSpec {
   float std = 0.25f;
   FaceDetector face = FaceDetector::None;
   int min_face = 0;         ///< smallest face side in pixels; 0: the detector's own (face_tracker.h)
-  /// Subtract the onset frame from every frame: the model sees the movement,
-  /// not the face (identity cancels; (x_t - x_onset) / std).
-  bool onset_difference = false;
-  /// Optical flow instead of frames (STSTNet's input): u, v and optical
-  /// strain (optical_flow.h) computed on the aligned face at kFlowWorkSize
-  /// and resized to H x W, from the onset to `frames` targets centred on the
-  /// apex, (apex - onset) / (frames + 1) apart (frames = 1: onset -> apex);
-  /// output [3, frames, H, W], normalised as flow_features documents (mean/std
-  /// and sampling do not apply).
-  bool flow = false;
+  /// What the model reads (input_kind.h):
+  /// - Frames: the sampled frames;
+  /// - OnsetDifference: every frame minus the onset frame: the model sees
+  ///   the movement, not the face (identity cancels; (x_t - x_onset) / std);
+  /// - Flow (STSTNet's input): u, v and optical strain (optical_flow.h)
+  ///   computed on the aligned face at kFlowWorkSize and resized to H x W,
+  ///   from the onset to `frames` targets centred on the apex, (apex -
+  ///   onset) / (frames + 1) apart (frames = 1: onset -> apex); output [3,
+  ///   frames, H, W], scaled by flow_norm (mean/std and sampling do not apply);
+  /// - FlowImage: the clip's path names one flow image (flow_image.h),
+  ///   resized to H x W when it is not, pixels / 255 then (x - mean) / std;
+  ///   [3, 1, H, W]. No decode, face or span (the annotation is not used).
+  InputKind kind = InputKind::Frames;
   FlowMethod flow_method = FlowMethod::TvL1;
+  FlowNorm flow_norm = FlowNorm::SharedMax;
   int jitter = 0;           ///< training-time temporal jitter (frames)
   Augmentation augment;     ///< training-time spatial augmentation (off by default)
   double folder_fps = 0;    ///< frame rate for frame folders (0: FFmpeg's default)
@@ -70,8 +75,10 @@ struct ClipSpec {
 /// Side of the aligned face crop optical flow is computed on.
 constexpr int kFlowWorkSize = 128;
 
-/// "frames", "onset-difference" or "flow": what the spec feeds the model.
+/// input_kind_name(spec.kind): what the spec feeds the model.
 std::string input_kind_name(const ClipSpec& spec);
+/// Whether the spec computes flow from frames (InputKind::Flow).
+inline bool computes_flow(const ClipSpec& spec) { return spec.kind == InputKind::Flow; }
 
 struct ClipSample {
   std::vector<float> data;          ///< C * T * H * W values

@@ -3,11 +3,14 @@
 //   strain = sqrt(u_x^2 + v_y^2 + 0.5 * (u_y + v_x)^2),
 // resized to a small square (28x28 by default).
 //
-// Normalisation (documented contract of flow_features): u and v are divided
-// by the largest |u| or |v| of the sample (so they lie in [-1, 1] and keep
-// their direction ratio); strain is divided by its own maximum ([0, 1]). A
-// sample without motion stays all zeros. The raw pixel magnitudes are kept in
-// FlowFeatures::max_flow and max_strain.
+// Normalisation (documented contract of flow_features), FlowNorm:
+// - SharedMax (mexa's default): u and v are divided by the largest |u| or |v|
+//   of the sample (so they lie in [-1, 1] and keep their direction ratio);
+//   strain is divided by its own maximum ([0, 1]). A sample without motion
+//   stays all zeros.
+// - MinMax (the MEGC 2019 composite's images): each channel, at the output
+//   size, becomes (x - min) / (max - min) in [0, 1]; a flat channel is 0.
+// The raw pixel magnitudes are kept in FlowFeatures::max_flow and max_strain.
 //
 // Stateless functions; thread-safe (each call builds its own OpenCV solver).
 //
@@ -18,6 +21,8 @@
 #include <opencv2/core.hpp>
 
 #include <string>
+
+#include "mexa/temporal/input_kind.h"  // FlowNorm
 
 namespace mexa::temporal {
 
@@ -43,6 +48,6 @@ struct FlowFeatures {
 };
 
 FlowFeatures flow_features(const cv::Mat& onset, const cv::Mat& apex, FlowMethod method,
-                           cv::Size size = cv::Size(28, 28));
+                           cv::Size size = cv::Size(28, 28), FlowNorm norm = FlowNorm::SharedMax);
 
 }  // namespace mexa::temporal
