@@ -354,7 +354,8 @@ int run_train(const std::vector<std::string>& args) {
       throw UsageError("--input " + input + " is 3 channels (u, v, strain): leave --channels out");
     if (spec.kind == temporal::InputKind::Flow) spec.flow_method = temporal::parse_flow_method(flow);
     spec.flow_norm = temporal::parse_flow_norm(flow_norm);
-    if (spec.kind != temporal::InputKind::Flow && !vm["flow-norm"].defaulted())
+    // A resumed run's config.ini records the default for every kind: only another norm is refused.
+    if (spec.kind != temporal::InputKind::Flow && spec.flow_norm != temporal::FlowNorm::SharedMax)
       throw UsageError("--flow-norm applies to --input flow (a flow image is scaled already)");
     if (from_datasets && data_images != (spec.kind == temporal::InputKind::FlowImage))
       throw UsageError(data_images ? "--data names flow images: --input flow-image (the default for them), not --input " + input

@@ -44,10 +44,10 @@ check "without ANNOTATIONS it finds the coding workbook under ROOT" '[ $rc -eq 0
 check "the .xlsx workbook reads the same (12 found)" '[ $rc -eq 0 ] && grep -q "12 found and sound" "$work/x.out"'
 
 "$mexa" dataset styles >"$work/styles.out" 2>&1; rc=$?
-check "dataset styles lists every style with its download layout (10, CAS(ME)^2 and SAMM-LV among them)" \
-  '[ $rc -eq 0 ] && [ "$(grep -c "^[a-z]" "$work/styles.out")" -eq 10 ] && grep -q "^casme-sq .*CAS(ME)^2 long videos" "$work/styles.out" && grep -q "rawpic/s15/15_0101" "$work/styles.out"'
+check "dataset styles lists every style with its download layout (11, CAS(ME)^2, SAMM-LV and the MEGC 2019 composite among them)" \
+  '[ $rc -eq 0 ] && [ "$(grep -c "^[a-z]" "$work/styles.out")" -eq 11 ] && grep -q "^megc2019 " "$work/styles.out" && grep -q "^casme-sq .*CAS(ME)^2 long videos" "$work/styles.out" && grep -q "rawpic/s15/15_0101" "$work/styles.out"'
 "$mexa" dataset styles --json >"$work/styles.json" 2>&1; rc=$?
-check "... and as JSON" '[ $rc -eq 0 ] && [ "$($py -c "import json,sys; print(len(json.load(open(sys.argv[1]))))" "$work/styles.json")" = 10 ]'
+check "... and as JSON" '[ $rc -eq 0 ] && [ "$($py -c "import json,sys; print(len(json.load(open(sys.argv[1]))))" "$work/styles.json")" = 11 ]'
 
 # Planted faults, one each, on copies.
 by_number() { ls "$1" | awk -F'reg_img' '{print $2 + 0, $0}' | sort -n | cut -d' ' -f2; }  # frame files in order
