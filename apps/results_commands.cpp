@@ -100,11 +100,12 @@ int run_inspect(const std::vector<std::string>& args) {
   const bool flow_images = input_kind == "flow-image";
   std::map<std::string, int64_t> predictions, failures;
   std::map<std::string, std::string> failure_example;
-  int64_t spotted = 0;
+  int64_t spotted = 0, whole_frame = 0;
   for (const auto& c : clips) {
     if (c.status == io::ClipStatus::Ok) {
       ++predictions[c.pred >= 0 ? class_of(meta, c.pred) : "(none)"];
       spotted += c.apex_source == 1;
+      whole_frame += !c.face_found;
     } else {
       ++failures[io::clip_status_name(c.status)];
       failure_example.emplace(io::clip_status_name(c.status), c.error);
@@ -122,6 +123,7 @@ int run_inspect(const std::vector<std::string>& args) {
                      {"frames", reader.frame_count()},
                      {"intervals", reader.interval_count()},
                      {"apex_spotted", spotted},
+                     {"no_face_whole_frame", whole_frame},
                      {"predictions", predictions},
                      {"failures", failures},
                      {"input_kind", input_kind}};
@@ -144,6 +146,9 @@ int run_inspect(const std::vector<std::string>& args) {
   std::printf("clips %lld, frames %lld, intervals %lld, apex spotted in %lld\n", static_cast<long long>(reader.clip_count()),
               static_cast<long long>(reader.frame_count()), static_cast<long long>(reader.interval_count()),
               static_cast<long long>(spotted));
+  if (whole_frame > 0)
+    std::printf("no face found in %lld scored clips: the whole frame was the face (face_found 0)\n",
+                static_cast<long long>(whole_frame));
   if (flow_images)
     std::printf("input: flow images (one precomputed image per clip): clip rows only, no per-frame face or motion rows\n");
   std::printf("predictions:");
@@ -163,8 +168,8 @@ int run_inspect(const std::vector<std::string>& args) {
 int run_export(const std::vector<std::string>& args) {
   static const Command command{
       "export",
-      "Export a results file as tables: clips.csv (id, source, subject, status, onset/apex/offset, label, pred, "
-      "probabilities), intervals.csv, and frames/ID.csv per clip in OpenFace's naming where it overlaps (frame "
+      "Export a results file as tables: clips.csv (id, source, subject, status, onset/apex/offset, face_found, label, "
+      "pred, probabilities), intervals.csv, and frames/ID.csv per clip in OpenFace's naming where it overlaps (frame "
       "1-based, face_id, timestamp, confidence, success, landmarks as x_0..x_67 then y_0..y_67), then mexa's "
       "index (0-based), motion, phase, face box and probabilities when stored; or the same as "
       "JSON. Clip ids are made safe as file names (nothing is written outside --out).",
@@ -189,7 +194,7 @@ int run_export(const std::vector<std::string>& args) {
   const std::string ext = csv ? ".csv" : ".json";
 
   // Per-clip table.
-  std::string clip_csv = "id,source,subject,status,error,fps,n_frames,onset,apex,offset,apex_source,label,pred";
+  std::string clip_csv = "id,source,subject,status,error,fps,n_frames,onset,apex,offset,apex_source,face_found,label,pred";
   for (const auto& c : meta.class_names) clip_csv += ",p_" + c;
   clip_csv += ",frames_file\n";
   nlohmann::json clip_json = nlohmann::json::array();
@@ -204,7 +209,8 @@ int run_export(const std::vector<std::string>& args) {
     clip_csv += io::csv_escape(c.id) + "," + io::csv_escape(c.source) + "," + io::csv_escape(c.subject) + "," +
                 io::clip_status_name(c.status) + "," + io::csv_escape(c.error) + "," + number(c.fps) + "," +
                 std::to_string(c.n_frames) + "," + std::to_string(c.onset) + "," + std::to_string(c.apex) + "," +
-                std::to_string(c.offset) + "," + (c.apex_source ? "spotted" : "annotated") + "," + class_of(meta, c.label) +
+                std::to_string(c.offset) + "," + (c.apex_source ? "spotted" : "annotated") + "," + (c.face_found ? "1" : "0") +
+                "," + class_of(meta, c.label) +
                 "," + class_of(meta, c.pred);
     nlohmann::json probs = nlohmann::json::object();
     for (size_t k = 0; k < meta.class_names.size(); ++k) {
@@ -216,7 +222,7 @@ int run_export(const std::vector<std::string>& args) {
     clip_json.push_back({{"id", c.id}, {"source", c.source}, {"subject", c.subject}, {"status", io::clip_status_name(c.status)},
                          {"error", c.error}, {"fps", c.fps}, {"n_frames", c.n_frames}, {"onset", c.onset},
                          {"apex", c.apex}, {"offset", c.offset}, {"apex_source", c.apex_source ? "spotted" : "annotated"},
-                         {"label", class_of(meta, c.label)}, {"pred", class_of(meta, c.pred)}, {"probs", probs},
+                         {"face_found", c.face_found}, {"label", class_of(meta, c.label)}, {"pred", class_of(meta, c.pred)}, {"probs", probs},
                          {"frames_file", frames_file}});
 
     // Per-frame table, OpenFace's leading columns first.

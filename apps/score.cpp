@@ -162,6 +162,8 @@ int run_score(const std::vector<std::string>& args) {
       "face", po::value(&o.face), "face alignment for the per-frame rows: none, hog, haar (default: the model's)")(
       "min-face", po::value(&o.min_face)->default_value(o.min_face),
       "smallest face side in pixels (-1: the model's; 0: the detector's own, hog 80, haar 40; hog upsamples for less)")(
+      "require-face", po::bool_switch(&o.require_face),
+      "a clip with no face fails as no_face (default: the whole frame is the face, the clip row says face_found 0)")(
       "landmarks", po::bool_switch(&o.landmarks), "store 68 landmarks per frame (needs --face hog or haar)")(
       "frame-probs", po::bool_switch(&o.frame_probs),
       "per-frame probabilities: the model on a window around every frame (as long as the clip's span; in a long "

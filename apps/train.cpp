@@ -106,6 +106,23 @@ std::string join(const std::vector<std::string>& names, size_t most) {
   return out;
 }
 
+/// Clips whose detector found no face (trained and tested on the whole frame,
+/// as `mexa score` scores them): one warning, and no_face.csv in the run.
+void report_no_face(const std::set<int64_t>& no_face, const io::Manifest& manifest, const fs::path& run_dir) {
+  std::string csv = "id,path\n";
+  std::vector<std::string> ids;
+  for (int64_t i : no_face) {
+    const auto& row = manifest.rows[static_cast<size_t>(i)];
+    csv += io::csv_escape(row.id) + "," + io::csv_escape(row.path) + "\n";
+    ids.push_back(row.id);
+  }
+  io::write_text_file((run_dir / "no_face.csv").string(), csv);
+  if (!ids.empty())
+    spdlog::warn("{} of {} clips: no face found on the alignment frame, the whole frame is used ({}; "
+                 "--require-face fails them): {}",
+                 ids.size(), manifest.rows.size(), (run_dir / "no_face.csv").string(), join(ids, 8));
+}
+
 }  // namespace
 
 int run_train(const std::vector<std::string>& args) {
@@ -187,6 +204,8 @@ int run_train(const std::vector<std::string>& args) {
       "face", po::value(&face)->default_value(face), "face alignment: none (pre-cropped), hog or haar")(
       "min-face", po::value(&spec.min_face)->default_value(0),
       "smallest face side in pixels (0: the detector's own, hog 80, haar 40; hog upsamples for less)")(
+      "require-face", po::bool_switch(&spec.require_face),
+      "a clip with no face on its alignment frame fails (failed.csv) instead of using the whole frame")(
       "mean", po::value(&spec.mean)->default_value(0.5f, "0.5"), "normalisation mean (pixels in [0, 1])")(
       "std", po::value(&spec.std)->default_value(0.25f, "0.25"), "normalisation standard deviation")(
       "folder-fps", po::value(&spec.folder_fps)->default_value(0.0, "0"), "frame rate of frame folders")(
@@ -498,6 +517,7 @@ int run_train(const std::vector<std::string>& args) {
 
   std::vector<int64_t> usable;
   std::map<int64_t, std::string> failures;
+  std::set<int64_t> no_face;  // clips cut whole: their detector found no face
   std::unique_ptr<pipeline::ManifestClipSource> source;
   if (gathering) {
     failures = read_failures(run_dir / "failed.csv", manifest);
@@ -539,6 +559,8 @@ int run_train(const std::vector<std::string>& args) {
       failed_csv += io::csv_escape(row.id) + "," + io::csv_escape(row.path) + "," + io::csv_escape(message) + "\n";
     }
     if (rank0) io::write_text_file((run_dir / "failed.csv").string(), failed_csv);
+    no_face = source->no_face();
+    if (rank0) report_no_face(no_face, manifest, run_dir);
   }
   for (size_t i = 0; i < manifest.rows.size(); ++i)
     if (!failures.count(static_cast<int64_t>(i))) usable.push_back(static_cast<int64_t>(i));
@@ -594,6 +616,13 @@ int run_train(const std::vector<std::string>& args) {
       continue;
     }
     const std::string what = "fold " + fold.name + " (" + std::to_string(f + 1) + "/" + std::to_string(folds.size()) + ")";
+    if (rank0 && !no_face.empty()) {
+      const auto count = [&](const std::vector<int64_t>& part) {
+        return std::count_if(part.begin(), part.end(), [&](int64_t i) { return no_face.count(i) > 0; });
+      };
+      spdlog::info("{}: no face found in {} of {} training and {} of {} test clips (whole frame used)", what,
+                   count(fold.train), fold.train.size(), count(fold.test), fold.test.size());
+    }
     std::unique_ptr<Progress> progress;
     engine::FitCallbacks callbacks;
     callbacks.on_step = [&](int epoch, int step, int steps, double mean_loss) {

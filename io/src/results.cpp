@@ -306,8 +306,19 @@ struct Schema {
   std::vector<ColumnSpec> clips, frames, intervals;
 };
 
-/// `face_ids`: /frames/face_id (files written before that column existed lack it; readers then give 0 / -1).
-Schema schema_for(hsize_t classes, hsize_t feature_dim, bool landmarks, bool frame_probs, bool face_ids = true) {
+/// Columns added after schema version 1 was released: files written before
+/// them lack them (readers give a default, a resumed file is appended without them).
+struct LaterColumns {
+  bool face_id = true;     ///< /frames/face_id (absent: 0 with a face, else -1)
+  bool face_found = true;  ///< /clips/face_found (absent: true)
+};
+
+LaterColumns later_columns_of(const Tables& tables) {
+  return {H5Lexists(tables.frames_group.get(), "face_id", H5P_DEFAULT) > 0,
+          H5Lexists(tables.clips_group.get(), "face_found", H5P_DEFAULT) > 0};
+}
+
+Schema schema_for(hsize_t classes, hsize_t feature_dim, bool landmarks, bool frame_probs, LaterColumns later = {}) {
   const hid_t str = -1;
   Schema s;
   s.clips = {
@@ -329,6 +340,7 @@ Schema schema_for(hsize_t classes, hsize_t feature_dim, bool landmarks, bool fra
       {"frame_start", H5T_STD_I64LE, {}},
       {"frame_count", H5T_STD_I64LE, {}},
   };
+  if (later.face_found) s.clips.push_back({"face_found", H5T_STD_U8LE, {}});
   s.frames = {
       {"clip", H5T_STD_I64LE, {}},
       {"index", H5T_STD_I64LE, {}},
@@ -339,7 +351,7 @@ Schema schema_for(hsize_t classes, hsize_t feature_dim, bool landmarks, bool fra
       {"motion", H5T_IEEE_F32LE, {}},
       {"phase", H5T_STD_I8LE, {}},
   };
-  if (face_ids) s.frames.push_back({"face_id", H5T_STD_I32LE, {}});
+  if (later.face_id) s.frames.push_back({"face_id", H5T_STD_I32LE, {}});
   if (landmarks) s.frames.push_back({"landmarks", H5T_IEEE_F32LE, {kLandmarkCount, 2}});
   if (frame_probs) s.frames.push_back({"probs", H5T_IEEE_F32LE, {classes}});
   s.intervals = {
@@ -453,11 +465,11 @@ struct ResultsWriter::Impl {
   Handle committed_rows;
   h5::QuietErrors quiet;
 
-  bool face_ids = true;  ///< false: resuming a file written before /frames/face_id existed
+  LaterColumns later;  ///< resuming a file written before some columns existed: without them
 
   Schema schema() const {
     return schema_for(meta.class_names.size(), static_cast<hsize_t>(meta.feature_dim), meta.frame_landmarks,
-                      meta.frame_probs, face_ids);
+                      meta.frame_probs, later);
   }
 
   /// Newest file format: SWMR writing needs it (checksummed metadata, chunk
@@ -556,7 +568,7 @@ struct ResultsWriter::Impl {
       throw StorageError(path, "cannot be resumed by this run: " + why);
     meta.created_utc = existing.created_utc;
 
-    face_ids = H5Lexists(tables.frames_group.get(), "face_id", H5P_DEFAULT) > 0;
+    later = later_columns_of(tables);
     open_columns(schema(), path, tables);
     committed_rows = Handle(check(H5Dopen2(root, kCommittedRows, H5P_DEFAULT), path, "open /committed_rows"));
     const auto rows = read_committed_rows(committed_rows.get(), path);
@@ -654,6 +666,9 @@ struct ResultsWriter::Impl {
         H5T_NATIVE_FLOAT);
     put(t.at("frame_start"), first, frame_start, H5T_NATIVE_INT64);
     put(t.at("frame_count"), first, frame_count, H5T_NATIVE_INT64);
+    if (later.face_found)
+      put(t.at("face_found"), first, gather<uint8_t>(rows, [](const ClipRow& r) { return r.face_found ? 1 : 0; }),
+          H5T_NATIVE_UINT8);
   }
 
   void write_frames(const std::vector<FrameRow>& rows, size_t classes) {
@@ -674,7 +689,7 @@ struct ResultsWriter::Impl {
     put(t.at("success"), first, gather<uint8_t>(rows, [](const FrameRow& r) { return r.success; }), H5T_NATIVE_UINT8);
     put(t.at("motion"), first, gather<float>(rows, [](const FrameRow& r) { return r.motion; }), H5T_NATIVE_FLOAT);
     put(t.at("phase"), first, gather<int8_t>(rows, [](const FrameRow& r) { return r.phase; }), H5T_NATIVE_INT8);
-    if (face_ids)
+    if (later.face_id)
       put(t.at("face_id"), first, gather<int32_t>(rows, [](const FrameRow& r) { return r.face_id; }), H5T_NATIVE_INT32);
     if (meta.frame_landmarks)
       put(t.at("landmarks"), first,
@@ -796,9 +811,8 @@ struct ResultsReader::Impl {
     meta = meta_of_file(root, tables, path);
     meta.schema_version = schema_version;
 
-    const bool face_ids = H5Lexists(tables.frames_group.get(), "face_id", H5P_DEFAULT) > 0;
     open_columns(schema_for(meta.class_names.size(), static_cast<hsize_t>(meta.feature_dim), meta.frame_landmarks,
-                            meta.frame_probs, face_ids),
+                            meta.frame_probs, later_columns_of(tables)),
                  path, tables);
     Handle committed(check(H5Dopen2(root, kCommittedRows, H5P_DEFAULT), path, "open /committed_rows"));
     const auto rows = read_committed_rows(committed.get(), path);
@@ -857,6 +871,8 @@ std::vector<ClipRow> ResultsReader::clips(int64_t first_row, int64_t count) cons
   const auto feature = Impl::get<float>(t.at("apex_feature"), first, n, H5T_NATIVE_FLOAT);
   const auto frame_start = Impl::get<int64_t>(t.at("frame_start"), first, n, H5T_NATIVE_INT64);
   const auto frame_count = Impl::get<int64_t>(t.at("frame_count"), first, n, H5T_NATIVE_INT64);
+  std::vector<uint8_t> face_found;  // files from before the column: every clip's face found
+  if (t.count("face_found")) face_found = Impl::get<uint8_t>(t.at("face_found"), first, n, H5T_NATIVE_UINT8);
   std::vector<ClipRow> rows(n);
   for (size_t i = 0; i < n; ++i) {
     ClipRow& r = rows[i];
@@ -877,6 +893,7 @@ std::vector<ClipRow> ResultsReader::clips(int64_t first_row, int64_t count) cons
     r.apex_feature = split_row(feature, i, features);
     r.frame_start = frame_start[i];
     r.frame_count = frame_count[i];
+    r.face_found = face_found.empty() || face_found[i] != 0;
   }
   return rows;
 }

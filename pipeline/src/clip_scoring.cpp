@@ -99,7 +99,11 @@ void fail(ScoredClip& w, io::ClipStatus status, std::string error) {
 }  // namespace
 
 ClipAnalyser::ClipAnalyser(const ClipAnalysisOptions& options)
-    : options_(options), analyser_(options.video), loader_(options.input) {}
+    : options_(options), analyser_(options.video), loader_([&] {
+        auto spec = options.input;
+        spec.require_face = false;  // analyse() tells a missing face apart (no_face, not bad_annotation)
+        return spec;
+      }()) {}
 
 ScoredClip ClipAnalyser::analyse(const ScoreInput& in, const PredictFn& predict) {
   ScoredClip w;
@@ -143,8 +147,10 @@ ScoredClip ClipAnalyser::analyse(const ScoreInput& in, const PredictFn& predict)
       w.frames.push_back(frame_row(f, options_.video.landmarks));
       if (a.has_span) w.frames.back().phase = phase_of(f.index, a.onset, a.apex, a.offset);
     }
-    if (!a.face_found) {
-      fail(w, io::ClipStatus::NoFace, in.path + ": no face found in any frame");
+    // As in training: no face, the whole frame is the face (face_found false), unless --require-face.
+    w.clip.face_found = a.face_found;
+    if (!a.face_found && options_.input.require_face) {
+      fail(w, io::ClipStatus::NoFace, in.path + ": no face found in any frame (--require-face)");
     } else if (!a.has_span) {  // a long video without annotation: its spotted intervals, each scored
       for (const auto& iv : a.intervals) {
         w.intervals.push_back({0, static_cast<int32_t>(iv.onset), static_cast<int32_t>(iv.apex),
@@ -164,10 +170,17 @@ ScoredClip ClipAnalyser::analyse(const ScoreInput& in, const PredictFn& predict)
       // apex keeps it unknown (the sampler centres), as ManifestClipSource does.
       const int64_t model_apex = in.onset >= 0 && in.offset >= 0 && in.apex < 0 ? -1 : a.apex;
       const temporal::ClipSpan span{a.onset, model_apex, a.offset};
-      w.clip_input = to_array(collector && !collector->overflowed() ? collector->finish(in.path, span)
-                                                                    : loader_.load(in.path, span));
+      auto sample = collector && !collector->overflowed() ? collector->finish(in.path, span) : loader_.load(in.path, span);
       collector.reset();  // its frames are not needed any more
-      if (options_.frame_probs) {
+      w.clip.face_found = w.clip.face_found && sample.face_found;
+      if (!sample.face_found && options_.input.require_face) {
+        fail(w, io::ClipStatus::NoFace,
+             in.path + ": no face found on frame " + std::to_string(sample.alignment.frame) +
+                 " (the clip's alignment frame; --require-face)");
+      } else {
+        w.clip_input = to_array(std::move(sample));
+      }
+      if (options_.frame_probs && w.clip.status == io::ClipStatus::Ok) {
         // A long video's windows cover its annotated span only: memory stays bounded by the span.
         w.frame_windows_first = a.long_video ? a.onset : 0;
         const int64_t last = a.long_video ? a.offset : w.clip.n_frames - 1;

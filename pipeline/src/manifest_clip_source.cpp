@@ -31,6 +31,7 @@ ManifestClipSource::ManifestClipSource(std::vector<io::ManifestRow> rows, tempor
   // Face-aligned clips: the alignment changed (one FaceAlignment per clip, a
   // closed-form fit); clips cached by an older mexa are misses, not mixed in.
   if (spec_.face != temporal::FaceDetector::None) spec_text_ += "alignment=2;";
+  if (spec_.require_face) spec_text_ += "require_face=1;";  // no-face clips fail: never a hit from a run without it
   loaders_.resize(static_cast<size_t>(std::max(1, workers)));
   jitter_loaders_.resize(loaders_.size());
   if (!cache_path.empty()) {
@@ -56,6 +57,10 @@ engine::ClipArray ManifestClipSource::load_uncached(int64_t index, uint64_t seed
     slot = std::make_unique<temporal::ClipLoader>(spec);
   }
   auto sample = slot->load(row.path, {row.onset, row.apex, row.offset}, jittered ? seed : 0);
+  if (!sample.face_found) {
+    std::lock_guard lock(failures_mutex_);
+    no_face_.insert(index);
+  }
   return {sample.shape, std::move(sample.data)};
 }
 
@@ -63,14 +68,24 @@ engine::ClipArray ManifestClipSource::fetch(int64_t index, uint64_t seed, int wo
   const auto& row = rows_.at(static_cast<size_t>(index));
   // Temporally jittered clips differ per epoch: decoded each time, never cached.
   if (!cache_ || (spec_.jitter > 0 && seed != 0)) return load_uncached(index, seed, worker);
-  const std::string key = cache_key(row);
+  const std::string key = cache_key(row), face_key = key + "|face_found";
   {
     std::lock_guard lock(cache_mutex_);  // HDF5 is not thread-safe
-    if (auto hit = cache_->get(key)) return {std::move(hit->shape), std::move(hit->data)};
+    auto hit = cache_->get(key);
+    auto face = cache_->get(face_key);  // absent in caches from before it was kept: a miss
+    if (hit && face && face->data.size() == 1) {
+      if (face->data[0] == 0) {
+        std::lock_guard failures_lock(failures_mutex_);
+        no_face_.insert(index);
+      }
+      return {std::move(hit->shape), std::move(hit->data)};
+    }
   }
   auto clip = load_uncached(index, seed, worker);
+  const float face_found = no_face().count(index) ? 0.f : 1.f;
   std::lock_guard lock(cache_mutex_);
   cache_->put(key, clip.shape, clip.data);
+  cache_->put(face_key, {1}, {face_found});
   return clip;
 }
 
@@ -112,6 +127,11 @@ void ManifestClipSource::prepare(const std::function<void(int64_t, int64_t)>& on
 std::map<int64_t, std::string> ManifestClipSource::failures() const {
   std::lock_guard lock(failures_mutex_);
   return failures_;
+}
+
+std::set<int64_t> ManifestClipSource::no_face() const {
+  std::lock_guard lock(failures_mutex_);
+  return no_face_;
 }
 
 }  // namespace mexa::pipeline

@@ -60,6 +60,7 @@ io::ResultsMeta results_meta(const ScoreOptions& o, const engine::CheckpointInfo
   for (const auto& [key, value] : info.metadata) meta.config += key + " = " + value + "\n";
   meta.config += "score.face = " + temporal::face_detector_name(face) + "\n";
   if (o.min_face >= 0) meta.config += fmt::format("score.min_face = {}\n", o.min_face);
+  if (o.require_face) meta.config += "score.require_face = true\n";
   if (o.logit_adjust != 0) meta.config += fmt::format("score.logit_adjust = {}\n", o.logit_adjust);
   return meta;
 }
@@ -217,6 +218,7 @@ ScoreSummary score(const ScoreOptions& o, const std::atomic<bool>& stop, const S
                       "not apply");
   ClipAnalysisOptions analysis;
   analysis.input = spec;
+  analysis.input.require_face = o.require_face;
   analysis.frame_probs = o.frame_probs;
   analysis.video.face = face_detector(o, spec);
   analysis.video.min_face = o.min_face >= 0 ? o.min_face : spec.min_face;

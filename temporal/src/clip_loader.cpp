@@ -191,9 +191,12 @@ static void require_frames(const std::string& path, const std::map<int64_t, cv::
     if (!sized.count(index)) throw DecodeError(path, "frame " + std::to_string(index) + " is beyond the end of the clip");
 }
 
-void ClipLoader::cut_with(const FaceAlignment& alignment, ClipSample& sample) const {
+void ClipLoader::cut_with(const std::string& path, const FaceAlignment& alignment, ClipSample& sample) const {
   sample.alignment = alignment;
   sample.face_found = alignment.face || !impl_->tracker;  // no detector: the frame is the face
+  if (!sample.face_found && impl_->spec.require_face)
+    throw DataError(path, "no face found on frame " + std::to_string(alignment.frame) +
+                              " (the clip's alignment frame; --require-face)");
 }
 
 FaceAlignment ClipLoader::align(const cv::Mat& image, int64_t index) {
@@ -289,7 +292,7 @@ ClipSample ClipLoader::from_sized(const std::string& path, const ClipSpan& span,
                                   const std::map<int64_t, cv::Mat>& sized, const FaceAlignment& alignment) const {
   const ClipSpec& spec = impl_->spec;
   ClipSample sample;
-  cut_with(alignment, sample);
+  cut_with(path, alignment, sample);
   if (spec.kind == InputKind::FlowImage) throw std::logic_error("ClipLoader: a flow image has no frames to collect");
   if (computes_flow(spec)) {  // onset -> apex-centred flow is the model's input
     sample.indices = flow_indices(path, span, spec.frames);
@@ -375,7 +378,7 @@ ClipLoader::Windows ClipLoader::open_windows(const std::string& path, std::vecto
   out.sized_ = decode_sized(path, *wanted.begin(), *wanted.rbegin(),
                             [&](int64_t i) { return wanted.count(i) > 0; }, alignment);
   require_frames(path, out.sized_, {wanted.begin(), wanted.end()});
-  cut_with(alignment, out.cut_);
+  cut_with(path, alignment, out.cut_);
   out.spans_ = std::move(windows);
   // The costly parts happen here, on the caller's (worker's) thread: a flow
   // window's input (a few KB, less than its frames) is computed now, and

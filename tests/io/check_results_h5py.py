@@ -45,7 +45,7 @@ with h5py.File(path, "r") as f:
         "onset": (np.int32, (N,)), "apex": (np.int32, (N,)), "offset": (np.int32, (N,)),
         "apex_source": (np.int8, (N,)), "label": (np.int16, (N,)), "pred": (np.int16, (N,)),
         "probs": (np.float32, (N, C)), "apex_feature": (np.float32, (N, D)),
-        "frame_start": (np.int64, (N,)), "frame_count": (np.int64, (N,)),
+        "frame_start": (np.int64, (N,)), "frame_count": (np.int64, (N,)), "face_found": (np.uint8, (N,)),
     }
     expect(set(clips.keys()) == set(expected_clips), f"/clips datasets: {sorted(clips.keys())}")
     M = int(clips["frame_count"][:].sum())

@@ -50,10 +50,24 @@ TEST_F(ClipScoring, FaceTrackingStateDoesNotLeakIntoTheNextVideo) {
   for (const auto& f : first.frames) found += f.success;
   EXPECT_GT(found, 20);
 
+  EXPECT_TRUE(first.clip.face_found);
+
+  // No face: as in training, the whole frame is the face and the clip says so.
   const ScoredClip second = analyser.analyse({"blank", blank, "", -1, -1, -1, -1}, {});
-  EXPECT_EQ(second.clip.status, io::ClipStatus::NoFace) << second.clip.error;
-  ASSERT_EQ(second.frames.size(), 20u);  // a video without a face keeps its rows
+  EXPECT_EQ(second.clip.status, io::ClipStatus::Ok) << second.clip.error;
+  EXPECT_FALSE(second.clip.face_found);
+  EXPECT_FALSE(second.clip_input.data.empty()) << "the whole frame is the model input";
+  ASSERT_EQ(second.frames.size(), 20u);
   for (const auto& f : second.frames) EXPECT_EQ(f.success, 0) << "frame " << f.index;
+
+  // --require-face: a failed clip, its rows kept.
+  options.input.require_face = true;
+  ClipAnalyser strict(options);
+  const ScoredClip third = strict.analyse({"blank", blank, "", -1, -1, -1, -1}, {});
+  EXPECT_EQ(third.clip.status, io::ClipStatus::NoFace) << third.clip.error;
+  EXPECT_TRUE(third.clip_input.data.empty());
+  EXPECT_EQ(third.frames.size(), 20u);  // a video without a face keeps its rows
+  EXPECT_TRUE(strict.analyse({"face", face, "", -1, -1, -1, -1}, {}).clip.face_found);
 }
 
 /// Training's input (ManifestClipSource: ClipLoader::load) and scoring's (ClipAnalyser: one decode,

@@ -101,6 +101,9 @@ struct ClipRow {
   int32_t apex = -1;
   int32_t offset = -1;
   int8_t apex_source = 0;  ///< 0 annotated, 1 spotted
+  /// false: the detector found no face, the whole frame was the face (files
+  /// from before /clips/face_found read true).
+  bool face_found = true;
   int16_t label = -1;      ///< -1 unknown
   int16_t pred = -1;
   std::vector<float> probs;         ///< C values (empty: written as NaN)

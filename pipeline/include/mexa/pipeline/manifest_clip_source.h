@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,11 @@ class ManifestClipSource : public engine::ClipSource {
   /// index -> "file: reason" of every clip that failed so far.
   std::map<int64_t, std::string> failures() const;
 
+  /// The clips loaded so far (prepare(): all) whose detector found no face on
+  /// the alignment frame: the whole frame was used (ClipSpec::require_face
+  /// makes them failures instead). Empty without a detector.
+  std::set<int64_t> no_face() const;
+
  private:
   engine::ClipArray fetch(int64_t index, uint64_t seed, int worker);            // throws
   engine::ClipArray fetch_or_record(int64_t index, uint64_t seed, int worker);  // records, returns empty
@@ -58,6 +64,7 @@ class ManifestClipSource : public engine::ClipSource {
   std::unique_ptr<io::ArrayCache> cache_;
   mutable std::mutex cache_mutex_, failures_mutex_;
   std::map<int64_t, std::string> failures_;
+  std::set<int64_t> no_face_;  // under failures_mutex_
 };
 
 }  // namespace mexa::pipeline

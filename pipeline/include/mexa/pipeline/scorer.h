@@ -66,6 +66,9 @@ struct ScoreOptions {
   int batch = 8;                     ///< clips per inference batch and per committed write
   std::string face;                  ///< none, hog, haar; "" = the model's
   int min_face = -1;                 ///< smallest face side in pixels; -1 = the model's, 0 = the detector's own
+  /// A clip with no face fails as no_face; otherwise (as in training) the whole
+  /// frame is the face and the clip row says face_found = 0.
+  bool require_face = false;
   bool landmarks = false;            ///< 68 landmarks per frame (needs a face detector)
   bool frame_probs = false;          ///< the model on a window around every frame
   int64_t long_frames = 3000;        ///< longer videos are spotted for intervals, each scored

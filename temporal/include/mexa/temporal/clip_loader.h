@@ -52,6 +52,10 @@ struct ClipSpec {
   float std = 0.25f;
   FaceDetector face = FaceDetector::None;
   int min_face = 0;         ///< smallest face side in pixels; 0: the detector's own (face_tracker.h)
+  /// With a detector and no face on the alignment frame the whole frame is
+  /// the face (ClipSample::face_found false); with require_face such a clip
+  /// fails instead (DataError naming the file). Not part of the model input.
+  bool require_face = false;
   /// What the model reads (input_kind.h):
   /// - Frames: the sampled frames;
   /// - OnsetDifference: every frame minus the onset frame: the model sees
@@ -171,8 +175,9 @@ class ClipLoader {
                                           const std::function<bool(int64_t)>& keep, FaceAlignment& alignment);
   /// The alignment on one frame: its face (align_on), or the whole frame without a detector.
   FaceAlignment align(const cv::Mat& image, int64_t index);
-  /// Records in `sample` the alignment its frames were cut with (and face_found, derived from it).
-  void cut_with(const FaceAlignment& alignment, ClipSample& sample) const;
+  /// Records in `sample` the alignment its frames were cut with (and face_found,
+  /// derived from it); DataError naming `path` for no face under require_face.
+  void cut_with(const std::string& path, const FaceAlignment& alignment, ClipSample& sample) const;
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
