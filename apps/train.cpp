@@ -16,6 +16,7 @@
 //   summary.json               pooled ACC / UF1 / UAR, per class, confusion, per fold, failures
 //   failed.csv                 clips that could not be read (left out of every fold)
 //   folds/NAME/fold.json       the fold's selected epoch (written with its test predictions)
+//   folds/NAME/test_by_epoch.csv  --report-test-selected: the test clips' predictions after every epoch
 //
 // More than one process (README "More than one machine"):
 //   --fold-shard i/n   this process trains folds f with f % n == i (default
@@ -57,6 +58,7 @@
 #include "mexa/version.h"
 #include "mexa/pipeline/inputs.h"
 #include "report.h"
+#include "test_selected.h"
 #include "train_pool.h"
 #include "train_run_files.h"
 #include "train_targets.h"
@@ -150,7 +152,7 @@ int run_train(const std::vector<std::string>& args) {
   int epochs = tc.schedule.epochs, warmup = tc.schedule.warmup_epochs, threads = 0, stop_after = 0, frames = 0,
       channels = 0;
   double lr = tc.schedule.base, min_lr = tc.schedule.min_lr, lr_gamma = tc.schedule.gamma;
-  bool resume = false, no_augment = false, augment = false, cbam = false, amp = false, onset_difference = false,
+  bool resume = false, report_test_selected = false, no_augment = false, augment = false, cbam = false, amp = false, onset_difference = false,
        au_head = false;
   std::string phased, phase_curve = "parabolic", eval_label = "emotion";
   engine::UncertaintyConfig& uc = tc.uncertainty;
@@ -164,6 +166,10 @@ int run_train(const std::vector<std::string>& args) {
       "RUN/data.csv); required")(
       "out", po::value(&out), "run folder; required")(
       "resume", po::bool_switch(&resume), "continue the run in --out (its config.ini; flags given here win)")(
+      "report-test-selected", po::bool_switch(&report_test_selected),
+      "also predict each test fold after every epoch and add summary.json's test_selected: per test subject its "
+      "best epoch on the test labels, as published code reports (optimistic; the headline stays the last or "
+      "validation-chosen epoch)")(
       "stop-after-epoch", po::value(&stop_after)->default_value(0), "stop each fold after this epoch (0: all); --resume continues")(
       "protocol", po::value(&protocol)->default_value(protocol), "split, kfold or loso (subject-independent)")(
       "folds", po::value(&po_.folds)->default_value(po_.folds), "kfold: number of folds")(
@@ -635,6 +641,7 @@ int run_train(const std::vector<std::string>& args) {
       std::snprintf(note, sizeof note, "loss %.4f", mean_loss);
       progress->update(step, note);
     };
+    if (report_test_selected) callbacks.watched = fold.test;
     if (rank0) {
       callbacks.on_epoch = [&](const engine::EpochRecord& r) {
         if (progress) progress->finish();
@@ -676,6 +683,9 @@ int run_train(const std::vector<std::string>& args) {
     // The AU file and the fold record first: the predictions file marks the fold done.
     if (au_head) io::write_text_file((fold_dir / "test_aus.csv").string(), au_predictions_csv(fold_aus, uc.au_names));
     write_fold_record(fold_dir, result.best_epoch);
+    if (report_test_selected)
+      io::write_text_file((fold_dir / "test_by_epoch.csv").string(),
+                          test_by_epoch_csv(result.history, fold.test, manifest, eval_labels, tc.classes));
     io::write_text_file(done_marker.string(), predictions_csv(rows_of(fold_predictions), tc.classes, /*with_fold=*/true));
     if (group) group->store_set("fold-done/" + fold.name, "1");
   }

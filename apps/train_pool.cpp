@@ -9,6 +9,7 @@
 #include "mexa/io/csv.h"
 #include "mexa/io/errors.h"
 #include "report.h"
+#include "test_selected.h"
 #include "train_run_files.h"
 #include "train_targets.h"
 
@@ -120,6 +121,8 @@ void write_pooled_run(const RunDescription& run) {
       summary["per_dataset"][name] = {{"n", rows.size()}, {"acc", d.acc}, {"uf1", d.uf1}, {"uar", d.uar}};
     }
   }
+  const auto test_selected = test_selected_summary(run);
+  if (test_selected) summary["test_selected"] = *test_selected;
   summary["failed"] = nlohmann::json::array();
   for (const auto& [index, message] : run.failures)
     summary["failed"].push_back({{"id", manifest.rows[static_cast<size_t>(index)].id}, {"error", message}});
@@ -135,6 +138,16 @@ void write_pooled_run(const RunDescription& run) {
     for (const auto& [name, d] : summary["per_dataset"].items())
       std::printf("  %-12s n %4d  ACC %.4f  UF1 %.4f  UAR %.4f\n", name.c_str(), d["n"].get<int>(), d["acc"].get<double>(),
                   d["uf1"].get<double>(), d["uar"].get<double>());
+  if (test_selected) {
+    const auto& t = *test_selected;
+    std::printf("test-selected (optimistic: each test subject's best epoch, chosen on its test labels; for comparison "
+                "with published tables only): ACC %.4f  UF1 %.4f  UAR %.4f\n",
+                t["acc"].get<double>(), t["uf1"].get<double>(), t["uar"].get<double>());
+    if (t.contains("per_dataset"))
+      for (const auto& [name, d] : t["per_dataset"].items())
+        std::printf("  %-12s n %4d  ACC %.4f  UF1 %.4f  UAR %.4f\n", name.c_str(), d["n"].get<int>(),
+                    d["acc"].get<double>(), d["uf1"].get<double>(), d["uar"].get<double>());
+  }
   if (au_head) {
     const auto& m = summary["aus"]["macro_f1"];
     std::printf("AU macro F1 %s over %zu AUs (aus.csv)\n",

@@ -193,6 +193,16 @@ void save_checkpoint(const fs::path& path, VideoModel& model, torch::optim::Opti
     archive.write("relabelled", c10::IValue(relabelled));
   }
   {
+    std::string watched;  // "epoch:p p p" per epoch that watched clips
+    for (const auto& r : state.history) {
+      if (r.watched.empty()) continue;
+      watched += std::to_string(r.epoch) + ":";
+      for (size_t i = 0; i < r.watched.size(); ++i) watched += (i ? " " : "") + std::to_string(r.watched[i]);
+      watched += "\n";
+    }
+    archive.write("watched", c10::IValue(watched));
+  }
+  {
     auto generator = at::detail::getDefaultCPUGenerator();
     std::lock_guard lock(generator.mutex());
     archive.write("cpu_rng", generator.get_state(), /*is_buffer=*/true);
@@ -289,6 +299,20 @@ TrainState restore_checkpoint(const fs::path& path, const torch::Device& device,
           r.to < 0 || r.from >= static_cast<int>(config.classes.size()) || r.to >= static_cast<int>(config.classes.size()))
         throw std::runtime_error(path.string() + ": damaged relabelled-clip record '" + line + "'");
       state.relabelled.push_back(r);
+    }
+  }
+  if (c10::IValue watched; archive.try_read("watched", watched)) {  // absent in checkpoints before it
+    std::istringstream in(watched.toStringRef());
+    for (std::string line; std::getline(in, line);) {
+      const auto colon = line.find(':');
+      int epoch = 0;
+      std::vector<int> predicted;
+      std::istringstream head(line.substr(0, colon)), fields(colon == std::string::npos ? "" : line.substr(colon + 1));
+      for (int p = 0; fields >> p;) predicted.push_back(p);
+      if (colon == std::string::npos || !(head >> epoch) || epoch < 1 ||
+          epoch > static_cast<int>(state.history.size()) || !fields.eof())
+        throw std::runtime_error(path.string() + ": damaged watched-clip record '" + line + "'");
+      state.history[static_cast<size_t>(epoch - 1)].watched = std::move(predicted);
     }
   }
   return state;

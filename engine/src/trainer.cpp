@@ -292,6 +292,11 @@ class FoldTraining {
     record.val_uar = report.uar;
   }
 
+  /// The record's predictions for the watched clips.
+  void watch(const std::vector<int64_t>& clips, EpochRecord& record) {
+    if (!clips.empty()) record.watched = predict_labels(*model_, source_, clips, device_, config_);
+  }
+
   /// This rank's part of each global batch.
   struct Share {
     std::vector<int64_t> clips;
@@ -503,6 +508,7 @@ FitResult fit(const TrainConfig& given, ClipSource& source, const TrainTargets& 
     const auto epoch_start = Clock::now();
     EpochRecord record = fold.train_epoch(epoch);
     if (!val.empty()) fold.validate(val, record);
+    fold.watch(callbacks.watched, record);
     record.seconds = seconds_since(epoch_start);
 
     // Commit: the epoch's checkpoint (and best.pt when validation improved), then the history files.

@@ -1,6 +1,7 @@
 // The report page: builds every section from the embedded data with Chart.js.
 // It records what it rendered on <body> (data-charts-expected, data-charts-rendered,
-// data-errors, data-blocked) for the end-to-end test in headless Chromium.
+// data-errors, data-blocked, data-overlaps: boxes laid side by side that overlap)
+// for the end-to-end test in headless Chromium.
 (function () {
   'use strict';
   const errors = [];
@@ -82,9 +83,23 @@
       m.append(el('div', { class: 'metric' }, el('b', {}, fmt(run[k])), `${k.toUpperCase()} pooled` + (sp ? ` · folds ${fmt(sp.mean)} ± ${fmt(sp.sd)}` : '')));
     }
     s.append(m);
+    const ts = run.test_selected;
+    if (ts) {
+      const t = el('div', { class: 'metrics' });
+      for (const k of ['acc', 'uf1', 'uar'])
+        t.append(el('div', { class: 'metric optimistic' }, el('b', {}, fmt(ts[k])), `${k.toUpperCase()} test-selected`));
+      s.append(t, el('p', { class: 'note' }, 'Test-selected figures, ' + (ts.note || 'optimistic: each test subject\'s best epoch on its test labels') + '. The pooled figures above are the headline.'));
+    }
+    if (run.per_dataset) {
+      s.append(el('h3', {}, 'Per dataset'));
+      const tsd = (ts || {}).per_dataset || {};
+      const headers = ['dataset', 'clips', 'ACC', 'UF1', 'UAR'].concat(ts ? ['UF1 test-selected', 'UAR test-selected'] : []);
+      s.append(table(headers, Object.entries(run.per_dataset).map(([name, d]) =>
+        [name, d.n, fmt(d.acc), fmt(d.uf1), fmt(d.uar)].concat(ts ? [fmt((tsd[name] || {}).uf1), fmt((tsd[name] || {}).uar)] : []))));
+    }
     s.append(el('h3', {}, 'Confusion matrix (counts, then rows normalised)'));
-    const cms = el('div', { class: 'grid' });
-    cms.append(confusion(run.classes, run.confusion || [], false), confusion(run.classes, run.confusion || [], true));
+    const cms = el('div', { class: 'tables' });
+    cms.append(el('div', {}, confusion(run.classes, run.confusion || [], false)), el('div', {}, confusion(run.classes, run.confusion || [], true)));
     s.append(cms);
     const g = el('div', { class: 'grid' });
     s.append(el('h3', {}, 'Per class and per epoch'), g);
@@ -92,11 +107,13 @@
     bars(g, run.classes, ['precision', 'recall', 'f1'].map((k, i) => ({ label: k, backgroundColor: color(i), data: run.classes.map(c => pc[c] ? pc[c][k] : null) })),
       'Precision, recall, F1 per class (support: ' + run.classes.map(c => pc[c] ? pc[c].support : 0).join(', ') + ')', { scales: { y: { min: 0, max: 1 } } });
     bars(g, run.classes, [{ label: 'clips', backgroundColor: color(0), data: run.class_distribution }], 'Class distribution of the evaluated clips');
+    const unmeasured = [];
     for (const [key, text, y] of [['train_loss', 'Training loss per fold', 'loss'], ['train_acc', 'Training accuracy per fold', 'accuracy'], ['val_uf1', 'Validation UF1 per fold', 'UF1']]) {
       const datasets = run.folds.map((f, i) => ({ label: f.fold, borderColor: color(i), backgroundColor: color(i), pointRadius: 1, data: points((f.curves || {}).epoch || [], (f.curves || {})[key] || []) }));
-      const empty = datasets.every(d => d.data.length === 0);
-      lines(g, datasets, text + (empty ? ' (not measured: no validation split in this run)' : ''), y);
+      if (datasets.every(d => d.data.length === 0)) unmeasured.push(text);
+      else lines(g, datasets, text, y);
     }
+    for (const text of unmeasured) s.append(el('p', { class: 'note' }, `${text}: not measured (no validation split in this run).`));
     s.append(el('h3', {}, 'Folds'));
     s.append(table(['fold', 'train', 'val', 'test', 'ACC', 'UF1', 'UAR', 'best epoch'],
       run.folds.map(f => [f.fold, f.train ?? '–', f.val ?? '–', f.n ?? '–', fmt(f.acc), fmt(f.uf1), fmt(f.uar), f.best_epoch ?? '–'])));
@@ -188,9 +205,24 @@
         const data = Object.keys(byEpoch).map(Number).sort((a, b) => a - b).map(e => ({ x: e, y: byEpoch[e].reduce((a, b) => a + b, 0) / byEpoch[e].length }));
         return { label: r.name, borderColor: color(i), backgroundColor: color(i), pointRadius: 1, data };
       });
-      lines(g, curves, 'Validation UF1, mean over folds' + (curves.every(d => d.data.length === 0) ? ' (not measured: no validation split)' : ''), 'UF1');
+      if (curves.every(d => d.data.length === 0)) s.append(el('p', { class: 'note' }, 'Validation UF1, mean over folds: not measured (no validation split in these runs).'));
+      else lines(g, curves, 'Validation UF1, mean over folds', 'UF1');
     }
     return s;
+  }
+
+  // Laid-out boxes side by side (grid and table rows) that overlap one another: 0 on a sound page.
+  function overlaps() {
+    let n = 0;
+    for (const row of document.querySelectorAll('.grid, .tables, .metrics')) {
+      const boxes = [...row.children].map(c => c.getBoundingClientRect());
+      for (let i = 0; i < boxes.length; ++i)
+        for (let j = i + 1; j < boxes.length; ++j) {
+          const a = boxes[i], b = boxes[j];
+          if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1) ++n;
+        }
+    }
+    return n;
   }
 
   // One section failing (an unexpected summary) leaves the others standing.
@@ -210,6 +242,7 @@
     document.body.dataset.chartsRendered = String(rendered);
     document.body.dataset.errors = JSON.stringify(errors);
     document.body.dataset.blocked = JSON.stringify(blocked);
+    document.body.dataset.overlaps = String(overlaps());
     document.body.dataset.ready = 'true';
   };
   finish();

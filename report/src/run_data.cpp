@@ -92,7 +92,7 @@ json run_data_of(const std::string& dir, const ReportOptions& options) {
   out["path"] = dir;
   out["name"] = root.filename().empty() ? root.parent_path().filename().string() : root.filename().string();
   for (const char* key : {"acc", "uf1", "uar", "n", "model", "loss", "protocol", "seed", "eval_label", "classes",
-                          "confusion", "per_class"})
+                          "confusion", "per_class", "per_dataset", "test_selected"})
     if (summary.contains(key)) out[key] = summary[key];
   if (!out.contains("classes") || !out["classes"].is_array())
     throw DataError(summary_file.string(), "no class list ('classes')");

@@ -197,6 +197,36 @@ TEST_F(Trainer, TwoEpochsResumedTwiceEqualFourEpochs) {
   EXPECT_EQ(read_checkpoint_info((dir_ / "resumed" / "last.pt").string()).head, "cosine");
 }
 
+TEST_F(Trainer, WatchedClipsArePredictedEveryEpochWithoutChangingTrainingAndSurviveResume) {
+  PatternSource source(48);
+  const auto labels = source.labels();
+  auto config = small_config(3);
+  FitCallbacks watching;
+  watching.watched = range(36, 48);
+  const auto plain = fit(config, source, labels, range(0, 36), {}, (dir_ / "plain").string(), false);
+  const auto straight = fit(config, source, labels, range(0, 36), {}, (dir_ / "straight").string(), false, watching);
+  config.stop_after_epoch = 1;
+  fit(config, source, labels, range(0, 36), {}, (dir_ / "resumed").string(), false, watching);
+  config.stop_after_epoch = 0;
+  const auto resumed = fit(config, source, labels, range(0, 36), {}, (dir_ / "resumed").string(), true, watching);
+  ASSERT_EQ(straight.history.size(), 3u);
+  ASSERT_EQ(resumed.history.size(), 3u);
+  for (size_t e = 0; e < 3; ++e) {
+    EXPECT_EQ(straight.history[e].train_loss, plain.history[e].train_loss) << "epoch " << e + 1;
+    EXPECT_TRUE(plain.history[e].watched.empty());
+    ASSERT_EQ(straight.history[e].watched.size(), 12u);
+    EXPECT_EQ(resumed.history[e].watched, straight.history[e].watched) << "epoch " << e + 1 << " (from the checkpoint)";
+  }
+  // The last epoch's watched predictions are the checkpoint's own.
+  Predictor predictor((dir_ / "straight" / "last.pt").string(), "cpu");
+  const auto outputs = predictor.predict_all(source, range(36, 48), 4, 0);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const auto& p = outputs[i].probs;
+    EXPECT_EQ(straight.history[2].watched[i], static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin()))
+        << "clip " << 36 + i;
+  }
+}
+
 TEST_F(Trainer, ResumeRefusesOtherSettings) {
   PatternSource source(24);
   auto config = small_config(2);

@@ -120,6 +120,10 @@ struct EpochRecord {
   double seconds = 0;            ///< wall time of the epoch (training + validation)
   double clips_per_second = 0;   ///< training clips per second
   double busy_fraction = 0;      ///< share of the training wall time spent in the model (not waiting for data)
+  /// The predicted class of each FitCallbacks::watched clip after this
+  /// epoch, in that order (empty when none are watched). Kept in the
+  /// checkpoint, not in metrics.csv.
+  std::vector<int> watched;
 };
 
 /// What a clip is trained towards: its label, and what the uncertainty
@@ -155,6 +159,10 @@ struct FitCallbacks {
   std::function<void(int epoch, int step, int steps, double loss)> on_step;
   /// After every epoch, its checkpoint written.
   std::function<void(const EpochRecord&)> on_epoch;
+  /// Clips (indices into the source) predicted after every epoch, into
+  /// EpochRecord::watched: `mexa train --report-test-selected` watches the
+  /// test fold. They take no part in training or in choosing an epoch.
+  std::vector<int64_t> watched;
 };
 
 /// mexa's default trainer (TrainConfig{}); classes are the caller's.
