@@ -18,7 +18,7 @@
 #include "mexa/engine/trainer.h"
 #include "mexa/io/csv.h"
 #include "mexa/io/errors.h"
-#include "report.h"
+#include "mexa/training/predictions.h"
 
 namespace mexa::cli {
 
@@ -75,18 +75,18 @@ int run_eval(const std::vector<std::string>& args) {
       predictor->predict_all(source, indices, batch, workers, [&](int64_t done, int64_t) { progress.update(done); });
   progress.finish();
 
-  std::vector<PredictionRow> scored;
+  std::vector<training::PredictionRow> scored;
   for (size_t i = 0; i < outputs.size(); ++i) {
     if (!outputs[i].ok) continue;
     const auto& row = manifest.rows[i];
-    scored.push_back({row.id, row.subject, "", row.label, predicted_class(outputs[i].probs), outputs[i].probs});
+    scored.push_back({row.id, row.subject, "", row.label, engine::predicted_class(outputs[i].probs), outputs[i].probs});
   }
   const auto failures = source.failures();
   for (const auto& [index, message] : failures) spdlog::error("{}", message);
   if (scored.empty()) throw DataError(data, "no clip could be read");
 
-  const auto report = report_of(scored, static_cast<int>(info.classes.size()));
-  auto json = report_json(report, info.classes);
+  const auto report = training::report_of(scored, static_cast<int>(info.classes.size()));
+  auto json = training::report_json(report, info.classes);
   json["model"] = model;
   json["data"] = data;
   json["failed"] = nlohmann::json::array();
@@ -95,11 +95,11 @@ int run_eval(const std::vector<std::string>& args) {
   if (json_path == "-") {
     std::cout << json.dump(2) << "\n";
   } else {
-    print_report(report, info.classes);
+    std::fputs(training::report_text(report, info.classes).c_str(), stdout);
     if (!json_path.empty()) io::write_text_file(json_path, json.dump(2) + "\n");
   }
   if (!predictions_path.empty())
-    io::write_text_file(predictions_path, predictions_csv(scored, info.classes, /*with_fold=*/false));
+    io::write_text_file(predictions_path, training::predictions_csv(scored, info.classes, /*with_fold=*/false));
   if (!failures.empty())
     std::fprintf(stderr, "%zu of %zu clips could not be read (listed above)\n", failures.size(), manifest.rows.size());
   return failures.empty() ? kOk : kInputsFailed;

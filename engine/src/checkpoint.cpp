@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "history.h"
+#include "mexa/key_values.h"
 #include "method_model.h"
 #include "mexa/engine/losses.h"
 
@@ -25,16 +26,7 @@ std::string encode_map(const std::map<std::string, std::string>& map) {
   }
   return text;
 }
-std::map<std::string, std::string> decode_map(const std::string& text) {
-  std::map<std::string, std::string> map;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto eq = line.find('=');
-    if (eq != std::string::npos) map[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return map;
-}
+std::map<std::string, std::string> decode_map(const std::string& text) { return parse_key_values(text); }
 std::string join_lines(const std::vector<std::string>& items) {
   std::string text;
   for (const auto& s : items) text += s + "\n";

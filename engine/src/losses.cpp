@@ -5,6 +5,8 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "mexa/enum_names.h"
+
 namespace mexa::engine {
 namespace {
 
@@ -28,35 +30,24 @@ void check_counts(const std::vector<int64_t>& counts) {
 
 }  // namespace
 
-LossKind parse_loss(const std::string& name) {
-  if (name == "ce") return LossKind::CrossEntropy;
-  if (name == "weighted-ce") return LossKind::WeightedCE;
-  if (name == "focal") return LossKind::Focal;
-  if (name == "class-balanced") return LossKind::ClassBalanced;
-  if (name == "ldam-drw" || name == "ldam") return LossKind::Ldam;
-  if (name == "logit-adjusted") return LossKind::LogitAdjusted;
-  if (name == "balanced-softmax") return LossKind::BalancedSoftmax;
-  if (name == "label-smoothing") return LossKind::LabelSmoothing;
-  if (name == "coupling") return LossKind::Coupling;
-  throw std::invalid_argument("unknown loss '" + name +
-                              "' (ce, weighted-ce, focal, class-balanced, ldam-drw, logit-adjusted, "
-                              "balanced-softmax, label-smoothing, coupling)");
+static const EnumNames<LossKind>& loss_names() {
+  using L = LossKind;
+  static const EnumNames<L> names("loss",
+                                  {{L::CrossEntropy, "ce"},
+                                   {L::WeightedCE, "weighted-ce"},
+                                   {L::Focal, "focal"},
+                                   {L::ClassBalanced, "class-balanced"},
+                                   {L::Ldam, "ldam-drw"},
+                                   {L::LogitAdjusted, "logit-adjusted"},
+                                   {L::BalancedSoftmax, "balanced-softmax"},
+                                   {L::LabelSmoothing, "label-smoothing"},
+                                   {L::Coupling, "coupling"}},
+                                  {{L::Ldam, "ldam"}});
+  return names;
 }
 
-std::string loss_name(LossKind kind) {
-  switch (kind) {
-    case LossKind::CrossEntropy: return "ce";
-    case LossKind::WeightedCE: return "weighted-ce";
-    case LossKind::Focal: return "focal";
-    case LossKind::ClassBalanced: return "class-balanced";
-    case LossKind::Ldam: return "ldam-drw";
-    case LossKind::LogitAdjusted: return "logit-adjusted";
-    case LossKind::BalancedSoftmax: return "balanced-softmax";
-    case LossKind::LabelSmoothing: return "label-smoothing";
-    case LossKind::Coupling: return "coupling";
-  }
-  throw std::logic_error("unhandled loss kind");
-}
+LossKind parse_loss(const std::string& name) { return loss_names().parse(name); }
+std::string loss_name(LossKind kind) { return loss_names().name(kind); }
 
 std::vector<double> effective_number_weights(const std::vector<int64_t>& counts, double beta) {
   check_counts(counts);

@@ -4,23 +4,20 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "mexa/enum_names.h"
+
 namespace mexa::engine {
 
-LrSchedule::Kind parse_lr_schedule(const std::string& name) {
-  if (name == "cosine") return LrSchedule::Kind::Cosine;
-  if (name == "step") return LrSchedule::Kind::Step;
-  if (name == "constant") return LrSchedule::Kind::Constant;
-  throw std::invalid_argument("learning-rate schedule must be constant, cosine or step (got '" + name + "')");
+namespace {
+const EnumNames<LrSchedule::Kind>& schedule_names() {
+  using K = LrSchedule::Kind;
+  static const EnumNames<K> names("learning-rate schedule", {{K::Constant, "constant"}, {K::Cosine, "cosine"}, {K::Step, "step"}});
+  return names;
 }
+}  // namespace
 
-std::string lr_schedule_name(LrSchedule::Kind kind) {
-  switch (kind) {
-    case LrSchedule::Kind::Cosine: return "cosine";
-    case LrSchedule::Kind::Step: return "step";
-    case LrSchedule::Kind::Constant: return "constant";
-  }
-  return "?";
-}
+LrSchedule::Kind parse_lr_schedule(const std::string& name) { return schedule_names().parse(name); }
+std::string lr_schedule_name(LrSchedule::Kind kind) { return schedule_names().name(kind); }
 
 double learning_rate(const LrSchedule& s, int epoch, int step, int steps_per_epoch) {
   if (s.epochs < 1 || steps_per_epoch < 1) throw std::invalid_argument("schedule needs epochs and steps");

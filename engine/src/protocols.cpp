@@ -7,6 +7,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "mexa/enum_names.h"
+
 namespace mexa::engine {
 namespace {
 
@@ -45,12 +47,14 @@ Fold build_fold(std::string name, const std::vector<std::string>& clip_subjects,
 
 }  // namespace
 
-Protocol parse_protocol(const std::string& name) {
-  if (name == "split") return Protocol::Split;
-  if (name == "kfold") return Protocol::KFold;
-  if (name == "loso") return Protocol::Loso;
-  throw std::invalid_argument("protocol must be split, kfold or loso (got '" + name + "')");
+static const EnumNames<Protocol>& protocol_names() {
+  static const EnumNames<Protocol> names("protocol",
+                                         {{Protocol::Split, "split"}, {Protocol::KFold, "kfold"}, {Protocol::Loso, "loso"}});
+  return names;
 }
+
+Protocol parse_protocol(const std::string& name) { return protocol_names().parse(name); }
+std::string protocol_name(Protocol protocol) { return protocol_names().name(protocol); }
 
 std::vector<Fold> make_folds(const std::vector<std::string>& subjects, const ProtocolOptions& options) {
   const auto all = distinct_sorted(subjects);

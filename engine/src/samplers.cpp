@@ -6,6 +6,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "mexa/enum_names.h"
+
 namespace mexa::engine {
 namespace {
 
@@ -20,13 +22,17 @@ std::vector<double> power_probabilities(const std::vector<int64_t>& counts, doub
 
 }  // namespace
 
-ClassSampling parse_class_sampling(const std::string& name) {
-  if (name == "instance") return ClassSampling::Instance;
-  if (name == "sqrt") return ClassSampling::SquareRoot;
-  if (name == "class-balanced") return ClassSampling::ClassBalanced;
-  if (name == "progressive") return ClassSampling::Progressive;
-  throw std::invalid_argument("sampler must be instance, sqrt, class-balanced or progressive (got '" + name + "')");
+static const EnumNames<ClassSampling>& sampling_names() {
+  using S = ClassSampling;
+  static const EnumNames<S> names("sampler", {{S::Instance, "instance"},
+                                              {S::SquareRoot, "sqrt"},
+                                              {S::ClassBalanced, "class-balanced"},
+                                              {S::Progressive, "progressive"}});
+  return names;
 }
+
+ClassSampling parse_class_sampling(const std::string& name) { return sampling_names().parse(name); }
+std::string class_sampling_name(ClassSampling scheme) { return sampling_names().name(scheme); }
 
 std::vector<double> class_probabilities(ClassSampling scheme, const std::vector<int64_t>& counts, int epoch,
                                         int total_epochs) {

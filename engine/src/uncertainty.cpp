@@ -6,23 +6,18 @@
 #include <numbers>
 #include <stdexcept>
 
+#include "mexa/enum_names.h"
+
 namespace mexa::engine {
 
-PhaseCurve parse_phase_curve(const std::string& name) {
-  if (name == "parabolic") return PhaseCurve::Parabolic;
-  if (name == "linear") return PhaseCurve::Linear;
-  if (name == "cosine") return PhaseCurve::Cosine;
-  throw std::invalid_argument("--phase-curve must be parabolic, linear or cosine (got '" + name + "')");
+static const EnumNames<PhaseCurve>& phase_curve_names() {
+  static const EnumNames<PhaseCurve> names(
+      "--phase-curve", {{PhaseCurve::Parabolic, "parabolic"}, {PhaseCurve::Linear, "linear"}, {PhaseCurve::Cosine, "cosine"}});
+  return names;
 }
 
-std::string phase_curve_name(PhaseCurve curve) {
-  switch (curve) {
-    case PhaseCurve::Parabolic: return "parabolic";
-    case PhaseCurve::Linear: return "linear";
-    case PhaseCurve::Cosine: return "cosine";
-  }
-  return "parabolic";
-}
+PhaseCurve parse_phase_curve(const std::string& name) { return phase_curve_names().parse(name); }
+std::string phase_curve_name(PhaseCurve curve) { return phase_curve_names().name(curve); }
 
 torch::Tensor flip_clips(const torch::Tensor& x, bool flow) {
   torch::Tensor out = x.flip({-1});

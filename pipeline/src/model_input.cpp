@@ -9,16 +9,6 @@
 namespace mexa::pipeline {
 namespace {
 
-std::string sampling_name(temporal::Sampling s) {
-  for (const char* name : {"uniform", "triplet", "apex-window", "interpolate", "motion"})
-    if (temporal::parse_sampling(name) == s) return name;
-  throw std::logic_error("unnamed sampling strategy");
-}
-std::string flow_name(temporal::FlowMethod f) {
-  for (const char* name : {"tvl1", "farneback", "dis"})
-    if (temporal::parse_flow_method(name) == f) return name;
-  throw std::logic_error("unnamed flow method");
-}
 std::string number(double v) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.9g", v);
@@ -58,7 +48,7 @@ std::string default_model(const std::string& kind) {
 }
 
 std::map<std::string, std::string> input_metadata(const temporal::ClipSpec& s) {
-  return {{"input.sampling", sampling_name(s.sampling)},
+  return {{"input.sampling", temporal::sampling_name(s.sampling)},
           {"input.frames", std::to_string(s.frames)},
           {"input.height", std::to_string(s.height)},
           {"input.width", std::to_string(s.width)},
@@ -70,7 +60,7 @@ std::map<std::string, std::string> input_metadata(const temporal::ClipSpec& s) {
           {"input.folder_fps", number(s.folder_fps)},
           {"input.onset_difference", s.kind == temporal::InputKind::OnsetDifference ? "1" : "0"},  // read by older mexa
           {"input.kind", temporal::input_kind_name(s.kind)},
-          {"input.flow_method", flow_name(s.flow_method)},
+          {"input.flow_method", temporal::flow_method_name(s.flow_method)},
           {"input.flow_norm", temporal::flow_norm_name(s.flow_norm)}};
 }
 

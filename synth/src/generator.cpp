@@ -13,6 +13,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "mexa/enum_names.h"
+
 #include "mexa/io/csv.h"
 #include "mexa/io/errors.h"
 #include "mexa/io/video_writer.h"
@@ -347,24 +349,27 @@ std::string subject_name(int s) {
 
 }  // namespace
 
-Layout parse_layout(const std::string& name) {
-  if (name == "mexa") return Layout::Mexa;
-  if (name == "casme2") return Layout::Casme2;
-  if (name == "samm") return Layout::Samm;
-  if (name == "smic") return Layout::Smic;
-  if (name == "casme3") return Layout::Casme3;
-  if (name == "casme-sq") return Layout::CasmeSq;
-  if (name == "samm-lv") return Layout::SammLv;
-  throw std::invalid_argument("--layout must be mexa, casme2, samm, smic, casme3, casme-sq or samm-lv (got '" + name + "')");
+static const EnumNames<Layout>& layout_names() {
+  static const EnumNames<Layout> names("--layout", {{Layout::Mexa, "mexa"},
+                                                    {Layout::Casme2, "casme2"},
+                                                    {Layout::Samm, "samm"},
+                                                    {Layout::Smic, "smic"},
+                                                    {Layout::Casme3, "casme3"},
+                                                    {Layout::CasmeSq, "casme-sq"},
+                                                    {Layout::SammLv, "samm-lv"}});
+  return names;
 }
 
-OutputFormat parse_output_format(const std::string& name) {
-  if (name == "h264") return OutputFormat::H264;
-  if (name == "ffv1") return OutputFormat::Ffv1;
-  if (name == "jpg") return OutputFormat::Jpg;
-  if (name == "png") return OutputFormat::Png;
-  throw std::invalid_argument("--format must be h264, ffv1, jpg or png (got '" + name + "')");
+static const EnumNames<OutputFormat>& format_names() {
+  static const EnumNames<OutputFormat> names(
+      "--format",
+      {{OutputFormat::H264, "h264"}, {OutputFormat::Ffv1, "ffv1"}, {OutputFormat::Jpg, "jpg"}, {OutputFormat::Png, "png"}});
+  return names;
 }
+
+Layout parse_layout(const std::string& name) { return layout_names().parse(name); }
+
+OutputFormat parse_output_format(const std::string& name) { return format_names().parse(name); }
 
 std::map<std::string, double> default_class_weights() {
   return {{"disgust", 247}, {"surprise", 184}, {"fear", 83},    {"anger", 64},

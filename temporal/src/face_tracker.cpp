@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "mexa/enum_names.h"
+
 #include "mexa/io/errors.h"
 #include "mexa/temporal/alignment.h"
 
@@ -45,12 +47,13 @@ void require_file(const std::string& path, const std::string& what, const char* 
 
 }  // namespace
 
-FaceDetector parse_face_detector(const std::string& name) {
-  if (name == "haar") return FaceDetector::Haar;
-  if (name == "hog") return FaceDetector::DlibHog;
-  if (name == "none") return FaceDetector::None;
-  throw std::invalid_argument("face detector must be haar, hog or none (got '" + name + "')");
+static const EnumNames<FaceDetector>& detector_names() {
+  static const EnumNames<FaceDetector> names(
+      "face detector", {{FaceDetector::Haar, "haar"}, {FaceDetector::DlibHog, "hog"}, {FaceDetector::None, "none"}});
+  return names;
 }
+
+FaceDetector parse_face_detector(const std::string& name) { return detector_names().parse(name); }
 
 std::vector<cv::Point2f> canonical_points(cv::Size s) {
   const float w = static_cast<float>(s.width), h = static_cast<float>(s.height);
@@ -188,14 +191,7 @@ void FaceTracker::reset() {
   impl_->frame_index = 0;
 }
 
-std::string face_detector_name(FaceDetector detector) {
-  switch (detector) {
-    case FaceDetector::Haar: return "haar";
-    case FaceDetector::DlibHog: return "hog";
-    case FaceDetector::None: return "none";
-  }
-  return "none";
-}
+std::string face_detector_name(FaceDetector detector) { return detector_names().name(detector); }
 
 std::string default_cascade_path() {
   const char* env = std::getenv("MEXA_HAAR_CASCADE");

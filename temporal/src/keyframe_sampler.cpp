@@ -5,6 +5,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "mexa/enum_names.h"
+
 namespace mexa::temporal {
 namespace {
 
@@ -50,15 +52,17 @@ std::vector<int64_t> motion_adaptive(const ClipSpan& span, int t, const std::vec
 
 }  // namespace
 
-Sampling parse_sampling(const std::string& name) {
-  if (name == "uniform") return Sampling::Uniform;
-  if (name == "triplet") return Sampling::Triplet;
-  if (name == "apex-window") return Sampling::ApexWindow;
-  if (name == "interpolate") return Sampling::Interpolate;
-  if (name == "motion") return Sampling::MotionAdaptive;
-  throw std::invalid_argument("sampling must be uniform, triplet, apex-window, interpolate or motion (got '" + name +
-                              "')");
+static const EnumNames<Sampling>& sampling_names() {
+  static const EnumNames<Sampling> names("sampling", {{Sampling::Uniform, "uniform"},
+                                                      {Sampling::Triplet, "triplet"},
+                                                      {Sampling::ApexWindow, "apex-window"},
+                                                      {Sampling::Interpolate, "interpolate"},
+                                                      {Sampling::MotionAdaptive, "motion"}});
+  return names;
 }
+
+Sampling parse_sampling(const std::string& name) { return sampling_names().parse(name); }
+std::string sampling_name(Sampling strategy) { return sampling_names().name(strategy); }
 
 std::vector<int64_t> sample_keyframes(const SampleSpec& spec, const ClipSpan& span, const std::vector<float>& motion) {
   if (span.onset < 0 || span.offset < span.onset)

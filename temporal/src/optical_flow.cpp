@@ -6,6 +6,8 @@
 
 #include <stdexcept>
 
+#include "mexa/enum_names.h"
+
 namespace mexa::temporal {
 namespace {
 
@@ -22,12 +24,14 @@ cv::Mat to_gray8(const cv::Mat& image) {
 
 }  // namespace
 
-FlowMethod parse_flow_method(const std::string& name) {
-  if (name == "tvl1") return FlowMethod::TvL1;
-  if (name == "farneback") return FlowMethod::Farneback;
-  if (name == "dis") return FlowMethod::Dis;
-  throw std::invalid_argument("flow method must be tvl1, farneback or dis (got '" + name + "')");
+static const EnumNames<FlowMethod>& flow_method_names() {
+  static const EnumNames<FlowMethod> names(
+      "flow method", {{FlowMethod::TvL1, "tvl1"}, {FlowMethod::Farneback, "farneback"}, {FlowMethod::Dis, "dis"}});
+  return names;
 }
+
+FlowMethod parse_flow_method(const std::string& name) { return flow_method_names().parse(name); }
+std::string flow_method_name(FlowMethod method) { return flow_method_names().name(method); }
 
 cv::Mat dense_flow(const cv::Mat& from, const cv::Mat& to, FlowMethod method) {
   if (from.size() != to.size() || from.empty()) throw std::invalid_argument("flow needs two images of the same size");

@@ -1,4 +1,4 @@
-#include "train_pool.h"
+#include "mexa/training/pool.h"
 
 #include <spdlog/fmt/fmt.h>
 
@@ -8,12 +8,12 @@
 
 #include "mexa/io/csv.h"
 #include "mexa/io/errors.h"
-#include "report.h"
-#include "test_selected.h"
-#include "train_run_files.h"
-#include "train_targets.h"
+#include "mexa/training/predictions.h"
+#include "mexa/training/test_selected.h"
+#include "mexa/training/run_files.h"
+#include "mexa/training/targets.h"
 
-namespace mexa::cli {
+namespace mexa::training {
 
 namespace fs = std::filesystem;
 
@@ -72,7 +72,42 @@ std::map<int64_t, std::string> read_failures(const fs::path& path, const io::Man
   return out;
 }
 
-void write_pooled_run(const RunDescription& run) {
+namespace {
+
+std::string dataset_lines(const nlohmann::json& per_dataset) {
+  std::string out;
+  for (const auto& [name, d] : per_dataset.items())
+    out += fmt::format("  {:<12} n {:>4}  ACC {:.4f}  UF1 {:.4f}  UAR {:.4f}\n", name, d["n"].get<int>(),
+                       d["acc"].get<double>(), d["uf1"].get<double>(), d["uar"].get<double>());
+  return out;
+}
+
+/// What `mexa train` prints once the folds are pooled.
+std::string pooled_text(const RunDescription& run, const engine::ClassificationReport& report,
+                        const nlohmann::json& summary) {
+  std::string out = fmt::format("{}: {} over {} folds (test predictions pooled)\n", run.dir.string(), run.protocol,
+                                run.folds.size());
+  if (run.eval_label != "emotion") out += fmt::format("scored against the {} column\n", run.eval_label);
+  out += report_text(report, run.classes);
+  if (summary.contains("per_dataset")) out += dataset_lines(summary["per_dataset"]);
+  if (summary.contains("test_selected")) {
+    const auto& t = summary["test_selected"];
+    out += fmt::format("test-selected (optimistic: each test subject's best epoch, chosen on its test labels; for "
+                       "comparison with published tables only): ACC {:.4f}  UF1 {:.4f}  UAR {:.4f}\n",
+                       t["acc"].get<double>(), t["uf1"].get<double>(), t["uar"].get<double>());
+    if (t.contains("per_dataset")) out += dataset_lines(t["per_dataset"]);
+  }
+  if (!run.au_names.empty()) {
+    const auto& m = summary["aus"]["macro_f1"];
+    out += fmt::format("AU macro F1 {} over {} AUs (aus.csv)\n", m.is_null() ? "n/a" : fmt::format("{:.4f}", m.get<double>()),
+                       run.au_names.size());
+  }
+  return out;
+}
+
+}  // namespace
+
+PooledRun write_pooled_run(const RunDescription& run) {
   const auto& manifest = *run.manifest;
   const auto ids = index_of_id(manifest);
   const bool au_head = !run.au_names.empty();
@@ -130,29 +165,7 @@ void write_pooled_run(const RunDescription& run) {
                       predictions_csv(rows_of(pooled), run.classes, /*with_fold=*/true));
   io::write_text_file((run.dir / "summary.json").string(), summary.dump(2) + "\n");
 
-  std::printf("%s: %s over %zu folds (test predictions pooled)\n", run.dir.c_str(), run.protocol.c_str(),
-              run.folds.size());
-  if (run.eval_label != "emotion") std::printf("scored against the %s column\n", run.eval_label.c_str());
-  print_report(report, run.classes);
-  if (summary.contains("per_dataset"))
-    for (const auto& [name, d] : summary["per_dataset"].items())
-      std::printf("  %-12s n %4d  ACC %.4f  UF1 %.4f  UAR %.4f\n", name.c_str(), d["n"].get<int>(), d["acc"].get<double>(),
-                  d["uf1"].get<double>(), d["uar"].get<double>());
-  if (test_selected) {
-    const auto& t = *test_selected;
-    std::printf("test-selected (optimistic: each test subject's best epoch, chosen on its test labels; for comparison "
-                "with published tables only): ACC %.4f  UF1 %.4f  UAR %.4f\n",
-                t["acc"].get<double>(), t["uf1"].get<double>(), t["uar"].get<double>());
-    if (t.contains("per_dataset"))
-      for (const auto& [name, d] : t["per_dataset"].items())
-        std::printf("  %-12s n %4d  ACC %.4f  UF1 %.4f  UAR %.4f\n", name.c_str(), d["n"].get<int>(),
-                    d["acc"].get<double>(), d["uf1"].get<double>(), d["uar"].get<double>());
-  }
-  if (au_head) {
-    const auto& m = summary["aus"]["macro_f1"];
-    std::printf("AU macro F1 %s over %zu AUs (aus.csv)\n",
-                m.is_null() ? "n/a" : fmt::format("{:.4f}", m.get<double>()).c_str(), run.au_names.size());
-  }
+  return {summary, pooled_text(run, report, summary)};
 }
 
-}  // namespace mexa::cli
+}  // namespace mexa::training

@@ -1,4 +1,4 @@
-#include "report.h"
+#include "mexa/training/predictions.h"
 
 #include <spdlog/fmt/fmt.h>
 
@@ -8,7 +8,7 @@
 
 #include "mexa/io/csv.h"
 
-namespace mexa::cli {
+namespace mexa::training {
 
 std::string predictions_csv(const std::vector<PredictionRow>& rows, const std::vector<std::string>& classes,
                             bool with_fold) {
@@ -47,13 +47,14 @@ nlohmann::json report_json(const engine::ClassificationReport& r, const std::vec
           {"confusion", r.confusion}};
 }
 
-void print_report(const engine::ClassificationReport& r, const std::vector<std::string>& classes) {
+std::string report_text(const engine::ClassificationReport& r, const std::vector<std::string>& classes) {
   const auto n = std::accumulate(r.support.begin(), r.support.end(), int64_t{0});
-  std::printf("clips %lld  ACC %.4f  UF1 %.4f  UAR %.4f\n", static_cast<long long>(n), r.acc, r.uf1, r.uar);
-  std::printf("  %-12s %9s %9s %9s %8s\n", "class", "precision", "recall", "f1", "support");
+  std::string out = fmt::format("clips {}  ACC {:.4f}  UF1 {:.4f}  UAR {:.4f}\n", n, r.acc, r.uf1, r.uar);
+  out += fmt::format("  {:<12} {:>9} {:>9} {:>9} {:>8}\n", "class", "precision", "recall", "f1", "support");
   for (size_t c = 0; c < classes.size(); ++c)
-    std::printf("  %-12s %9.4f %9.4f %9.4f %8lld\n", classes[c].c_str(), r.precision[c], r.recall[c], r.f1[c],
-                static_cast<long long>(r.support[c]));
+    out += fmt::format("  {:<12} {:>9.4f} {:>9.4f} {:>9.4f} {:>8}\n", classes[c], r.precision[c], r.recall[c], r.f1[c],
+                       r.support[c]);
+  return out;
 }
 
-}  // namespace mexa::cli
+}  // namespace mexa::training

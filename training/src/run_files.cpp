@@ -1,94 +1,32 @@
-#include "train_run_files.h"
-
-#include <boost/any.hpp>
-#include <spdlog/fmt/fmt.h>
-#include <spdlog/fmt/ranges.h>
+#include "mexa/training/run_files.h"
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
-#include "cli.h"
 #include "mexa/io/csv.h"
 #include "mexa/io/errors.h"
-#include "mexa/version.h"
+#include "mexa/key_values.h"
 
-namespace mexa::cli {
+namespace mexa::training {
 
-namespace {
-
-std::string any_text(const boost::any& value) {
-  if (const auto* s = boost::any_cast<std::string>(&value)) return *s;
-  if (const auto* i = boost::any_cast<int>(&value)) return std::to_string(*i);
-  if (const auto* u = boost::any_cast<uint64_t>(&value)) return std::to_string(*u);
-  if (const auto* b = boost::any_cast<bool>(&value)) return *b ? "true" : "false";
-  if (const auto* d = boost::any_cast<double>(&value)) return fmt::format("{}", *d);  // shortest exact form
-  if (const auto* f = boost::any_cast<float>(&value)) return fmt::format("{}", *f);
-  if (const auto* v = boost::any_cast<std::vector<std::string>>(&value)) return fmt::format("{}", fmt::join(*v, "\n"));
-  throw std::logic_error("option of an unexpected type");
-}
-
-}  // namespace
-
-const std::set<std::string> kNotSaved{"help",          "config", "log-level",    "resume", "stop-after-epoch",
-                                      "out",           "gather", "dist-timeout", "fold-shard"};
 const std::set<std::string> kFreeOnResume{"data", "device", "workers", "threads", "cache"};
 
-std::map<std::string, std::string> effective_options(const po::variables_map& vm) {
-  std::map<std::string, std::string> out;
-  for (const auto& [name, value] : vm)
-    if (!kNotSaved.count(name) && !value.empty()) out[name] = any_text(value.value());
-  return out;
-}
+std::map<std::string, std::string> parse_settings(const std::string& text) { return parse_key_values(text); }
 
-/// The effective options as an INI file `mexa train --config` reads back.
-std::string effective_config(const po::variables_map& vm) {
-  std::string text = "# mexa " + std::string(MEXA_VERSION) + " train: effective options of this run\n";
-  for (const auto& [name, value] : effective_options(vm)) {
-    // A repeated option (--data A --data B): one line each, as the INI reader takes it back.
-    size_t start = 0;
-    for (size_t end; (end = value.find('\n', start)) != std::string::npos; start = end + 1)
-      text += name + " = " + value.substr(start, end - start) + "\n";
-    text += name + " = " + value.substr(start) + "\n";
-  }
-  return text;
-}
-
-/// name = value lines of a config.ini written by effective_config().
-std::map<std::string, std::string> read_saved_options(const std::string& path) {
-  std::map<std::string, std::string> out;
+std::map<std::string, std::string> read_settings(const std::string& path) {
   std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto eq = line.find(" = ");
-    if (!line.empty() && line[0] != '#' && eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 3);
-  }
-  return out;
+  return parse_settings({std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()});
 }
 
 void check_same_settings(const std::map<std::string, std::string>& saved, const std::map<std::string, std::string>& now,
                          const std::string& path, const std::string& who) {
   for (const auto& [name, value] : now)
     if (!kFreeOnResume.count(name) && saved.count(name) && saved.at(name) != value)
-      throw UsageError(who + ": " + name + " is " + saved.at(name) + " in " + path + ", now " + value +
-                       "; every shard and resume takes the run's settings (or start a new --out)");
+      throw SettingsError(who + ": " + name + " is " + saved.at(name) + " in " + path + ", now " + value +
+                          "; every shard and resume takes the run's settings (or start a new --out)");
 }
-
-std::vector<int> parse_int_list(const std::string& text, const std::string& flag) {
-  std::vector<int> out;
-  std::istringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ','))
-    if (!item.empty()) try {
-        out.push_back(std::stoi(item));
-      } catch (const std::exception&) {
-        throw UsageError(flag + ": '" + item + "' is not a number");
-      }
-  return out;
-}
-
-/// Test predictions keyed by manifest row.
-using IndexedPredictions = std::vector<std::pair<int64_t, PredictionRow>>;
 
 std::vector<PredictionRow> rows_of(const IndexedPredictions& predictions) {
   std::vector<PredictionRow> rows;
@@ -119,4 +57,4 @@ IndexedPredictions read_fold_predictions(const std::string& path, const std::map
 }
 
 
-}  // namespace mexa::cli
+}  // namespace mexa::training

@@ -1,4 +1,4 @@
-#include "train_targets.h"
+#include "mexa/training/targets.h"
 
 #include <algorithm>
 #include <set>
@@ -9,7 +9,7 @@
 #include "mexa/io/csv.h"
 #include "mexa/io/errors.h"
 
-namespace mexa::cli {
+namespace mexa::training {
 namespace {
 
 std::vector<int> row_aus(const io::Manifest& manifest, const io::ManifestRow& row) {
@@ -151,4 +151,4 @@ nlohmann::json au_json(const std::vector<AuPrediction>& rows, const std::vector<
           {"per_au", per_au}};
 }
 
-}  // namespace mexa::cli
+}  // namespace mexa::training

@@ -1,4 +1,4 @@
-#include "test_selected.h"
+#include "mexa/training/test_selected.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -7,9 +7,9 @@
 
 #include "mexa/io/csv.h"
 #include "mexa/io/errors.h"
-#include "report.h"
+#include "mexa/training/predictions.h"
 
-namespace mexa::cli {
+namespace mexa::training {
 
 namespace fs = std::filesystem;
 
@@ -128,4 +128,4 @@ std::optional<nlohmann::json> test_selected_summary(const RunDescription& run) {
   return out;
 }
 
-}  // namespace mexa::cli
+}  // namespace mexa::training

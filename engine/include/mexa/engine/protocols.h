@@ -22,6 +22,7 @@ enum class Protocol { Split, KFold, Loso };
 
 /// Parses "split", "kfold", "loso"; throws std::invalid_argument.
 Protocol parse_protocol(const std::string& name);
+std::string protocol_name(Protocol protocol);
 
 struct ProtocolOptions {
   Protocol protocol = Protocol::Loso;

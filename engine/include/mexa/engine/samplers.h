@@ -19,6 +19,7 @@ enum class ClassSampling { Instance, SquareRoot, ClassBalanced, Progressive };
 
 /// Parses "instance", "sqrt", "class-balanced", "progressive"; throws std::invalid_argument.
 ClassSampling parse_class_sampling(const std::string& name);
+std::string class_sampling_name(ClassSampling scheme);
 
 /// p_c for each class at `epoch` of `total_epochs` (Progressive uses t = epoch, T = total_epochs - 1).
 std::vector<double> class_probabilities(ClassSampling scheme, const std::vector<int64_t>& counts, int epoch,

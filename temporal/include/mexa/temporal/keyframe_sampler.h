@@ -24,6 +24,7 @@ enum class Sampling {
 
 /// Parses "uniform", "triplet", "apex-window", "interpolate", "motion"; throws std::invalid_argument.
 Sampling parse_sampling(const std::string& name);
+std::string sampling_name(Sampling strategy);
 
 struct ClipSpan {
   int64_t onset = 0;

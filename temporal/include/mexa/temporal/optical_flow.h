@@ -34,6 +34,7 @@ enum class FlowMethod {
 
 /// Parses "tvl1", "farneback", "dis"; throws std::invalid_argument.
 FlowMethod parse_flow_method(const std::string& name);
+std::string flow_method_name(FlowMethod method);
 
 /// Dense flow from `from` to `to` (8-bit or float grey, same size): CV_32FC2, pixels.
 cv::Mat dense_flow(const cv::Mat& from, const cv::Mat& to, FlowMethod method);

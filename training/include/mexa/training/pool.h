@@ -6,6 +6,8 @@
 // the folds, one process or many, give the same bytes.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -16,7 +18,7 @@
 #include "mexa/io/manifest.h"
 #include "mexa/pipeline/inputs.h"
 
-namespace mexa::cli {
+namespace mexa::training {
 
 struct RunDescription {
   std::filesystem::path dir;
@@ -37,11 +39,17 @@ std::vector<size_t> folds_of_shard(size_t folds, const pipeline::Shard& s);
 /// folds/NAME/fold.json: what a finished fold's summary entry needs beyond its predictions.
 void write_fold_record(const std::filesystem::path& fold_dir, int best_epoch);
 
+/// The pooled run: summary.json's content and the report to print.
+struct PooledRun {
+  nlohmann::json summary;
+  std::string text;  ///< the pooled metrics, per class, per dataset, test-selected, AUs
+};
+
 /// Writes predictions.csv, summary.json (and aus.csv with an AU head) from the
-/// fold files and prints the pooled report. Every fold must be finished.
-void write_pooled_run(const RunDescription& run);
+/// fold files. Every fold must be finished.
+PooledRun write_pooled_run(const RunDescription& run);
 
 /// failed.csv read back: manifest row -> error (rows named by id).
 std::map<int64_t, std::string> read_failures(const std::filesystem::path& path, const io::Manifest& manifest);
 
-}  // namespace mexa::cli
+}  // namespace mexa::training

@@ -1,5 +1,5 @@
 // Classification results as JSON (MEGC metrics, per class, confusion), as a
-// table on stdout and as per-clip prediction CSVs: shared by `mexa train` and
+// text table and as per-clip prediction CSVs: shared by training runs and
 // `mexa eval`.
 #pragma once
 
@@ -10,7 +10,7 @@
 
 #include "mexa/engine/metrics.h"
 
-namespace mexa::cli {
+namespace mexa::training {
 
 using engine::predicted_class;
 
@@ -30,7 +30,7 @@ engine::ClassificationReport report_of(const std::vector<PredictionRow>& rows, i
 
 /// {"acc", "uf1", "uar", "n", "classes", "per_class": {name: {precision, recall, f1, support}}, "confusion"}
 nlohmann::json report_json(const engine::ClassificationReport& report, const std::vector<std::string>& classes);
-/// ACC / UF1 / UAR and per-class lines.
-void print_report(const engine::ClassificationReport& report, const std::vector<std::string>& classes);
+/// "clips N  ACC a  UF1 f  UAR r" and a line per class (precision, recall, f1, support).
+std::string report_text(const engine::ClassificationReport& report, const std::vector<std::string>& classes);
 
-}  // namespace mexa::cli
+}  // namespace mexa::training

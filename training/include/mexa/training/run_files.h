@@ -1,38 +1,38 @@
-// The files of a `mexa train` run folder that the command reads back:
-// config.ini (the effective options, re-read by --resume) and a finished
-// fold's test_predictions.csv (--resume pools it without retraining).
+// The files of a training run folder read back: config.ini (the settings a
+// resumed run or a joining shard must share) and a finished fold's
+// test_predictions.csv (--resume pools it without retraining).
 #pragma once
-
-#include <boost/program_options.hpp>
 
 #include <cstdint>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "report.h"
+#include "mexa/training/predictions.h"
 
-namespace mexa::cli {
+namespace mexa::training {
 
-/// Options that describe the run (written to config.ini); not --config, --resume...
-extern const std::set<std::string> kNotSaved;
-/// Options a resumed run may change: they do not change what is computed.
+/// A request that contradicts the run it continues (another setting, other
+/// data): the command line's usage error (exit 2).
+struct SettingsError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+/// Settings a resumed run may change: they do not change what is computed.
 extern const std::set<std::string> kFreeOnResume;
 
-/// name -> value text of every option that describes the run.
-std::map<std::string, std::string> effective_options(const boost::program_options::variables_map& vm);
-/// config.ini's text: "name = value" lines.
-std::string effective_config(const boost::program_options::variables_map& vm);
-/// config.ini read back as name -> value.
-std::map<std::string, std::string> read_saved_options(const std::string& path);
-/// Throws UsageError naming the option, `path` and `who` ("--resume") when a
-/// saved option that changes what is computed (not kFreeOnResume) differs.
+/// config.ini's "name = value" lines as name -> value (a repeated name keeps
+/// its last value; '#' lines are comments).
+std::map<std::string, std::string> parse_settings(const std::string& text);
+/// parse_settings() of the file at `path` (empty when it cannot be read).
+std::map<std::string, std::string> read_settings(const std::string& path);
+/// Throws SettingsError naming the setting, `path` and `who` ("--resume")
+/// when a saved setting that changes what is computed (not kFreeOnResume) differs.
 void check_same_settings(const std::map<std::string, std::string>& saved, const std::map<std::string, std::string>& now,
                          const std::string& path, const std::string& who);
-/// "10,20" -> {10, 20}; throws UsageError naming `flag`.
-std::vector<int> parse_int_list(const std::string& text, const std::string& flag);
 
 /// Test predictions keyed by manifest row.
 using IndexedPredictions = std::vector<std::pair<int64_t, PredictionRow>>;
@@ -41,4 +41,4 @@ std::vector<PredictionRow> rows_of(const IndexedPredictions& predictions);
 IndexedPredictions read_fold_predictions(const std::string& path, const std::map<std::string, int64_t>& index_of_id,
                                          const std::vector<std::string>& classes);
 
-}  // namespace mexa::cli
+}  // namespace mexa::training

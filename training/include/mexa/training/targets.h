@@ -14,7 +14,7 @@
 #include "mexa/engine/trainer.h"
 #include "mexa/io/manifest.h"
 
-namespace mexa::cli {
+namespace mexa::training {
 
 /// The AU head's vocabulary: every AU of the manifest's `aus` column, as
 /// "AU<n>" in number order. Throws DataError naming file and line for an
@@ -53,4 +53,4 @@ std::vector<AuPrediction> read_au_predictions(const std::string& path, const std
 /// {"macro_f1", "clips", "per_au": {name: {f1, support}}}.
 nlohmann::json au_json(const std::vector<AuPrediction>& rows, const std::vector<std::string>& au_names);
 
-}  // namespace mexa::cli
+}  // namespace mexa::training

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "mexa/engine/trainer.h"
-#include "train_pool.h"
+#include "mexa/training/pool.h"
 
-namespace mexa::cli {
+namespace mexa::training {
 
 /// folds/NAME/test_by_epoch.csv: "epoch,id,subject,label,predicted" (class
 /// names), one row per epoch and test clip, from the fold's history.
@@ -29,4 +29,4 @@ std::string test_by_epoch_csv(const std::vector<engine::EpochRecord>& history, c
 /// Throws DataError naming a damaged file.
 std::optional<nlohmann::json> test_selected_summary(const RunDescription& run);
 
-}  // namespace mexa::cli
+}  // namespace mexa::training
