@@ -10,6 +10,8 @@
 #include "augment.h"
 #include "autocast.h"
 #include "batch_context.h"
+#include "gradient_sync.h"
+#include "relabels.h"
 #include "checkpoint.h"
 #include "history.h"
 #include "mexa/engine/device.h"
@@ -161,7 +163,7 @@ class FoldTraining {
  public:
   FoldTraining(const TrainConfig& config, ClipSource& source, const TrainTargets& targets,
                const std::vector<int64_t>& train, const FitCallbacks& callbacks)
-      : config_(config), source_(source), targets_(targets), labels_(targets.labels), train_(train),
+      : config_(config), source_(source), targets_(targets), relabels_(targets.labels), train_(train),
         callbacks_(callbacks), head_(resolve_head(config)), device_(resolve_device(config.device).name) {
     const auto& labels = targets.labels;
     const int num_classes = static_cast<int>(config.classes.size());
@@ -190,12 +192,7 @@ class FoldTraining {
 
   TrainState restore(const fs::path& checkpoint) {
     TrainState state = restore_checkpoint(checkpoint, device_, config_, head_, *model_, *optimizer_);
-    for (const auto& r : state.relabelled) {
-      if (r.index >= static_cast<int64_t>(labels_.size()))
-        throw std::runtime_error(checkpoint.string() + ": relabelled clip " + std::to_string(r.index) + " is not in the data");
-      labels_[static_cast<size_t>(r.index)] = r.to;
-      relabelled_[r.index] = r;
-    }
+    relabels_.restore(state.relabelled, checkpoint.string());
     broadcast_model();
     return state;
   }
@@ -210,7 +207,9 @@ class FoldTraining {
       order.push_back(train_[static_cast<size_t>(local)]);
     // Data-parallel: every rank walks the same global batches and takes its
     // contiguous share of each (so the global order is one process's).
-    const std::vector<Share> shares = shares_of(chunk(order, config_.batch_size));
+    const std::vector<BatchShare> shares =
+        rank_shares(chunk(order, config_.batch_size), config_.group ? config_.group->rank() : 0,
+                    config_.group ? config_.group->size() : 1, warned_small_batch_);
     std::vector<std::vector<int64_t>> batches;
     for (const auto& share : shares) batches.push_back(share.clips);
     Prefetcher prefetcher(
@@ -231,7 +230,7 @@ class FoldTraining {
     for (int step = 0; step < steps; ++step) {
       auto clips = prefetcher.next();
       const auto step_start = Clock::now();
-      const Share& share = shares[static_cast<size_t>(step)];
+      const BatchShare& share = shares[static_cast<size_t>(step)];
       const std::vector<int64_t>& batch = share.clips;
       StepInput in = step_input(batch);
       in.x = torch::stack(clips).to(device_);
@@ -250,14 +249,14 @@ class FoldTraining {
       if (config_.group) {
         // Each rank's mean loss weighted by its share: the ranks' gradients sum to the global batch's.
         (out.loss * (static_cast<double>(batch.size()) / static_cast<double>(share.global))).backward();
-        all_reduce_gradients();
+        all_reduce_gradients(*model_, *config_.group);
       } else {
         out.loss.backward();
       }
       optimizer_->step();
       const double batch_loss = out.loss.item<double>();  // waits for the device: the step is done
       correct += (out.logits.argmax(1) == in.y).sum().item<int64_t>();
-      if (out.relabel.defined()) relabel(batch, out.relabel, epoch);
+      if (out.relabel.defined()) relabels_.apply(batch, out.relabel, epoch);
       model_seconds += seconds_since(step_start);
       loss_sum += batch_loss * static_cast<double>(clips.size());
       seen += static_cast<int64_t>(clips.size());
@@ -284,7 +283,7 @@ class FoldTraining {
   /// The record's validation fields, from the model's predictions on `val`.
   void validate(const std::vector<int64_t>& val, EpochRecord& record) {
     std::vector<int> val_labels;
-    for (int64_t i : val) val_labels.push_back(labels_[static_cast<size_t>(i)]);
+    for (int64_t i : val) val_labels.push_back(relabels_.label(static_cast<size_t>(i)));
     const auto report = classification_report(val_labels, predict_labels(*model_, source_, val, device_, config_),
                                               static_cast<int>(config_.classes.size()));
     record.val_acc = report.acc;
@@ -297,91 +296,13 @@ class FoldTraining {
     if (!clips.empty()) record.watched = predict_labels(*model_, source_, clips, device_, config_);
   }
 
-  /// This rank's part of each global batch.
-  struct Share {
-    std::vector<int64_t> clips;
-    int64_t offset = 0, global = 0;
-  };
-  std::vector<Share> shares_of(const std::vector<std::vector<int64_t>>& global_batches) {
-    const int64_t ranks = config_.group ? config_.group->size() : 1, rank = config_.group ? config_.group->rank() : 0;
-    std::vector<Share> out;
-    for (const auto& b : global_batches) {
-      const auto n = static_cast<int64_t>(b.size());
-      if (n < ranks) {  // a last batch too small to give every rank a clip: left out on every rank
-        if (!warned_small_batch_)
-          std::fprintf(stderr, "warning: a last batch of %lld clips is smaller than the %lld ranks: left out\n",
-                       static_cast<long long>(n), static_cast<long long>(ranks));
-        warned_small_batch_ = true;
-        continue;
-      }
-      const int64_t begin = rank * n / ranks, end = (rank + 1) * n / ranks;
-      out.push_back({std::vector<int64_t>(b.begin() + begin, b.begin() + end), begin, n});
-    }
-    return out;
-  }
-
-  /// Rank 0's weights and buffers on every rank.
+  /// Rank 0's weights and buffers on every rank (data-parallel).
   void broadcast_model() {
-    if (!config_.group) return;
-    torch::NoGradGuard no_grad;
-    std::vector<torch::Tensor> tensors;
-    for (auto& p : model_->parameters()) tensors.push_back(p);
-    for (auto& b : model_->buffers()) tensors.push_back(b);
-    auto& group = config_.group->impl();
-    for (auto& bucket : buckets(tensors)) {
-      std::vector<torch::Tensor> flat{torch::cat(views(bucket))};
-      group.broadcast(flat, 0);
-      unflatten(flat[0], bucket);
-    }
-  }
-
-  /// Gradients summed over the ranks, in buckets of about 25 MB all-reduced
-  /// concurrently (in the reverse order of the parameters, the order backward
-  /// finishes them).
-  void all_reduce_gradients() {
-    std::vector<torch::Tensor> grads;
-    auto params = model_->parameters();
-    for (auto it = params.rbegin(); it != params.rend(); ++it)
-      if (it->grad().defined()) grads.push_back(it->grad());
-    auto groups = buckets(grads);
-    std::vector<torch::Tensor> flat;
-    for (const auto& bucket : groups) flat.push_back(torch::cat(views(bucket)));
-    config_.group->impl().all_reduce(flat);
-    for (size_t b = 0; b < groups.size(); ++b) unflatten(flat[b], groups[b]);
-  }
-
-  static std::vector<std::vector<torch::Tensor>> buckets(const std::vector<torch::Tensor>& tensors) {
-    constexpr int64_t kBucketBytes = 25 << 20;
-    std::vector<std::vector<torch::Tensor>> out;
-    int64_t bytes = kBucketBytes;
-    for (const auto& t : tensors) {
-      // One dtype per bucket (buffers hold int64 counters).
-      if (out.empty() || bytes + static_cast<int64_t>(t.nbytes()) > kBucketBytes ||
-          out.back().front().scalar_type() != t.scalar_type()) {
-        out.emplace_back();
-        bytes = 0;
-      }
-      out.back().push_back(t);
-      bytes += static_cast<int64_t>(t.nbytes());
-    }
-    return out;
-  }
-  static std::vector<torch::Tensor> views(const std::vector<torch::Tensor>& bucket) {
-    std::vector<torch::Tensor> out;
-    for (const auto& t : bucket) out.push_back(t.reshape(-1));
-    return out;
-  }
-  static void unflatten(const torch::Tensor& flat, std::vector<torch::Tensor>& bucket) {
-    int64_t offset = 0;
-    for (auto& t : bucket) {
-      t.copy_(flat.narrow(0, offset, t.numel()).view_as(t));
-      offset += t.numel();
-    }
+    if (config_.group) engine::broadcast_model(*model_, *config_.group);
   }
 
   void save(const fs::path& path, TrainState& state) {
-    state.relabelled.clear();
-    for (const auto& [index, r] : relabelled_) state.relabelled.push_back(r);
+    state.relabelled = relabels_.all();
     save_checkpoint(path, *model_, *optimizer_, config_, head_, in_channels_, counts_, state);
   }
 
@@ -390,7 +311,7 @@ class FoldTraining {
   StepInput step_input(const std::vector<int64_t>& batch) const {
     StepInput in;
     std::vector<int64_t> labels;
-    for (int64_t i : batch) labels.push_back(labels_[static_cast<size_t>(i)]);
+    for (int64_t i : batch) labels.push_back(relabels_.label(static_cast<size_t>(i)));
     in.y = torch::tensor(labels, torch::kInt64).to(device_);
     const UncertaintyConfig& u = config_.uncertainty;
     const auto b = static_cast<int64_t>(batch.size());
@@ -398,7 +319,7 @@ class FoldTraining {
       in.candidates = torch::zeros({b, static_cast<int64_t>(config_.classes.size())});
       for (int64_t k = 0; k < b; ++k) {
         const auto i = static_cast<size_t>(batch[static_cast<size_t>(k)]);
-        in.candidates[k][labels_[i]] = 1;
+        in.candidates[k][relabels_.label(i)] = 1;
         if (i < targets_.candidates.size())
           for (int c : targets_.candidates[i]) in.candidates[k][c] = 1;
       }
@@ -418,35 +339,14 @@ class FoldTraining {
     return in;
   }
 
-  /// SCN: takes the step's new labels for the batch's clips (training clips only).
-  void relabel(const std::vector<int64_t>& batch, const torch::Tensor& labels, int epoch) {
-    const auto cpu = labels.to(torch::kCPU, torch::kInt64).contiguous();
-    const int64_t* to = cpu.data_ptr<int64_t>();
-    for (size_t k = 0; k < batch.size(); ++k) {
-      const auto i = static_cast<size_t>(batch[k]);
-      const int next = static_cast<int>(to[k]);
-      if (next == labels_[i]) continue;
-      auto [it, fresh] = relabelled_.try_emplace(batch[k], Relabel{batch[k], targets_.labels[i], next, epoch + 1});
-      it->second.to = next;
-      it->second.epoch = epoch + 1;
-      labels_[i] = next;
-    }
-  }
-
  public:
-  std::vector<Relabel> relabelled() const {
-    std::vector<Relabel> out;
-    for (const auto& [index, r] : relabelled_)
-      if (r.to != r.from) out.push_back(r);
-    return out;
-  }
+  std::vector<Relabel> relabelled() const { return relabels_.changed(); }
 
  private:
   const TrainConfig& config_;
   ClipSource& source_;
   const TrainTargets& targets_;
-  std::vector<int> labels_;  ///< the targets' labels, SCN's changes applied
-  std::map<int64_t, Relabel> relabelled_;
+  Relabels relabels_;  ///< the targets' labels, SCN's changes applied
   const std::vector<int64_t>& train_;
   const FitCallbacks& callbacks_;
   std::string head_;
