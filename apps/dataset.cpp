@@ -1,6 +1,6 @@
 // `mexa dataset check|manifest --style S ROOT [ANNOTATIONS]`: a licensed
 // dataset as it unpacks, checked before anyone trains on it, and turned into a
-// mexa manifest (README "Using a real dataset").
+// mexa manifest (docs/datasets.md).
 //
 //   mexa dataset check --style casme2 /data/CASME2
 //   mexa dataset manifest --style casme2 /data/CASME2 --out casme2.csv
@@ -121,7 +121,7 @@ int composite(const DatasetArgs& a) {
   return built.skipped ? kInputsFailed : kOk;
 }
 
-/// The style table (io/styles.h), as the README prints it.
+/// The style table (io/styles.h), as docs/datasets.md prints it.
 int styles(const DatasetArgs& a) {
   if (a.json) {
     nlohmann::json j = nlohmann::json::array();

@@ -19,11 +19,11 @@ std::string style_names() {
 }  // namespace
 
 void add_manifest_flags(po::options_description& options, ManifestFlags& f) {
-  static const std::string style_help = "annotation file and folder layout: " + style_names() + " (README: Using a real dataset)";
+  static const std::string style_help = "annotation file and folder layout: " + style_names() + " (docs/datasets.md)";
   options.add_options()("style", po::value(&f.style)->default_value(f.style), style_help.c_str())(
       "classes", po::value(&f.classes),
       "dfme (7 classes), megc3 (negative/positive/surprise; 'others' left out) or a list such as "
-      "happiness,disgust,repression,surprise,others (default: the dataset's own labels; README's layout table). "
+      "happiness,disgust,repression,surprise,others (default: the dataset's own labels; docs/datasets.md's layout table). "
       "Rows of another class are excluded, not errors")(
       "class-map", po::value(&f.class_map),
       "FILE of 'alias,class' lines for spellings mexa does not know (happy, sad, angry, disgusted, fearful, "

@@ -6,7 +6,7 @@
 // scored and written, the file is closed, exit 130. SIGKILL loses at most the
 // batch in flight. --resume skips clips already in the file.
 //
-// Under torchrun or srun (MASTER_ADDR set, README "More than one machine"):
+// Under torchrun or srun (MASTER_ADDR set, docs/distributed.md):
 // each rank scores its shard into OUT.rankK.h5 (or --out with a {rank}
 // placeholder), says so in the rendezvous store, and rank 0 merges the rank
 // files into OUT once every rank is done: one command, one results file.

@@ -6,7 +6,7 @@
 // lists the run folder's files); this command turns flags into its options,
 // shows progress and prints the outcome.
 //
-// More than one process (README "More than one machine"):
+// More than one process (docs/distributed.md):
 //   --fold-shard i/n   this process trains folds f with f % n == i (default
 //                      from RANK/WORLD_SIZE or a Slurm array); shards share RUN,
 //                      each writing its folds' files; the last to finish, or

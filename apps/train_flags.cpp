@@ -37,7 +37,7 @@ po::options_description run_group(TrainFlags& f) {
 }
 
 po::options_description parallel_group(TrainFlags& f) {
-  po::options_description parallel_options("More than one process (README: More than one machine)");
+  po::options_description parallel_options("More than one process (docs/distributed.md)");
   parallel_options.add_options()(
       "fold-shard", po::value(&f.fold_shard_text),
       "train only the folds f with f % n == i of shard i/n (default: RANK/WORLD_SIZE without MASTER_ADDR, or a Slurm "

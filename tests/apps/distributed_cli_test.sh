@@ -56,7 +56,7 @@ rm -f "$work/shards/predictions.csv" "$work/shards/summary.json"
 timeout 300 "$mexa" train --gather "$work/shards" >"$work/gather.out" 2>&1; rc=$?
 check "--gather exits 0 and prints the pooled report" '[ $rc -eq 0 ] && grep -q "UF1" "$work/gather.out"'
 # Byte identity is the contract here: each fold is trained by one process on
-# this machine, and training is bit-exact on one machine and build (README).
+# this machine, and training is bit-exact on one machine and build (docs/testing.md).
 check "3 shards + gather: predictions.csv byte-identical to one process" 'cmp -s "$work/one/predictions.csv" "$work/shards/predictions.csv"'
 check "3 shards + gather: the same pooled metrics (summary.json identical)" 'cmp -s "$work/one/summary.json" "$work/shards/summary.json"'
 cp -r "$work/shards" "$work/partial"

@@ -1,7 +1,7 @@
 // The dataset styles mexa reads: one row of facts per licensed dataset (its
 // annotation file's name and columns, folder layout, frame numbering, frame
 // rate, usual classes), in one table that `--style`, `mexa dataset` and the
-// README's layout table share. Facts marked uncertain are overridable
+// docs/datasets.md's layout table share. Facts marked uncertain are overridable
 // (--path-template, --index-base, --classes).
 //
 //   const auto& s = mexa::io::style_info(mexa::io::parse_annotation_style("samm"));
@@ -60,11 +60,11 @@ struct StyleInfo {
   /// The recipe `mexa train` uses for the style's data unless told
   /// otherwise ("" = mexa's defaults; "ststnet": engine::ststnet_recipe()).
   std::string recipe{};
-  std::string layout{};                 ///< a frame path as the download has it, for the README and --help
+  std::string layout{};                 ///< a frame path as the download has it, for docs/datasets.md and --help
   std::string uncertain{};              ///< what is not confirmed about the layout ("" when nothing)
 };
 
-/// Every style, in the README's order.
+/// Every style, in docs/datasets.md's order.
 const std::vector<StyleInfo>& styles();
 const StyleInfo& style_info(AnnotationStyle style);
 /// Parses a style name or alias (case-insensitive); throws DataError listing the styles otherwise.
