@@ -105,6 +105,71 @@ ClipAnalyser::ClipAnalyser(const ClipAnalysisOptions& options)
         return spec;
       }()) {}
 
+namespace {
+
+/// The clip row's analysis fields and the frame rows.
+void take_analysis(ScoredClip& w, const temporal::VideoAnalysis& a, bool landmarks) {
+  w.clip.fps = a.fps;
+  w.clip.n_frames = static_cast<int64_t>(a.frames.size());
+  w.clip.onset = static_cast<int32_t>(a.onset);
+  w.clip.apex = static_cast<int32_t>(a.apex);
+  w.clip.offset = static_cast<int32_t>(a.offset);
+  w.clip.apex_source = a.apex_spotted ? 1 : 0;
+  for (const auto& f : a.frames) {
+    w.frames.push_back(frame_row(f, landmarks));
+    if (a.has_span) w.frames.back().phase = phase_of(f.index, a.onset, a.apex, a.offset);
+  }
+  w.clip.face_found = a.face_found;
+}
+
+/// A long video without annotation: its spotted intervals, each scored.
+void score_spotted(const ScoreInput& in, const temporal::VideoAnalysis& a, ScoredClip& w, temporal::ClipLoader& loader,
+                   const PredictFn& predict) {
+  for (const auto& iv : a.intervals) {
+    w.intervals.push_back({0, static_cast<int32_t>(iv.onset), static_cast<int32_t>(iv.apex),
+                           static_cast<int32_t>(iv.offset), iv.score, -1, {}});
+    for (int64_t t = iv.onset; t <= iv.offset && t < w.clip.n_frames; ++t)
+      w.frames[static_cast<size_t>(t)].phase = phase_of(t, iv.onset, iv.apex, iv.offset);
+  }
+  try {
+    score_intervals(in.path, w, loader, predict);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    fail(w, io::ClipStatus::ModelError, in.path + ": " + e.what());
+  }
+}
+
+/// The span's model input (collected during the analysis when it could be),
+/// and with --frame-probs the per-frame windows.
+void take_model_input(const ScoreInput& in, const temporal::VideoAnalysis& a,
+                      std::optional<temporal::ClipLoader::Collector>& collector, ScoredClip& w,
+                      temporal::ClipLoader& loader, const ClipAnalysisOptions& options) {
+  // The model sees the span as training does: an annotated span without an
+  // apex keeps it unknown (the sampler centres), as ManifestClipSource does.
+  const int64_t model_apex = in.onset >= 0 && in.offset >= 0 && in.apex < 0 ? -1 : a.apex;
+  const temporal::ClipSpan span{a.onset, model_apex, a.offset};
+  auto sample = collector && !collector->overflowed() ? collector->finish(in.path, span) : loader.load(in.path, span);
+  collector.reset();  // its frames are not needed any more
+  w.clip.face_found = w.clip.face_found && sample.face_found;
+  if (!sample.face_found && options.input.require_face) {
+    fail(w, io::ClipStatus::NoFace,
+         in.path + ": no face found on frame " + std::to_string(sample.alignment.frame) +
+             " (the clip's alignment frame; --require-face)");
+  } else {
+    w.clip_input = to_array(std::move(sample));
+  }
+  if (options.frame_probs && w.clip.status == io::ClipStatus::Ok) {
+    // A long video's windows cover its annotated span only: memory stays bounded by the span.
+    w.frame_windows_first = a.long_video ? a.onset : 0;
+    const int64_t last = a.long_video ? a.offset : w.clip.n_frames - 1;
+    w.frame_windows =
+        loader.open_windows(in.path, frame_windows(w.clip.n_frames, a.onset, a.offset, w.frame_windows_first, last));
+  }
+}
+
+}  // namespace
+
 ScoredClip ClipAnalyser::analyse(const ScoreInput& in, const PredictFn& predict) {
   ScoredClip w;
   w.clip.id = in.id;
@@ -137,57 +202,14 @@ ScoredClip ClipAnalyser::analyse(const ScoreInput& in, const PredictFn& predict)
       };
     }
     const auto a = analyser_.analyse(in.path, {in.onset, in.apex, in.offset}, sink);
-    w.clip.fps = a.fps;
-    w.clip.n_frames = static_cast<int64_t>(a.frames.size());
-    w.clip.onset = static_cast<int32_t>(a.onset);
-    w.clip.apex = static_cast<int32_t>(a.apex);
-    w.clip.offset = static_cast<int32_t>(a.offset);
-    w.clip.apex_source = a.apex_spotted ? 1 : 0;
-    for (const auto& f : a.frames) {
-      w.frames.push_back(frame_row(f, options_.video.landmarks));
-      if (a.has_span) w.frames.back().phase = phase_of(f.index, a.onset, a.apex, a.offset);
-    }
+    take_analysis(w, a, options_.video.landmarks);
     // As in training: no face, the whole frame is the face (face_found false), unless --require-face.
-    w.clip.face_found = a.face_found;
-    if (!a.face_found && options_.input.require_face) {
+    if (!a.face_found && options_.input.require_face)
       fail(w, io::ClipStatus::NoFace, in.path + ": no face found in any frame (--require-face)");
-    } else if (!a.has_span) {  // a long video without annotation: its spotted intervals, each scored
-      for (const auto& iv : a.intervals) {
-        w.intervals.push_back({0, static_cast<int32_t>(iv.onset), static_cast<int32_t>(iv.apex),
-                               static_cast<int32_t>(iv.offset), iv.score, -1, {}});
-        for (int64_t t = iv.onset; t <= iv.offset && t < w.clip.n_frames; ++t)
-          w.frames[static_cast<size_t>(t)].phase = phase_of(t, iv.onset, iv.apex, iv.offset);
-      }
-      try {
-        score_intervals(in.path, w, loader_, predict);
-      } catch (const Error&) {
-        throw;
-      } catch (const std::exception& e) {
-        fail(w, io::ClipStatus::ModelError, in.path + ": " + e.what());
-      }
-    } else {
-      // The model sees the span as training does: an annotated span without an
-      // apex keeps it unknown (the sampler centres), as ManifestClipSource does.
-      const int64_t model_apex = in.onset >= 0 && in.offset >= 0 && in.apex < 0 ? -1 : a.apex;
-      const temporal::ClipSpan span{a.onset, model_apex, a.offset};
-      auto sample = collector && !collector->overflowed() ? collector->finish(in.path, span) : loader_.load(in.path, span);
-      collector.reset();  // its frames are not needed any more
-      w.clip.face_found = w.clip.face_found && sample.face_found;
-      if (!sample.face_found && options_.input.require_face) {
-        fail(w, io::ClipStatus::NoFace,
-             in.path + ": no face found on frame " + std::to_string(sample.alignment.frame) +
-                 " (the clip's alignment frame; --require-face)");
-      } else {
-        w.clip_input = to_array(std::move(sample));
-      }
-      if (options_.frame_probs && w.clip.status == io::ClipStatus::Ok) {
-        // A long video's windows cover its annotated span only: memory stays bounded by the span.
-        w.frame_windows_first = a.long_video ? a.onset : 0;
-        const int64_t last = a.long_video ? a.offset : w.clip.n_frames - 1;
-        w.frame_windows = loader_.open_windows(
-            in.path, frame_windows(w.clip.n_frames, a.onset, a.offset, w.frame_windows_first, last));
-      }
-    }
+    else if (!a.has_span)
+      score_spotted(in, a, w, loader_, predict);
+    else
+      take_model_input(in, a, collector, w, loader_, options_);
   } catch (const DecodeError& e) {
     fail(w, io::ClipStatus::DecodeError, e.what());
   } catch (const DataError& e) {

@@ -189,23 +189,9 @@ int64_t ScoreSummary::failed() const {
   return n;
 }
 
-ScoreSummary score(const ScoreOptions& o, const std::atomic<bool>& stop, const ScoreProgress& progress) {
-  check_options(o);
-  Shard shard;
-  try {
-    shard = resolve_shard(o.shard);
-    apply_compute_options(o.threads, o.device);
-  } catch (const std::invalid_argument& e) {
-    throw OptionError(e.what());
-  }
-  auto [predictor, spec] = load_model(o.model, o.device);
-  const auto& info = predictor->info();
-  try {
-    predictor->set_logit_adjustment(o.logit_adjust);
-  } catch (const std::invalid_argument& e) {
-    throw OptionError(std::string("--logit-adjust: ") + e.what());
-  }
-
+/// What each worker's ClipAnalyser does, from the options and the model's
+/// input spec; throws OptionError for options the model's input refuses.
+static ClipAnalysisOptions analysis_options(const ScoreOptions& o, const temporal::ClipSpec& spec) {
   const bool flow_images = spec.kind == temporal::InputKind::FlowImage;
   if (!o.input_kind.empty() && o.input_kind != "flow-image")
     throw OptionError("--input takes flow-image (folders of flow images; got '" + o.input_kind +
@@ -227,6 +213,27 @@ ScoreSummary score(const ScoreOptions& o, const std::atomic<bool>& stop, const S
   analysis.video.landmarks = o.landmarks;
   analysis.video.max_short_frames = o.long_frames;
   analysis.video.folder_fps = spec.folder_fps;
+  return analysis;
+}
+
+ScoreSummary score(const ScoreOptions& o, const std::atomic<bool>& stop, const ScoreProgress& progress) {
+  check_options(o);
+  Shard shard;
+  try {
+    shard = resolve_shard(o.shard);
+    apply_compute_options(o.threads, o.device);
+  } catch (const std::invalid_argument& e) {
+    throw OptionError(e.what());
+  }
+  auto [predictor, spec] = load_model(o.model, o.device);
+  const auto& info = predictor->info();
+  try {
+    predictor->set_logit_adjustment(o.logit_adjust);
+  } catch (const std::invalid_argument& e) {
+    throw OptionError(std::string("--logit-adjust: ") + e.what());
+  }
+
+  const ClipAnalysisOptions analysis = analysis_options(o, spec);
 
   // ---- inputs (listed and read, nothing decoded: a shard's cut depends on their number)
   ScoreSummary summary;
