@@ -78,11 +78,6 @@ bool parse(const std::vector<std::string>& args, const Command& command, po::opt
   return true;
 }
 
-std::string with_h5_suffix(const std::string& path, const std::string& suffix) {
-  const auto dot = path.rfind(".h5");
-  return dot != std::string::npos && dot + 3 == path.size() ? path.substr(0, dot) + suffix + ".h5" : path + suffix;
-}
-
 void parse_size(const std::string& text, int& width, int& height) {
   char x = 0;
   std::istringstream in(text);

@@ -40,9 +40,6 @@ struct Command {
 bool parse(const std::vector<std::string>& args, const Command& command, po::options_description& options,
            const po::positional_options_description& positional, po::variables_map& vm);
 
-/// "a/r.h5" + ".rank1" -> "a/r.rank1.h5": `suffix` before a final ".h5", else appended.
-std::string with_h5_suffix(const std::string& path, const std::string& suffix);
-
 /// "WxH" (the --size flag) -> width, height; throws UsageError naming the flag.
 void parse_size(const std::string& text, int& width, int& height);
 

@@ -25,6 +25,7 @@
 #include "mexa/engine/distributed.h"
 #include "mexa/io/errors.h"
 #include "mexa/io/results_merge.h"
+#include "mexa/pipeline/ranked_scoring.h"
 #include "mexa/pipeline/scorer.h"
 
 namespace mexa::cli {
@@ -61,90 +62,9 @@ void print_summary(const std::string& out, const pipeline::ScoreSummary& s) {
                 static_cast<long long>(s.written), static_cast<long long>(s.to_score));
 }
 
-/// OUT.rankK.h5 (--out may not hold a {rank} placeholder: it names the merged file).
-std::string rank_path(const std::string& out, int rank) { return with_h5_suffix(out, ".rank" + std::to_string(rank)); }
-
-/// The process group's part of a scoring run: the rank's file and shard, then
-/// the store barrier and rank 0's merge.
-class RankedScoring {
- public:
-  RankedScoring(const engine::LaunchInfo& launch, pipeline::ScoreOptions& o, int timeout_seconds)
-      : launch_(launch), final_out_(o.out), timeout_(timeout_seconds) {
-    if (!o.shard.empty())
-      throw UsageError("--shard and a process group (" + launch.launcher + ", MASTER_ADDR) exclude each other: the ranks are the shards");
-    if (final_out_.find("{rank}") != std::string::npos)
-      throw UsageError("--out " + final_out_ + ": {rank} names the rank files; --out is the merged file (OUT.rankK.h5 by default)");
-    if (o.output == pipeline::ScoreOptions::Output::Create && std::filesystem::exists(final_out_))
-      throw UsageError(final_out_ + " exists; --resume continues, --overwrite replaces it");
-    o.shard = std::to_string(launch.rank) + "/" + std::to_string(launch.world_size);
-    o.out = rank_path(final_out_, launch.rank);
-    o.device = engine::rank_device(o.device, launch);
-    try {
-      // The store and a barrier are all scoring needs: a Gloo group whatever the device.
-      group_ = std::make_unique<engine::ProcessGroup>(launch, "cpu", std::chrono::seconds(600));
-    } catch (const std::runtime_error& e) {
-      throw DataError(launch.master_addr + ":" + std::to_string(launch.master_port), e.what());
-    }
-    spdlog::info("rank {} of {} ({}): shard {} -> {}", launch.rank, launch.world_size, launch.launcher, o.shard, o.out);
-  }
-
-  /// Tells the others this rank is done (`status`: exit code, or an error text).
-  void done(const std::string& status) { group_->store_set("score/done/" + std::to_string(launch_.rank), status); }
-
-  /// Rank 0: waits for every rank, merges; the run's exit code. Others: their own.
-  int finish(int own_status, pipeline::ScoreOptions::Output mode) {
-    if (launch_.rank != 0) {
-      // torchrun stops every worker once one exits non-zero (1: some clips
-      // failed): leave only after rank 0 has merged.
-      group_->store_wait("score/merged", std::chrono::seconds(timeout_) + std::chrono::hours(1));
-      return own_status;
-    }
-    int status = own_status;
-    std::vector<std::string> files, failed;
-    for (int r = 0; r < launch_.world_size; ++r) {
-      const std::string said = group_->store_wait("score/done/" + std::to_string(r), std::chrono::seconds(timeout_));
-      files.push_back(rank_path(final_out_, r));
-      if (said != "0" && said != "1") failed.push_back("rank " + std::to_string(r) + ": " + said);
-      else status = std::max(status, std::stoi(said));
-    }
-    if (!failed.empty()) {
-      group_->store_set("score/merged", "no");
-      std::string text;
-      for (const auto& f : failed) text += (text.empty() ? "" : "; ") + f;
-      throw DataError(final_out_, "not merged: " + text + "; the rank files are kept (rerun with --resume)");
-    }
-    const auto merged = io::merge_results(files, final_out_,
-                                          mode == pipeline::ScoreOptions::Output::Create
-                                              ? io::ResultsWriter::Mode::Create
-                                              : io::ResultsWriter::Mode::Overwrite);
-    group_->store_set("score/merged", "yes");
-    std::printf("%s: %lld clips merged from %d rank files (%s ...; kept for --resume)\n", final_out_.c_str(),
-                static_cast<long long>(merged.clips), launch_.world_size, files.front().c_str());
-    return merged.duplicates ? std::max(status, static_cast<int>(kInputsFailed)) : status;
-  }
-
- private:
-  engine::LaunchInfo launch_;
-  std::string final_out_;
-  int timeout_;
-  std::unique_ptr<engine::ProcessGroup> group_;
-};
-
-}  // namespace
-
-int run_score(const std::vector<std::string>& args) {
-  static const Command command{
-      "score",
-      "Score videos with a checkpoint from `mexa train` and write an HDF5 results file: per clip probabilities, "
-      "prediction, onset/apex/offset (annotated or spotted), apex feature; per frame face box, confidence, "
-      "success, motion and phase (optionally landmarks); spotted intervals of unannotated long videos, each scored. Inputs: "
-      "video files, frame folders, directories (recursive), manifest CSVs (annotated spans and labels), "
-      "@list.txt and - (list on stdin). A clip that fails gets a row with its status and error; exit 1 if any.",
-      "mexa score INPUT... --model CKPT --out results.h5 [options]", run_score};
-  pipeline::ScoreOptions o;
-  bool resume = false, overwrite = false;
-  int dist_timeout = 86400;
-  ManifestFlags manifest_flags;
+/// Every option of `mexa score`, bound to `o` and the command's own switches.
+po::options_description score_options(pipeline::ScoreOptions& o, bool& resume, bool& overwrite, int& dist_timeout,
+                                      ManifestFlags& manifest_flags) {
   po::options_description options("Score options");
   options.add_options()("inputs", po::value(&o.inputs)->multitoken(), "videos, frame folders, directories, manifests, @lists, - (positional)")(
       "input", po::value(&o.input_kind),
@@ -175,23 +95,20 @@ int run_score(const std::vector<std::string>& args) {
       "dist-timeout", po::value(&dist_timeout)->default_value(dist_timeout),
       "under torchrun / srun: seconds rank 0 waits for the other ranks to finish before it gives up (exit 3)");
   add_manifest_flags(options, manifest_flags);
-  po::positional_options_description positional;
-  positional.add("inputs", -1);
-  po::variables_map vm;
-  if (!parse(args, command, options, positional, vm)) return kOk;
-  if (resume && overwrite) throw UsageError("--resume and --overwrite exclude each other");
-  o.output = resume ? pipeline::ScoreOptions::Output::Resume
-             : overwrite ? pipeline::ScoreOptions::Output::Overwrite
-                         : pipeline::ScoreOptions::Output::Create;
-  o.manifest = manifest_options(manifest_flags);
-  engine::LaunchInfo launch;
+  return options;
+}
+
+/// Scores with progress lines (under a process group: this rank's shard, then
+/// rank 0's merge) and prints the summary; the exit code.
+int score_and_report(pipeline::ScoreOptions& o, const engine::LaunchInfo& launch, int dist_timeout) {
+  const std::string final_out = o.out;  // under a process group, o.out becomes this rank's file
+  std::unique_ptr<pipeline::RankedScoring> ranked;
   try {
-    launch = engine::launch_from_environment();
-  } catch (const std::invalid_argument& e) {
+    if (launch.distributed())
+      ranked = std::make_unique<pipeline::RankedScoring>(launch, o, std::chrono::seconds(dist_timeout));
+  } catch (const pipeline::OptionError& e) {
     throw UsageError(e.what());
   }
-  std::unique_ptr<RankedScoring> ranked;
-  if (launch.distributed()) ranked = std::make_unique<RankedScoring>(launch, o, dist_timeout);
 
   pipeline::ScoreSummary summary;
   {
@@ -224,7 +141,46 @@ int run_score(const std::vector<std::string>& args) {
   const int status = summary.failed() > 0 || !summary.problems.empty() ? kInputsFailed : kOk;
   if (!ranked) return status;
   ranked->done(std::to_string(status));
-  return ranked->finish(status, o.output);
+  const auto outcome = ranked->finish(status, o.output);
+  if (outcome.merged_clips >= 0)
+    std::printf("%s: %lld clips merged from %d rank files (%s ...; kept for --resume)\n", final_out.c_str(),
+                static_cast<long long>(outcome.merged_clips), launch.world_size, o.out.c_str());
+  return outcome.status;
+}
+
+
+}  // namespace
+
+int run_score(const std::vector<std::string>& args) {
+  static const Command command{
+      "score",
+      "Score videos with a checkpoint from `mexa train` and write an HDF5 results file: per clip probabilities, "
+      "prediction, onset/apex/offset (annotated or spotted), apex feature; per frame face box, confidence, "
+      "success, motion and phase (optionally landmarks); spotted intervals of unannotated long videos, each scored. Inputs: "
+      "video files, frame folders, directories (recursive), manifest CSVs (annotated spans and labels), "
+      "@list.txt and - (list on stdin). A clip that fails gets a row with its status and error; exit 1 if any.",
+      "mexa score INPUT... --model CKPT --out results.h5 [options]", run_score};
+  pipeline::ScoreOptions o;
+  bool resume = false, overwrite = false;
+  int dist_timeout = 86400;
+  ManifestFlags manifest_flags;
+  po::options_description options = score_options(o, resume, overwrite, dist_timeout, manifest_flags);
+  po::positional_options_description positional;
+  positional.add("inputs", -1);
+  po::variables_map vm;
+  if (!parse(args, command, options, positional, vm)) return kOk;
+  if (resume && overwrite) throw UsageError("--resume and --overwrite exclude each other");
+  o.output = resume ? pipeline::ScoreOptions::Output::Resume
+             : overwrite ? pipeline::ScoreOptions::Output::Overwrite
+                         : pipeline::ScoreOptions::Output::Create;
+  o.manifest = manifest_options(manifest_flags);
+  engine::LaunchInfo launch;
+  try {
+    launch = engine::launch_from_environment();
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  return score_and_report(o, launch, dist_timeout);
 }
 
 }  // namespace mexa::cli

@@ -294,6 +294,11 @@ constexpr size_t kErrorWidth = 1024;
 
 std::string stored_clip_id(const std::string& id) { return stored_text(id, kIdWidth); }
 
+std::string with_h5_suffix(const std::string& path, const std::string& suffix) {
+  const auto dot = path.rfind(".h5");
+  return dot != std::string::npos && dot + 3 == path.size() ? path.substr(0, dot) + suffix + ".h5" : path + suffix;
+}
+
 namespace {
 
 /// The three groups' columns, opened or created.

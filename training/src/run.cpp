@@ -16,6 +16,7 @@
 #include "mexa/io/errors.h"
 #include "mexa/io/failpoint.h"
 #include "mexa/io/frame_folder.h"
+#include "mexa/io/results.h"
 #include "mexa/pipeline/manifest_clip_source.h"
 #include "mexa/pipeline/model_input.h"
 #include "mexa/training/predictions.h"
@@ -32,8 +33,7 @@ std::string cache_path_for(const std::string& cache, const fs::path& run_dir, co
   std::string suffix;
   if (shard.count > 1) suffix += ".shard" + std::to_string(shard.index);
   if (rank > 0) suffix += ".rank" + std::to_string(rank);
-  const auto dot = path.rfind(".h5");
-  return dot != std::string::npos && dot + 3 == path.size() ? path.substr(0, dot) + suffix + ".h5" : path + suffix;
+  return io::with_h5_suffix(path, suffix);
 }
 
 namespace {

@@ -86,6 +86,8 @@ std::string valid_utf8(const std::string& text);
 std::string stored_text(const std::string& text, size_t width);
 /// A clip id as /clips/id stores it (256 bytes at most).
 std::string stored_clip_id(const std::string& id);
+/// "a/r.h5" + ".rank1" -> "a/r.rank1.h5": `suffix` before a final ".h5", else appended.
+std::string with_h5_suffix(const std::string& path, const std::string& suffix);
 /// The time now in UTC as ResultsMeta::created_utc holds it: "2026-12-01T01:30:45Z".
 std::string utc_now();
 
