@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mexa/io/results.h"
+#include "results_columns.h"
 
 namespace mexa::io {
 
@@ -52,6 +53,13 @@ std::string stored_text(const std::string& raw, size_t width) {
   size_t from = text.size() - (width - 18);
   while (from < text.size() && (static_cast<unsigned char>(text[from]) & 0xC0) == 0x80) ++from;  // UTF-8 boundary
   return head + text.substr(from);
+}
+
+std::string stored_clip_id(const std::string& id) { return stored_text(id, detail::kIdWidth); }
+
+std::string with_h5_suffix(const std::string& path, const std::string& suffix) {
+  const auto dot = path.rfind(".h5");
+  return dot != std::string::npos && dot + 3 == path.size() ? path.substr(0, dot) + suffix + ".h5" : path + suffix;
 }
 
 std::string utc_now() {
