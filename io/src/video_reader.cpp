@@ -19,6 +19,8 @@ extern "C" {
 
 #include "ffmpeg_handles.h"
 #include "ffmpeg_log.h"
+#include "memory_io.h"
+#include "rotation.h"
 #include "mexa/io/errors.h"
 #include "mexa/io/frame_folder.h"
 
@@ -56,144 +58,9 @@ void check_readable_file(const std::string& path) {
   if (fs::file_size(path, ec) == 0) throw DecodeError(path, "file is empty");
 }
 
-/// Read position in a MemoryInput: the opaque pointer of its AVIOContext.
-struct MemoryCursor {
-  const uint8_t* data = nullptr;
-  size_t size = 0;
-  size_t position = 0;
-};
-
-int read_memory(void* opaque, uint8_t* buffer, int capacity) {
-  auto* cursor = static_cast<MemoryCursor*>(opaque);
-  const size_t n = std::min(static_cast<size_t>(std::max(capacity, 0)), cursor->size - cursor->position);
-  if (n == 0) return AVERROR_EOF;
-  std::memcpy(buffer, cursor->data + cursor->position, n);
-  cursor->position += n;
-  return static_cast<int>(n);
-}
-
-int64_t seek_memory(void* opaque, int64_t offset, int whence) {
-  auto* cursor = static_cast<MemoryCursor*>(opaque);
-  const auto size = static_cast<int64_t>(cursor->size);
-  if (whence & AVSEEK_SIZE) return size;
-  int64_t base = 0;
-  switch (whence & ~AVSEEK_FORCE) {
-    case SEEK_SET: base = 0; break;
-    case SEEK_CUR: base = static_cast<int64_t>(cursor->position); break;
-    case SEEK_END: base = size; break;
-    default: return AVERROR(EINVAL);
-  }
-  if (offset > size - base || offset < -base) return AVERROR(EINVAL);  // outside the bytes (no overflow)
-  cursor->position = static_cast<size_t>(base + offset);
-  return base + offset;
-}
-
-struct AvioDeleter {
-  void operator()(AVIOContext* p) const {
-    if (!p) return;
-    av_freep(&p->buffer);
-    avio_context_free(&p);
-  }
-};
-
-/// Clockwise degrees (0, 90, 180, 270) the stream's display matrix turns a
-/// frame by, rounded to a quarter turn, as FFmpeg's CLI reads it; 0 without one.
-int display_rotation(const AVStream* stream) {
-  const auto* matrix = reinterpret_cast<const int32_t*>(
-      av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, nullptr));
-  if (!matrix) return 0;
-  const double counter_clockwise = av_display_rotation_get(matrix);
-  if (!std::isfinite(counter_clockwise)) return 0;
-  const long quarter_turns = std::lround(-counter_clockwise / 90.0);
-  return static_cast<int>(((quarter_turns % 4) + 4) % 4) * 90;
-}
-
-/// `source` (packed gray8 or rgb24) turned clockwise by `degrees` into a new frame.
-FramePtr rotated(const AVFrame* source, int degrees) {
-  const int bpp = source->format == AV_PIX_FMT_GRAY8 ? 1 : 3;
-  const int w = source->width, h = source->height;
-  FramePtr out(av_frame_alloc());
-  if (!out) throw DecodeError("", "out of memory rotating a frame");
-  out->format = source->format;
-  out->width = degrees == 180 ? w : h;
-  out->height = degrees == 180 ? h : w;
-  if (av_frame_get_buffer(out.get(), 0) < 0) throw DecodeError("", "out of memory rotating a frame");
-  av_frame_copy_props(out.get(), source);
-  for (int y = 0; y < out->height; ++y) {
-    uint8_t* row = out->data[0] + static_cast<ptrdiff_t>(y) * out->linesize[0];
-    for (int x = 0; x < out->width; ++x) {
-      int sx = 0, sy = 0;  // the source pixel shown at (x, y)
-      if (degrees == 90) sx = y, sy = h - 1 - x;
-      else if (degrees == 270) sx = w - 1 - y, sy = x;
-      else sx = w - 1 - x, sy = h - 1 - y;
-      std::memcpy(row + x * bpp, source->data[0] + static_cast<ptrdiff_t>(sy) * source->linesize[0] + sx * bpp, bpp);
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------- Frame
-
-void Frame::AVFrameDeleter::operator()(AVFrame* frame) const { av_frame_free(&frame); }
-
-Frame::Frame() = default;
-Frame::~Frame() = default;
-Frame::Frame(Frame&&) noexcept = default;
-Frame& Frame::operator=(Frame&&) noexcept = default;
-
-bool Frame::empty() const { return !frame_ || !frame_->data[0]; }
-int Frame::width() const { return frame_ ? frame_->width : 0; }
-int Frame::height() const { return frame_ ? frame_->height : 0; }
-
-std::string Frame::pixel_format_name() const {
-  const char* name = frame_ ? av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame_->format)) : nullptr;
-  return name ? name : "none";
-}
-
-int Frame::plane_count() const {
-  return frame_ ? std::max(0, av_pix_fmt_count_planes(static_cast<AVPixelFormat>(frame_->format))) : 0;
-}
-
-const uint8_t* Frame::data(int plane) const { return frame_ ? frame_->data[plane] : nullptr; }
-int Frame::stride(int plane) const { return frame_ ? frame_->linesize[plane] : 0; }
-
-size_t Frame::packed_size() const {
-  if (empty()) return 0;
-  const int size =
-      av_image_get_buffer_size(static_cast<AVPixelFormat>(frame_->format), frame_->width, frame_->height, /*align=*/1);
-  return size < 0 ? 0 : static_cast<size_t>(size);
-}
-
-void Frame::copy_packed(uint8_t* destination, size_t capacity) const {
-  if (empty()) return;
-  const int written = av_image_copy_to_buffer(destination, static_cast<int>(capacity), frame_->data, frame_->linesize,
-                                              static_cast<AVPixelFormat>(frame_->format), frame_->width,
-                                              frame_->height, /*align=*/1);
-  if (written < 0) throw DecodeError("", "cannot pack frame: " + error_text(written));
-}
-
-std::vector<uint8_t> Frame::packed() const {
-  std::vector<uint8_t> bytes(packed_size());
-  copy_packed(bytes.data(), bytes.size());
-  return bytes;
-}
-
-std::string Frame::md5() const {
-  const std::vector<uint8_t> bytes = packed();
-  uint8_t digest[16];
-  av_md5_sum(digest, bytes.data(), static_cast<int>(bytes.size()));
-  static const char* const hex = "0123456789abcdef";
-  std::string text;
-  for (uint8_t b : digest) {
-    text += hex[b >> 4];
-    text += hex[b & 15];
-  }
-  return text;
-}
-
-// ---------------------------------------------------------------- VideoReader
 
 struct VideoReader::Impl {
   std::string path;
@@ -242,6 +109,15 @@ struct VideoReader::Impl {
       throw DecodeError(path, "last frame " + std::to_string(options.last_frame) + " is before first frame " +
                                   std::to_string(options.first_frame));
 
+    const std::string url = open_input();
+    const AVCodec* codec = open_stream();
+    open_decoder(codec);
+    fill_info(url, codec);
+    if (options.first_frame > 0) prepare_seek();
+  }
+
+  /// The demuxer on a MemoryInput's bytes, a frame folder (image2) or a file; the URL it read.
+  std::string open_input() {
     std::error_code ec;
     AVDictionary* raw_options = nullptr;
     const AVInputFormat* input_format = nullptr;
@@ -285,8 +161,13 @@ struct VideoReader::Impl {
     if (ret == AVERROR_EOF) throw DecodeError(path, "cannot open: the file ends inside its header (cut short, or no frames)");
     if (ret < 0) throw DecodeError(path, "cannot open: " + error_text(ret));
     format.reset(raw_format);
+    return url;
 
-    ret = avformat_find_stream_info(format.get(), nullptr);
+  }
+
+  /// The best video stream (the others discarded); its decoder.
+  const AVCodec* open_stream() {
+    int ret = avformat_find_stream_info(format.get(), nullptr);
     if (ret < 0) throw DecodeError(path, "cannot read stream information: " + error_text(ret));
 
     const AVCodec* codec = nullptr;
@@ -299,9 +180,13 @@ struct VideoReader::Impl {
       if (format->streams[i] != stream) format->streams[i]->discard = AVDISCARD_ALL;
     check_frame_size(stream->codecpar->width, stream->codecpar->height, "the stream declares");
 
+    return codec;
+  }
+
+  void open_decoder(const AVCodec* codec) {
     decoder.reset(avcodec_alloc_context3(codec));
     if (!decoder) throw DecodeError(path, "out of memory allocating the decoder");
-    ret = avcodec_parameters_to_context(decoder.get(), stream->codecpar);
+    int ret = avcodec_parameters_to_context(decoder.get(), stream->codecpar);
     if (ret < 0) throw DecodeError(path, "bad codec parameters: " + error_text(ret));
     // Small frames (cropped ME clips) decode fastest on one thread: frame
     // threading costs more than it saves below about 320x240 (bench/).
@@ -313,8 +198,6 @@ struct VideoReader::Impl {
     ret = avcodec_open2(decoder.get(), codec, nullptr);
     if (ret < 0) throw DecodeError(path, "cannot open decoder " + std::string(codec->name) + ": " + error_text(ret));
 
-    fill_info(url, codec);
-    if (options.first_frame > 0) prepare_seek();
   }
 
   /// Refuses frames outside [min_side, max_pixels] (declared or decoded).
