@@ -15,35 +15,13 @@
 //                      (engine/distributed.h); rank 0 writes every file.
 #include <spdlog/spdlog.h>
 
-#include <boost/any.hpp>
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <map>
-#include <nlohmann/json.hpp>
-#include <set>
-#include <sstream>
-#include <tuple>
+#include <memory>
 
 #include "cli.h"
-#include "mexa/pipeline/manifest_clip_source.h"
-#include "mexa/pipeline/model_input.h"
 #include "commands.h"
-#include "data_sources.h"
-#include "manifest_flags.h"
-#include "mexa/engine/device.h"
 #include "mexa/engine/distributed.h"
-#include "mexa/engine/metrics.h"
-#include "mexa/engine/protocols.h"
-#include "mexa/engine/trainer.h"
-#include "mexa/io/checksum.h"
-#include "mexa/io/csv.h"
-#include "mexa/io/errors.h"
-#include "mexa/io/failpoint.h"
-#include "mexa/io/frame_folder.h"
-#include "mexa/version.h"
 #include "mexa/pipeline/inputs.h"
 #include "mexa/training/run.h"
 #include "train_resolve.h"
@@ -53,27 +31,6 @@ namespace mexa::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// A dataset style's recipe (io::StyleInfo::recipe: "ststnet", engine::ststnet_recipe())
-/// in place of mexa's defaults, for every option the command line (or a
-/// resumed run's config.ini) did not give; `images`: the data are flow images.
-void apply_recipe(const std::string& recipe, bool images, const po::options_description& options,
-                  po::variables_map& vm) {
-  if (recipe != "ststnet") throw std::logic_error("unknown training recipe '" + recipe + "'");
-  const engine::TrainConfig r = engine::ststnet_recipe();
-  std::string ini = fmt::format(
-      "lr = {}\nepochs = {}\nbatch = {}\noptimizer = {}\nweight-decay = {}\nschedule = {}\nwarmup = {}\nloss = {}\n"
-      "sampler = instance\n",
-      r.schedule.base, r.schedule.epochs, r.batch_size, r.optimizer, r.weight_decay,
-      engine::lr_schedule_name(r.schedule.kind), r.schedule.warmup_epochs, engine::loss_name(r.loss.kind));
-  if (images) ini += "input = flow-image\n";
-  std::istringstream in(ini);
-  po::store(po::parse_config_file(in, options), vm);
-  po::notify(vm);
-  spdlog::info("the data's recipe ({}): {}", recipe, fmt::format("lr {}, batch {}, {} epochs, {}, loss {}{}; options given win",
-               vm["lr"].as<double>(), vm["batch"].as<int>(), vm["epochs"].as<int>(), vm["optimizer"].as<std::string>(),
-               vm["loss"].as<std::string>(), images ? ", input " + vm["input"].as<std::string>() : ""));
-}
 
 std::string join(const std::vector<std::string>& names, size_t most) {
   std::string out;
@@ -141,92 +98,6 @@ int run_and_report(const training::TrainRunOptions& run, const std::string& out,
       return status;
   }
   return status;
-}
-
-/// A resumed run's (or a joining shard's) config.ini fills in what the command
-/// line did not give, and must agree with what it did; true when the run
-/// predates --augment (augmentation was on by default then).
-bool read_run_config(TrainFlags& f, const po::options_description& options, po::variables_map& vm,
-                     const fs::path& config_path, bool joining) {
-  bool saved_without_augment = false;
-  if ((f.resume || joining) && fs::exists(config_path)) {
-    // The run's own settings fill in whatever the command line did not give.
-    std::ifstream file(config_path);
-    try {
-      po::store(po::parse_config_file(file, options, /*allow_unregistered=*/false), vm);
-      po::notify(vm);
-    } catch (const po::error& e) {
-      throw UsageError(config_path.string() + ": " + e.what());
-    }
-    // A flag that changes what is computed would make the resumed run a different run.
-    const auto saved = training::read_settings(config_path.string());
-    saved_without_augment = !saved.count("augment");
-    try {
-      training::check_same_settings(saved, effective_options(vm), config_path.string(),
-                                    f.resume ? "--resume" : "--fold-shard");
-    } catch (const training::SettingsError& e) {
-      throw UsageError(e.what());
-    }
-  } else if (!f.resume && fs::exists(config_path)) {
-    throw UsageError(f.out + " already holds a run (config.ini); --resume continues it, or choose another --out");
-  }
-  return saved_without_augment;
-}
-
-/// What --data names: one manifest, or datasets read into RUN/data.csv.
-struct DataChoice {
-  bool from_datasets = false;
-  bool images = false;  ///< the datasets' rows name flow images (megc2019)
-  io::ManifestOptions manifest_options;
-};
-
-/// Sets f.data to the manifest the run reads (a dataset's recipe applied to
-/// the flags it did not give); a resumed run's data.csv must be what --data reads now.
-DataChoice choose_data(TrainFlags& f, const po::options_description& options, po::variables_map& vm,
-                       const fs::path& run_dir) {
-  const fs::path config_path = run_dir / "config.ini";
-  DataChoice out;
-  // ---- data: a manifest, or datasets read from their own files into RUN/data.csv
-  if (f.data_specs.empty()) throw UsageError("the option '--data' is required but missing (" + f.out + " holds no run)");
-  out.from_datasets = f.data_specs.size() > 1 || (f.data_specs.size() == 1 && names_a_dataset(f.data_specs.front()));
-  if (!out.from_datasets) {
-    f.data = f.data_specs.front();
-    out.manifest_options = manifest_options(f.manifest_flags);
-  } else {
-    // Each dataset is read with its own style; the manifest written is mexa's.
-    fs::create_directories(run_dir);
-    f.data = (run_dir / "data.csv").string();
-    const BuiltManifest built = build_manifest(f.data_specs, f.manifest_flags, fs::absolute(run_dir).string());
-    if (!fs::exists(config_path) || !fs::exists(f.data)) {  // a new run (a failed start's data.csv is replaced)
-      io::write_text_file(f.data, built.csv);
-    } else if (io::read_text_file(f.data) != built.csv) {
-      throw UsageError(f.data + " (this run's data) differs from what the --data given now read; start a new --out "
-                       "for other data");
-    }
-    out.manifest_options = io::with_classes(io::ManifestOptions{}, built.classes);
-    out.manifest_options.strict = f.manifest_flags.strict;
-    out.images = built.images;
-    if (!built.recipe.empty()) apply_recipe(built.recipe, built.images, options, vm);
-    spdlog::info("{}: {} clips from {} dataset(s), classes {}", f.data, built.rows, built.datasets,
-                 fmt::join(built.classes, ", "));
-  }
-
-  return out;
-}
-
-/// config.ini records the values the input kind chose, not only the flags given.
-void record_resolved(const TrainFlags& f, po::variables_map& vm, const std::vector<std::string>& classes) {
-  const auto resolved_input = pipeline::input_metadata(f.spec);
-  const std::map<std::string, boost::any> chosen{
-      {"model", f.model},
-      {"frames", f.spec.frames},
-      {"channels", f.spec.channels},
-      {"size", std::to_string(f.spec.width) + "x" + std::to_string(f.spec.height)},
-      {"sampling", resolved_input.at("input.sampling")},
-      {"classes", io::class_set_name(classes)}};  // the style's default, recorded
-  for (const auto& [name, value] : chosen)
-    if (!vm.count(name)) vm.insert({name, po::variable_value(value, false)});
-
 }
 
 }  // namespace

@@ -3,6 +3,13 @@
 // configuration, each refused with the flag's name before any clip is read.
 #include "train_resolve.h"
 
+#include <spdlog/fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/any.hpp>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <tuple>
 #include <vector>
 
@@ -12,9 +19,16 @@
 #include "mexa/temporal/face_tracker.h"
 #include "mexa/temporal/keyframe_sampler.h"
 #include "mexa/temporal/optical_flow.h"
+#include "data_sources.h"
+#include "mexa/io/class_sets.h"
+#include "mexa/io/csv.h"
+#include "mexa/training/run_files.h"
 #include "train_settings.h"
 
 namespace mexa::cli {
+
+namespace fs = std::filesystem;
+
 namespace {
 
 /// The optimiser, schedule, loss and augmentation flags into f.tc.
@@ -66,6 +80,100 @@ void resolve_uncertainty(TrainFlags& f, const po::variables_map& vm, bool contin
 }
 
 }  // namespace
+
+/// A dataset style's recipe (io::StyleInfo::recipe: "ststnet", engine::ststnet_recipe())
+/// in place of mexa's defaults, for every option the command line (or a
+/// resumed run's config.ini) did not give; `images`: the data are flow images.
+static void apply_recipe(const std::string& recipe, bool images, const po::options_description& options,
+                  po::variables_map& vm) {
+  if (recipe != "ststnet") throw std::logic_error("unknown training recipe '" + recipe + "'");
+  const engine::TrainConfig r = engine::ststnet_recipe();
+  std::string ini = fmt::format(
+      "lr = {}\nepochs = {}\nbatch = {}\noptimizer = {}\nweight-decay = {}\nschedule = {}\nwarmup = {}\nloss = {}\n"
+      "sampler = instance\n",
+      r.schedule.base, r.schedule.epochs, r.batch_size, r.optimizer, r.weight_decay,
+      engine::lr_schedule_name(r.schedule.kind), r.schedule.warmup_epochs, engine::loss_name(r.loss.kind));
+  if (images) ini += "input = flow-image\n";
+  std::istringstream in(ini);
+  po::store(po::parse_config_file(in, options), vm);
+  po::notify(vm);
+  spdlog::info("the data's recipe ({}): {}", recipe, fmt::format("lr {}, batch {}, {} epochs, {}, loss {}{}; options given win",
+               vm["lr"].as<double>(), vm["batch"].as<int>(), vm["epochs"].as<int>(), vm["optimizer"].as<std::string>(),
+               vm["loss"].as<std::string>(), images ? ", input " + vm["input"].as<std::string>() : ""));
+}
+
+bool read_run_config(TrainFlags& f, const po::options_description& options, po::variables_map& vm,
+                     const fs::path& config_path, bool joining) {
+  bool saved_without_augment = false;
+  if ((f.resume || joining) && fs::exists(config_path)) {
+    // The run's own settings fill in whatever the command line did not give.
+    std::ifstream file(config_path);
+    try {
+      po::store(po::parse_config_file(file, options, /*allow_unregistered=*/false), vm);
+      po::notify(vm);
+    } catch (const po::error& e) {
+      throw UsageError(config_path.string() + ": " + e.what());
+    }
+    // A flag that changes what is computed would make the resumed run a different run.
+    const auto saved = training::read_settings(config_path.string());
+    saved_without_augment = !saved.count("augment");
+    try {
+      training::check_same_settings(saved, effective_options(vm), config_path.string(),
+                                    f.resume ? "--resume" : "--fold-shard");
+    } catch (const training::SettingsError& e) {
+      throw UsageError(e.what());
+    }
+  } else if (!f.resume && fs::exists(config_path)) {
+    throw UsageError(f.out + " already holds a run (config.ini); --resume continues it, or choose another --out");
+  }
+  return saved_without_augment;
+}
+
+DataChoice choose_data(TrainFlags& f, const po::options_description& options, po::variables_map& vm,
+                       const fs::path& run_dir) {
+  const fs::path config_path = run_dir / "config.ini";
+  DataChoice out;
+  // ---- data: a manifest, or datasets read from their own files into RUN/data.csv
+  if (f.data_specs.empty()) throw UsageError("the option '--data' is required but missing (" + f.out + " holds no run)");
+  out.from_datasets = f.data_specs.size() > 1 || (f.data_specs.size() == 1 && names_a_dataset(f.data_specs.front()));
+  if (!out.from_datasets) {
+    f.data = f.data_specs.front();
+    out.manifest_options = manifest_options(f.manifest_flags);
+  } else {
+    // Each dataset is read with its own style; the manifest written is mexa's.
+    fs::create_directories(run_dir);
+    f.data = (run_dir / "data.csv").string();
+    const BuiltManifest built = build_manifest(f.data_specs, f.manifest_flags, fs::absolute(run_dir).string());
+    if (!fs::exists(config_path) || !fs::exists(f.data)) {  // a new run (a failed start's data.csv is replaced)
+      io::write_text_file(f.data, built.csv);
+    } else if (io::read_text_file(f.data) != built.csv) {
+      throw UsageError(f.data + " (this run's data) differs from what the --data given now read; start a new --out "
+                       "for other data");
+    }
+    out.manifest_options = io::with_classes(io::ManifestOptions{}, built.classes);
+    out.manifest_options.strict = f.manifest_flags.strict;
+    out.images = built.images;
+    if (!built.recipe.empty()) apply_recipe(built.recipe, built.images, options, vm);
+    spdlog::info("{}: {} clips from {} dataset(s), classes {}", f.data, built.rows, built.datasets,
+                 fmt::join(built.classes, ", "));
+  }
+
+  return out;
+}
+
+void record_resolved(const TrainFlags& f, po::variables_map& vm, const std::vector<std::string>& classes) {
+  const auto resolved_input = pipeline::input_metadata(f.spec);
+  const std::map<std::string, boost::any> chosen{
+      {"model", f.model},
+      {"frames", f.spec.frames},
+      {"channels", f.spec.channels},
+      {"size", std::to_string(f.spec.width) + "x" + std::to_string(f.spec.height)},
+      {"sampling", resolved_input.at("input.sampling")},
+      {"classes", io::class_set_name(classes)}};  // the style's default, recorded
+  for (const auto& [name, value] : chosen)
+    if (!vm.count(name)) vm.insert({name, po::variable_value(value, false)});
+
+}
 
 void resolve_input(TrainFlags& f, po::variables_map& vm, bool from_datasets, bool data_images) {
   try {

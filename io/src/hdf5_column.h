@@ -99,31 +99,15 @@ class Column {
   void write(hsize_t first, hsize_t count, hid_t memory_type, const void* data) {
     if (count == 0) return;
     if (rows() < first + count) resize(first + count);
-    Handle file_space(H5Dget_space(dataset_.get()));
-    std::vector<hsize_t> start{first}, extent{count};
-    for (hsize_t d : inner_) {
-      start.push_back(0);
-      extent.push_back(d);
-    }
-    check_status(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr),
-                 file_, name_);
-    Handle memory_space(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr));
-    check_status(H5Dwrite(dataset_.get(), memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT, data), file_,
+    const Selection selected = select(first, count);
+    check_status(H5Dwrite(dataset_.get(), memory_type, selected.memory.get(), selected.file.get(), H5P_DEFAULT, data), file_,
                  "write " + name_);
   }
 
   void read(hsize_t first, hsize_t count, hid_t memory_type, void* data) const {
     if (count == 0) return;
-    Handle file_space(H5Dget_space(dataset_.get()));
-    std::vector<hsize_t> start{first}, extent{count};
-    for (hsize_t d : inner_) {
-      start.push_back(0);
-      extent.push_back(d);
-    }
-    check_status(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr),
-                 file_, name_);
-    Handle memory_space(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr));
-    check_status(H5Dread(dataset_.get(), memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT, data), file_,
+    const Selection selected = select(first, count);
+    check_status(H5Dread(dataset_.get(), memory_type, selected.memory.get(), selected.file.get(), H5P_DEFAULT, data), file_,
                  "read " + name_);
   }
 
@@ -169,6 +153,22 @@ class Column {
   }
 
  private:
+  /// Rows [first, first + count) of the dataset, and a memory space of their shape.
+  struct Selection {
+    Handle file, memory;
+  };
+  Selection select(hsize_t first, hsize_t count) const {
+    Handle file_space(H5Dget_space(dataset_.get()));
+    std::vector<hsize_t> start{first}, extent{count};
+    for (hsize_t d : inner_) {
+      start.push_back(0);
+      extent.push_back(d);
+    }
+    check_status(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr),
+                 file_, name_);
+    return {std::move(file_space), Handle(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr))};
+  }
+
   Column(std::string file, std::string name, std::vector<hsize_t> inner)
       : file_(std::move(file)), name_(std::move(name)), inner_(std::move(inner)) {}
 
