@@ -1,0 +1,168 @@
+"""A LOSO experiment as the MEGC 2019 composite is run: mexa against the recipe
+as a plain PyTorch script writes it.
+
+    scripts/bench loso
+
+Data: 442 synthetic clips of 68 subjects (`mexa synth --clips 442 --subjects
+68 --seed 1`), made into 28x28 flow images by `mexa flow --classes megc3`
+(the composite's form and class set). Both sides train STSTNet with the
+published recipe on the same images: pixels / 255, Adam lr 5e-5, batch 256,
+500 epochs, cross-entropy, one fold per subject, the last epoch, test
+predictions pooled (UF1, UAR).
+
+- mexa: `mexa train --input flow-image` as fold shards, one process per core
+  (`--fold-shard i/n --threads 1`), the last shard pooling the run.
+- Python: bench/ststnet_reference.py's STSTNet and training loop, one process,
+  torch on all cores, folds one after the other.
+
+Resumable: each side's finished folds are kept (mexa's run folder; the
+script's predictions in WORK/python-folds.json) and a second call goes on.
+`--python-folds N` times the script on its first N folds only and scales the
+time to all folds (the table says so).
+"""
+import argparse
+import csv
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ststnet_reference as ref  # noqa: E402
+
+MEGC3 = ["negative", "positive", "surprise"]
+
+
+def prepare(mexa, work):
+    """The flow images and their manifest (made once)."""
+    manifest = os.path.join(work, "flow", "manifest.csv")
+    if not os.path.exists(manifest):
+        subprocess.run([mexa, "synth", "--out", os.path.join(work, "set"), "--clips", "442", "--subjects", "68", "--seed",
+                        "1", "--log-level", "warn"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([mexa, "flow", "--data", os.path.join(work, "set", "annotations.csv"), "--classes", "megc3",
+                        "--out", os.path.join(work, "flow"), "--log-level", "warn"], check=True, stdout=subprocess.DEVNULL)
+    return manifest
+
+
+def mexa_side(mexa, manifest, run, epochs, shards):
+    """Every fold shard in parallel (resumed when the run exists); wall seconds of this call."""
+    common = [mexa, "train", "--out", run, "--log-level", "warn", "--threads", "1"]
+    fresh = not os.path.exists(os.path.join(run, "config.ini"))
+    recipe = ["--data", manifest, "--input", "flow-image", "--classes", "megc3", "--protocol", "loso", "--epochs",
+              str(epochs), "--lr", "5e-5", "--optimizer", "adamw", "--weight-decay", "0", "--batch", "256", "--seed", "0"]
+    t0 = time.perf_counter()
+    if fresh:  # the first shard writes config.ini; the others join it
+        first = subprocess.Popen(common + recipe + ["--fold-shard", f"0/{shards}"], stdout=subprocess.DEVNULL)
+        while not os.path.exists(os.path.join(run, "config.ini")) and first.poll() is None:
+            time.sleep(0.2)
+        others = [subprocess.Popen(common + recipe + ["--fold-shard", f"{i}/{shards}"], stdout=subprocess.DEVNULL)
+                  for i in range(1, shards)]
+    else:
+        first = subprocess.Popen(common + ["--resume", "--fold-shard", f"0/{shards}"], stdout=subprocess.DEVNULL)
+        others = [subprocess.Popen(common + ["--resume", "--fold-shard", f"{i}/{shards}"], stdout=subprocess.DEVNULL)
+                  for i in range(1, shards)]
+    codes = [p.wait() for p in [first] + others]
+    seconds = time.perf_counter() - t0
+    if any(c not in (0, 1) for c in codes):
+        raise SystemExit(f"mexa train exited {codes}; run again to continue ({run})")
+    subprocess.run(common[:2] + ["--gather", run, "--log-level", "warn"], check=True, stdout=subprocess.DEVNULL)
+    s = json.load(open(os.path.join(run, "summary.json")))
+    return seconds, s["uf1"], s["uar"]
+
+
+def load_images(manifest):
+    import cv2
+    import numpy as np
+    base = os.path.dirname(manifest)
+    ids, subjects, labels, images = [], [], [], []
+    for r in csv.DictReader(open(manifest, newline="")):
+        bgr = cv2.imread(os.path.join(base, r["path"]), cv2.IMREAD_COLOR)
+        images.append(bgr[..., ::-1].transpose(2, 0, 1).astype(np.float32) / 255.0)  # R u, G v, B strain
+        ids.append(r["subject"] + "/" + r["clip"])
+        subjects.append(r["subject"])
+        labels.append(MEGC3.index(r["emotion"]))
+    return ids, subjects, np.array(labels, dtype=np.int64), np.stack(images)
+
+
+def python_side(manifest, work, epochs, max_folds):
+    """Folds in order, resumable; (seconds per fold measured, folds measured, all folds, UF1, UAR or None)."""
+    import numpy as np
+    import torch
+    torch.set_num_threads(os.cpu_count() or 1)
+    ids, subjects, labels, x = load_images(manifest)
+    state_file = os.path.join(work, "python-folds.json")
+    state = json.load(open(state_file)) if os.path.exists(state_file) else {"folds": {}}
+    order = sorted(set(subjects))
+
+    class Args:
+        seed, lr, batch_size = 0, 5e-5, 256
+    Args.epochs = epochs
+    for subject in order[:max_folds] if max_folds else order:
+        if subject in state["folds"]:
+            continue
+        test = np.array([i for i, s in enumerate(subjects) if s == subject])
+        train = np.array([i for i, s in enumerate(subjects) if s != subject])
+        t0 = time.perf_counter()
+        preds = ref.train_and_predict(x[train], labels[train], x[test], len(MEGC3), Args)
+        state["folds"][subject] = {"seconds": time.perf_counter() - t0, "test": test.tolist(), "pred": preds.tolist()}
+        with open(state_file + ".tmp", "w") as f:
+            json.dump(state, f)
+        os.replace(state_file + ".tmp", state_file)
+        print(f"python fold {subject}: {state['folds'][subject]['seconds']:.1f} s", file=sys.stderr)
+    done = state["folds"]
+    per_fold = sum(f["seconds"] for f in done.values()) / len(done)
+    uf1 = uar = None
+    if len(done) == len(order):
+        pred = np.zeros(len(labels), dtype=np.int64)
+        for f in done.values():
+            pred[f["test"]] = f["pred"]
+        m = ref.metrics(labels, pred, MEGC3)
+        uf1, uar = m["uf1"], m["uar"]
+    return per_fold, len(done), len(order), uf1, uar
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mexa", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--out", default="docs/bench-loso.md")
+    ap.add_argument("--epochs", type=int, default=500)
+    ap.add_argument("--python-folds", type=int, default=0, help="time the script on its first N folds only (0: all)")
+    a = ap.parse_args()
+    os.makedirs(a.work, exist_ok=True)
+    cores = os.cpu_count() or 1
+    manifest = prepare(a.mexa, a.work)
+    mexa_seconds, mexa_uf1, mexa_uar = mexa_side(a.mexa, manifest, os.path.join(a.work, "mexa-run"), a.epochs, cores)
+    per_fold, measured, folds, py_uf1, py_uar = python_side(manifest, a.work, a.epochs, a.python_folds)
+    py_seconds = per_fold * folds
+    scaled = measured < folds
+    fmt = lambda v: "-" if v is None else f"{v:.4f}"
+    lines = [
+        "# A LOSO experiment: mexa against the recipe as a plain PyTorch script",
+        "",
+        f"`scripts/bench loso` ({datetime.date.today().isoformat()}, {platform.machine()}, {cores} cores, "
+        f"{platform.platform()}; one run per side, nothing else running).",
+        "",
+        f"442 synthetic clips of 68 subjects as 28x28 flow images (`mexa flow --classes megc3`); STSTNet, pixels / 255, "
+        f"Adam lr 5e-5, batch 256, {a.epochs} epochs, cross-entropy, LOSO ({folds} folds), the last epoch, pooled.",
+        "",
+        "| side | how | wall time (s) | against the script | UF1 | UAR |",
+        "|---|---|---:|---:|---:|---:|",
+        f"| Python | one process, torch threads: {cores}, folds in turn"
+        + (f" (timed on {measured} of {folds} folds, scaled)" if scaled else "")
+        + f" | {py_seconds:.0f} | 1.00x | {fmt(py_uf1)} | {fmt(py_uar)} |",
+        f"| mexa | `mexa train --fold-shard i/{cores} --threads 1`, {cores} processes | {mexa_seconds:.0f} | "
+        f"{py_seconds / mexa_seconds:.2f}x | {fmt(mexa_uf1)} | {fmt(mexa_uar)} |",
+        "",
+    ]
+    with open(a.out, "w") as f:
+        f.write("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
