@@ -136,7 +136,13 @@ def main():
     os.makedirs(a.work, exist_ok=True)
     cores = os.cpu_count() or 1
     manifest = prepare(a.mexa, a.work)
-    mexa_seconds, mexa_uf1, mexa_uar = mexa_side(a.mexa, manifest, os.path.join(a.work, "mexa-run"), a.epochs, cores)
+    seconds, mexa_uf1, mexa_uar = mexa_side(a.mexa, manifest, os.path.join(a.work, "mexa-run"), a.epochs, cores)
+    # Wall time over every call (a resumed run adds what it still had to do).
+    timing_file = os.path.join(a.work, "mexa-seconds.json")
+    calls = json.load(open(timing_file)) if os.path.exists(timing_file) else []
+    calls.append(seconds)
+    json.dump(calls, open(timing_file, "w"))
+    mexa_seconds = sum(calls)
     per_fold, measured, folds, py_uf1, py_uar = python_side(manifest, a.work, a.epochs, a.python_folds)
     py_seconds = per_fold * folds
     scaled = measured < folds
