@@ -46,8 +46,11 @@ int run_and_report(const training::TrainRunOptions& run, const std::string& out,
   const int epochs = run.config.schedule.epochs;
   std::unique_ptr<Progress> preparing, progress;
   training::TrainRunCallbacks callbacks;
+  int64_t prepared = -1;  // workers report out of order: the line only moves forward, and ends once
   callbacks.on_prepare = [&](int64_t done, int64_t total) {
     if (!preparing) preparing = std::make_unique<Progress>("preparing clips", total, "clips");
+    if (done <= prepared) return;
+    prepared = done;
     preparing->update(done);
     if (done == total) preparing->finish();
   };

@@ -118,7 +118,7 @@ bool read_run_config(TrainFlags& f, const po::options_description& options, po::
     const auto saved = training::read_settings(config_path.string());
     saved_without_augment = !saved.count("augment");
     try {
-      training::check_same_settings(saved, effective_options(vm), config_path.string(),
+      training::check_same_settings(saved, training::parse_settings(effective_config(vm)), config_path.string(),
                                     f.resume ? "--resume" : "--fold-shard");
     } catch (const training::SettingsError& e) {
       throw UsageError(e.what());

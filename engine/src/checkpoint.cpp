@@ -1,5 +1,6 @@
 #include "checkpoint.h"
 
+#include <algorithm>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -301,8 +302,11 @@ TrainState restore_checkpoint(const fs::path& path, const torch::Device& device,
       std::vector<int> predicted;
       std::istringstream head(line.substr(0, colon)), fields(colon == std::string::npos ? "" : line.substr(colon + 1));
       for (int p = 0; fields >> p;) predicted.push_back(p);
+      const bool classes_ok = std::all_of(predicted.begin(), predicted.end(), [&](int p) {
+        return p >= 0 && p < static_cast<int>(config.classes.size());
+      });
       if (colon == std::string::npos || !(head >> epoch) || epoch < 1 ||
-          epoch > static_cast<int>(state.history.size()) || !fields.eof())
+          epoch > static_cast<int>(state.history.size()) || !fields.eof() || !classes_ok)
         throw std::runtime_error(path.string() + ": damaged watched-clip record '" + line + "'");
       state.history[static_cast<size_t>(epoch - 1)].watched = std::move(predicted);
     }

@@ -153,6 +153,21 @@ TEST_F(TrainingRun, AJoiningShardWithOtherSettingsOrOtherDataIsRefused) {
   }
 }
 
+TEST_F(TrainingRun, AProgramsRunDescribesItsOwnSettingsAndRefusesOthersInItsFolder) {
+  auto first = options("run");
+  first.settings.clear();  // a program's run: run_training writes the options it computes with
+  first.config.stop_after_epoch = 1;
+  ASSERT_EQ(run_training(first).outcome, TrainRunResult::Outcome::StoppedEarly);
+  const std::string config = read_text(dir_ / "run" / "config.ini");
+  EXPECT_NE(config.find("epochs = 2"), std::string::npos) << config;
+  EXPECT_NE(config.find("model = small3d"), std::string::npos) << config;
+
+  auto other = options("run");
+  other.settings.clear();
+  other.config.schedule.epochs = 3;
+  EXPECT_THROW(run_training(other), SettingsError);
+}
+
 TEST_F(TrainingRun, AResumedRunKeepsFinishedFoldsAndStopsWhereAsked) {
   auto stopped = options("run");
   stopped.config.stop_after_epoch = 1;

@@ -17,6 +17,7 @@
 #include "mexa/io/failpoint.h"
 #include "mexa/io/frame_folder.h"
 #include "mexa/io/results.h"
+#include "mexa/key_values.h"
 #include "mexa/pipeline/manifest_clip_source.h"
 #include "mexa/pipeline/model_input.h"
 #include "mexa/training/predictions.h"
@@ -342,6 +343,30 @@ class Run {
   std::vector<engine::Fold> folds_;
 };
 
+/// config.ini for a run a program started: what changes its results, as key = value lines.
+std::string describe(const TrainRunOptions& o) {
+  const auto& c = o.config;
+  std::map<std::string, std::string> fields = pipeline::input_metadata(o.spec);
+  fields["model"] = c.model;
+  fields["head"] = c.head;
+  fields["loss"] = o.loss_name;
+  fields["optimizer"] = c.optimizer;
+  fields["lr"] = fmt::format("{}", c.schedule.base);
+  fields["epochs"] = std::to_string(c.schedule.epochs);
+  fields["batch"] = std::to_string(c.batch_size);
+  fields["weight-decay"] = fmt::format("{}", c.weight_decay);
+  fields["augment"] = c.augment_enabled ? "true" : "false";
+  fields["seed"] = std::to_string(c.seed);
+  fields["classes"] = fmt::format("{}", fmt::join(c.classes, ","));
+  fields["protocol"] = o.protocol_name;
+  fields["folds"] = std::to_string(o.protocol.folds);
+  fields["val-fraction"] = fmt::format("{}", o.protocol.val_fraction);
+  fields["eval-label"] = o.eval_label;
+  std::string text = "# training::run_training: the settings of a run started by a program\n";
+  for (const auto& [key, value] : fields) text += key + " = " + value + "\n";
+  return text;
+}
+
 }  // namespace
 
 TrainRunOptions default_run_options(const std::string& data, const fs::path& dir, const std::string& classes,
@@ -355,12 +380,16 @@ TrainRunOptions default_run_options(const std::string& data, const fs::path& dir
   o.config.model = pipeline::default_model(input_kind);
   o.config.classes = o.manifest_options.class_names;
   o.config.augment.flow_field = o.spec.kind == temporal::InputKind::Flow || o.spec.kind == temporal::InputKind::FlowImage;
-  o.settings = "# training::run_training: data = " + data + ", classes = " + classes + ", input = " + input_kind + "\n";
-  return o;
+  return o;  // settings: derived from the options by run_training
 }
 
 TrainRunResult run_training(const TrainRunOptions& options, const TrainRunCallbacks& callbacks) {
-  return Run(options, callbacks).run();
+  if (!parse_key_values(options.settings).empty()) return Run(options, callbacks).run();
+  // A program's run (no command line): its settings are what it computes with,
+  // so a second run into the folder with other settings is refused.
+  TrainRunOptions described = options;
+  described.settings = describe(options);
+  return Run(described, callbacks).run();
 }
 
 }  // namespace mexa::training

@@ -63,8 +63,9 @@ struct TrainRunOptions {
   bool joining = false;                 ///< a fold shard joining a run another shard started
   bool gather = false;                  ///< only pool the finished folds (train nothing)
   bool report_test_selected = false;    ///< predict each test fold every epoch; summary.json's test_selected
-  /// config.ini's text: written by the first process to start the run; a
-  /// fold shard starting beside it must hold the same settings.
+  /// config.ini's text ("key = value" lines): written by the first process to
+  /// start the run; a fold shard starting beside it must hold the same
+  /// settings. Empty: run_training describes these options itself.
   std::string settings;
 };
 
