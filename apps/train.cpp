@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "mexa/engine/distributed.h"
+#include "mexa/io/text.h"
 #include "mexa/pipeline/inputs.h"
 #include "mexa/training/run.h"
 #include "train_resolve.h"
@@ -32,17 +33,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string join(const std::vector<std::string>& names, size_t most) {
-  std::string out;
-  for (size_t i = 0; i < names.size() && i < most; ++i) out += (i ? ", " : "") + names[i];
-  if (names.size() > most) out += ", ... (" + std::to_string(names.size() - most) + " more)";
-  return out;
-}
-
 /// Runs the training run with progress lines and prints its outcome; the exit code.
 /// `data`: the manifest to name in the continue hint ("" when config.ini records --data).
-int run_and_report(const training::TrainRunOptions& run, const std::string& out, const std::string& data,
-                   int stop_after) {
+int run_and_report(const training::TrainRunOptions& run, const std::string& out, const std::string& data) {
   const int epochs = run.config.schedule.epochs;
   std::unique_ptr<Progress> preparing, progress;
   training::TrainRunCallbacks callbacks;
@@ -81,18 +74,19 @@ int run_and_report(const training::TrainRunOptions& run, const std::string& out,
     case Outcome::Incomplete:
       std::fprintf(stderr, "mexa train --gather: %s: %zu of %zu folds have no test predictions yet: %s; run their shards "
                    "(--fold-shard, --resume) first\n", out.c_str(), result.missing.size(), result.folds,
-                   join(result.missing, 20).c_str());
+                   io::first_items(result.missing, 20).c_str());
       return kInputsFailed;
     case Outcome::StoppedEarly:
       // A run on datasets rebuilds its data.csv from the --data its config.ini records.
-      std::printf("stopped after epoch %d as asked; continue with: mexa train --out %s%s --resume\n", stop_after,
+      std::printf("stopped after epoch %d as asked; continue with: mexa train --out %s%s --resume\n",
+                  run.config.stop_after_epoch,
                   out.c_str(), data.empty() ? "" : (" --data " + data).c_str());
       return status;
     case Outcome::ShardDone:
       std::printf("%s: fold shard %d/%d done; %zu of %zu folds are another shard's and not finished yet (%s): the last "
                   "shard to finish, or `mexa train --gather %s`, writes predictions.csv and summary.json\n",
                   out.c_str(), run.fold_shard.index, run.fold_shard.count, result.missing.size(), result.folds,
-                  join(result.missing, 8).c_str(), out.c_str());
+                  io::first_items(result.missing, 8).c_str(), out.c_str());
       return status;
     case Outcome::Pooled:
       std::fputs(result.pooled->text.c_str(), stdout);
@@ -174,7 +168,7 @@ int run_train(const std::vector<std::string>& args) {
   run.gather = gathering;
   run.report_test_selected = f.report_test_selected;
   run.settings = effective_config(vm);
-  return run_and_report(run, f.out, from_datasets ? "" : f.data, f.stop_after);
+  return run_and_report(run, f.out, from_datasets ? "" : f.data);
 }
 
 }  // namespace mexa::cli

@@ -53,7 +53,7 @@ Field<Row> text(const char* name, std::string Row::*member, size_t width, bool t
 template <typename Row>
 Field<Row> floats(const char* name, Inner inner, std::vector<float> Row::*member, Presence presence = Presence::Always) {
   Field<Row> f{name, Store::Floats, presence, inner};
-  f.get_floats = [member](const Row& r) { return r.*member; };
+  f.get_floats = [member](const Row& r) { return std::span<const float>(r.*member); };
   f.set_floats = [member](Row& r, std::vector<float> v) { r.*member = std::move(v); };
   return f;
 }
@@ -100,7 +100,7 @@ const std::vector<Field<FrameRow>>& frame_fields() {
   using R = FrameRow;
   static const std::vector<Field<R>> table = [] {
     Field<R> box{"face_box", Store::Floats, Presence::Always, Inner::Box};
-    box.get_floats = [](const R& r) { return std::vector<float>(r.face_box.begin(), r.face_box.end()); };
+    box.get_floats = [](const R& r) { return std::span<const float>(r.face_box); };
     box.set_floats = [](R& r, std::vector<float> v) { std::copy_n(v.begin(), r.face_box.size(), r.face_box.begin()); };
     Field<R> face_id = number("face_id", Store::I32, &R::face_id, Presence::FaceId);
     face_id.absent = [](R& r) { r.face_id = r.success ? 0 : -1; };
@@ -210,7 +210,7 @@ template <typename Row>
 std::vector<float> dense(const Field<Row>& f, const std::vector<Row>& rows, size_t width, const std::string& file) {
   std::vector<float> out(rows.size() * width, std::numeric_limits<float>::quiet_NaN());
   for (size_t i = 0; i < rows.size(); ++i) {
-    const std::vector<float> values = f.get_floats(rows[i]);
+    const std::span<const float> values = f.get_floats(rows[i]);
     if (values.empty()) continue;
     if (values.size() != width)
       throw StorageError(file, std::string(f.name) + " of row " + std::to_string(i) + " has " +

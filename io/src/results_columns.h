@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -47,7 +48,7 @@ struct Field {
   std::function<void(Row&, double)> set_number;
   std::function<const std::string&(const Row&)> get_text;
   std::function<void(Row&, std::string)> set_text;
-  std::function<std::vector<float>(const Row&)> get_floats;  ///< empty: a row of NaN
+  std::function<std::span<const float>(const Row&)> get_floats;  ///< the row's values, no copy; empty: a row of NaN
   std::function<void(Row&, std::vector<float>)> set_floats;
   std::function<void(Row&)> absent;  ///< fills the member when the file lacks the column
 };

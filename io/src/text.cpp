@@ -20,6 +20,13 @@ std::string trim(const std::string& text) {
 
 std::string lower_trim(const std::string& text) { return ascii_lower(trim(text)); }
 
+std::string first_items(const std::vector<std::string>& items, size_t most) {
+  std::string out;
+  for (size_t i = 0; i < items.size() && i < most; ++i) out += (i ? ", " : "") + items[i];
+  if (items.size() > most) out += ", ... (" + std::to_string(items.size() - most) + " more)";
+  return out;
+}
+
 std::string shortest_number(double value) {
   if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 1e15) {
     char buffer[32];

@@ -149,13 +149,7 @@ PooledRun write_pooled_run(const RunDescription& run) {
     const auto& extra = manifest.rows[static_cast<size_t>(index)].extra;
     if (const auto it = extra.find("dataset"); it != extra.end()) by_dataset[it->second].push_back(row);
   }
-  if (!by_dataset.empty()) {
-    summary["per_dataset"] = nlohmann::json::object();
-    for (const auto& [name, rows] : by_dataset) {
-      const auto d = report_of(rows, num_classes);
-      summary["per_dataset"][name] = {{"n", rows.size()}, {"acc", d.acc}, {"uf1", d.uf1}, {"uar", d.uar}};
-    }
-  }
+  if (!by_dataset.empty()) summary["per_dataset"] = per_dataset_json(by_dataset, num_classes);
   const auto test_selected = test_selected_summary(run);
   if (test_selected) summary["test_selected"] = *test_selected;
   summary["failed"] = nlohmann::json::array();

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "mexa/io/csv.h"
+#include "mexa/io/errors.h"
 
 namespace mexa::training {
 
@@ -45,6 +46,21 @@ nlohmann::json report_json(const engine::ClassificationReport& r, const std::vec
           {"classes", classes},
           {"per_class", per_class},
           {"confusion", r.confusion}};
+}
+
+int class_index(const std::vector<std::string>& classes, const std::string& name, const std::string& file) {
+  const auto it = std::find(classes.begin(), classes.end(), name);
+  if (it == classes.end()) throw DataError(file, "unknown class '" + name + "'");
+  return static_cast<int>(it - classes.begin());
+}
+
+nlohmann::json per_dataset_json(const std::map<std::string, std::vector<PredictionRow>>& by_dataset, int num_classes) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, rows] : by_dataset) {
+    const auto d = report_of(rows, num_classes);
+    out[name] = {{"n", rows.size()}, {"acc", d.acc}, {"uf1", d.uf1}, {"uar", d.uar}};
+  }
+  return out;
 }
 
 std::string report_text(const engine::ClassificationReport& r, const std::vector<std::string>& classes) {

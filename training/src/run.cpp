@@ -17,6 +17,7 @@
 #include "mexa/io/failpoint.h"
 #include "mexa/io/frame_folder.h"
 #include "mexa/io/results.h"
+#include "mexa/io/text.h"
 #include "mexa/key_values.h"
 #include "mexa/pipeline/manifest_clip_source.h"
 #include "mexa/pipeline/model_input.h"
@@ -40,13 +41,6 @@ std::string cache_path_for(const std::string& cache, const fs::path& run_dir, co
 namespace {
 
 constexpr auto kForever = std::chrono::hours(24 * 7);
-
-std::string join(const std::vector<std::string>& names, size_t most) {
-  std::string out;
-  for (size_t i = 0; i < names.size() && i < most; ++i) out += (i ? ", " : "") + names[i];
-  if (names.size() > most) out += ", ... (" + std::to_string(names.size() - most) + " more)";
-  return out;
-}
 
 /// One run, one process: the state shared by its stages.
 class Run {
@@ -210,7 +204,7 @@ class Run {
     if (!ids.empty())
       spdlog::warn("{} of {} clips: no face found on the alignment frame, the whole frame is used ({}; "
                    "--require-face fails them): {}",
-                   ids.size(), manifest_.rows.size(), (o_.dir / "no_face.csv").string(), join(ids, 8));
+                   ids.size(), manifest_.rows.size(), (o_.dir / "no_face.csv").string(), io::first_items(ids, 8));
   }
 
   /// Subject-independent folds of the clips that could be read, indexed by manifest row.
@@ -257,7 +251,7 @@ class Run {
       std::vector<std::string> names;
       for (size_t f : mine) names.push_back(folds_[f].name);
       spdlog::info("fold shard {}/{}: {} of {} folds (f % {} == {}): {}", o_.fold_shard.index, o_.fold_shard.count,
-                   mine.size(), folds_.size(), o_.fold_shard.count, o_.fold_shard.index, join(names, 12));
+                   mine.size(), folds_.size(), o_.fold_shard.count, o_.fold_shard.index, io::first_items(names, 12));
     }
   }
 

@@ -39,17 +39,12 @@ IndexedPredictions read_fold_predictions(const std::string& path, const std::map
                                          const std::vector<std::string>& classes) {
   const auto table = io::read_csv_file(path);
   IndexedPredictions out;
-  auto class_index = [&](const std::string& name) {
-    const auto it = std::find(classes.begin(), classes.end(), name);
-    if (it == classes.end()) throw DataError(path, "unknown class '" + name + "'");
-    return static_cast<int>(it - classes.begin());
-  };
   for (size_t r = 1; r < table.size(); ++r) {
     const auto& f = table[r].fields;
     if (f.size() != 5 + classes.size()) throw DataError(path, "line " + std::to_string(table[r].line) + " has the wrong width");
     const auto it = index_of_id.find(f[0]);
     if (it == index_of_id.end()) throw DataError(path, "clip '" + f[0] + "' is not in the manifest any more");
-    PredictionRow p{f[0], f[1], f[2], class_index(f[3]), class_index(f[4]), {}};
+    PredictionRow p{f[0], f[1], f[2], class_index(classes, f[3], path), class_index(classes, f[4], path), {}};
     for (size_t c = 0; c < classes.size(); ++c) p.probs.push_back(std::stof(f[5 + c]));
     out.emplace_back(it->second, std::move(p));
   }

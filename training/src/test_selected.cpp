@@ -38,16 +38,9 @@ struct Watched {
   std::map<int, int> predicted;  ///< epoch -> class
 };
 
-int class_index(const std::vector<std::string>& classes, const std::string& name, const std::string& path) {
-  const auto it = std::find(classes.begin(), classes.end(), name);
-  if (it == classes.end()) throw DataError(path, "unknown class '" + name + "'");
-  return static_cast<int>(it - classes.begin());
-}
-
 /// One fold's file, its clips appended to `clips` (by id).
-void read_fold(const fs::path& path, const RunDescription& run, std::map<std::string, Watched>& clips) {
-  std::map<std::string, const io::ManifestRow*> rows;
-  for (const auto& row : run.manifest->rows) rows[row.id] = &row;
+void read_fold(const fs::path& path, const RunDescription& run,
+               const std::map<std::string, const io::ManifestRow*>& rows, std::map<std::string, Watched>& clips) {
   const auto table = io::read_csv_file(path.string());
   for (size_t r = 1; r < table.size(); ++r) {
     const auto& f = table[r].fields;
@@ -70,11 +63,13 @@ void read_fold(const fs::path& path, const RunDescription& run, std::map<std::st
 }  // namespace
 
 std::optional<nlohmann::json> test_selected_summary(const RunDescription& run) {
+  std::map<std::string, const io::ManifestRow*> rows;
+  for (const auto& row : run.manifest->rows) rows[row.id] = &row;
   std::map<std::string, Watched> clips;
   for (const auto& fold : run.folds) {
     const fs::path path = run.dir / "folds" / fold.name / "test_by_epoch.csv";
     if (!fs::exists(path)) return std::nullopt;
-    read_fold(path, run, clips);
+    read_fold(path, run, rows, clips);
   }
   std::map<std::string, std::vector<const Watched*>> by_subject;
   for (const auto& [id, clip] : clips)
@@ -118,13 +113,7 @@ std::optional<nlohmann::json> test_selected_summary(const RunDescription& run) {
       {"uf1", report.uf1},
       {"uar", report.uar},
       {"subjects", subjects}};
-  if (!by_dataset.empty()) {
-    out["per_dataset"] = nlohmann::json::object();
-    for (const auto& [name, rows] : by_dataset) {
-      const auto d = report_of(rows, num_classes);
-      out["per_dataset"][name] = {{"n", rows.size()}, {"acc", d.acc}, {"uf1", d.uf1}, {"uar", d.uar}};
-    }
-  }
+  if (!by_dataset.empty()) out["per_dataset"] = per_dataset_json(by_dataset, num_classes);
   return out;
 }
 

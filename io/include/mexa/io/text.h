@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace mexa::io {
 
@@ -15,6 +16,9 @@ std::string ascii_lower(std::string text);
 std::string trim(const std::string& text);
 /// ascii_lower(trim(text)): how labels, headers and names are compared.
 std::string lower_trim(const std::string& text);
+
+/// "a, b, c, ... (N more)": the first `most` items, then how many were left out.
+std::string first_items(const std::vector<std::string>& items, size_t most);
 
 /// The shortest text that reads back as `value`: integers without a point
 /// below 1e15 ("46", not "46.0"), else %g with as few digits as exact ("0.1", "1e-07").
