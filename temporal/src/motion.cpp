@@ -1,7 +1,6 @@
 #include "mexa/temporal/motion.h"
 
 #include <opencv2/imgproc.hpp>
-#include <opencv2/video/tracking.hpp>
 
 #include <algorithm>
 #include <numeric>
@@ -28,14 +27,6 @@ void add_landmark_blob(cv::Mat& map, const std::vector<cv::Point2f>& pts, int fi
     hi.y = std::max(hi.y, pts[static_cast<size_t>(i)].y);
   }
   add_blob(map, (lo + hi) * 0.5f, cv::Size2f((hi.x - lo.x) / 2 + grow, (hi.y - lo.y) / 2 + grow), weight);
-}
-
-float weighted_mse(const cv::Mat& a, const cv::Mat& b, const cv::Mat& weights) {
-  cv::Mat diff;
-  cv::subtract(a, b, diff, cv::noArray(), CV_32F);
-  diff = diff.mul(diff);
-  if (!weights.empty()) diff = diff.mul(weights);
-  return static_cast<float>(cv::mean(diff)[0]);
 }
 
 }  // namespace
@@ -70,43 +61,22 @@ cv::Mat face_region_weights(cv::Size size, const RegionWeights& w, const std::ve
 
 namespace {
 
-/// Blurred float copy of a grey frame.
-cv::Mat smoothed(const cv::Mat& frame, double sigma) {
+/// Blurred float copy of a grey frame, prepared for global alignment when
+/// `window` (a Hann window) is given.
+ShiftFrame prepared(const cv::Mat& frame, double sigma, const cv::Mat& window) {
   cv::Mat out;
   frame.convertTo(out, CV_32F);
   if (sigma > 0) cv::GaussianBlur(out, out, cv::Size(0, 0), sigma);
-  return out;
+  return ShiftFrame(std::move(out), window);
 }
 
-/// Motion of `frame` against `reference` (both smoothed), after removing their
-/// global translation when `window` (a Hann window) is given.
-float compare(const cv::Mat& reference, const cv::Mat& frame, const cv::Mat& window, const cv::Mat& weights) {
-  if (window.empty()) return weighted_mse(frame, reference, weights);
-  // Copies: OpenCV 4.6's phaseCorrelate multiplies its inputs by the window
-  // in place when their size is already DFT-friendly (128x128 is).
-  const cv::Point2d shift = cv::phaseCorrelate(reference.clone(), frame.clone(), window);
-  // Small global shifts only: larger ones are not drift but real motion.
-  if (std::abs(shift.x) >= 3 || std::abs(shift.y) >= 3) return weighted_mse(frame, reference, weights);
-  // Phase correlation's sub-pixel peak is biased by ~0.3 px; ECC refines it.
-  cv::Mat warp = (cv::Mat_<float>(2, 3) << 1, 0, static_cast<float>(shift.x), 0, 1, static_cast<float>(shift.y));
-  try {
-    cv::findTransformECC(reference, frame, warp, cv::MOTION_TRANSLATION,
-                         cv::TermCriteria(cv::TermCriteria::COUNT | cv::TermCriteria::EPS, 30, 1e-4), cv::noArray(),
-                         /*gaussFiltSize=*/1);
-  } catch (const cv::Exception&) {
-    // Did not converge (flat image): keep the phase-correlation estimate.
-  }
-  cv::Mat aligned;
-  // ECC's warp maps reference coordinates into the frame: sample the frame through it.
-  cv::warpAffine(frame, aligned, warp, frame.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
-  return weighted_mse(aligned, reference, weights);
+/// Motion of `frame` against `reference` after removing their small global
+/// translation (when they were prepared with a window).
+float compare(const ShiftFrame& reference, const ShiftFrame& frame, const cv::Mat& weights) {
+  return aligned_mse(reference, frame, estimate_shift(reference, frame), weights);
 }
 
-cv::Mat hann(cv::Size size, bool wanted) {
-  cv::Mat window;
-  if (wanted) cv::createHanningWindow(window, size, CV_32F);
-  return window;
-}
+cv::Mat window_for(cv::Size size, bool wanted) { return wanted ? hann_window(size) : cv::Mat(); }
 
 }  // namespace
 
@@ -123,12 +93,12 @@ std::vector<float> motion_curve(const std::vector<cv::Mat>& frames, const Motion
   }
   if (options.reference < 0 || options.reference >= static_cast<int64_t>(frames.size()))
     throw std::invalid_argument("reference frame " + std::to_string(options.reference) + " outside the clip");
-  const cv::Mat window = hann(frames[0].size(), options.compensate_global);
-  const cv::Mat reference = smoothed(frames[static_cast<size_t>(options.reference)], options.blur_sigma);
+  const cv::Mat window = window_for(frames[0].size(), options.compensate_global);
+  const ShiftFrame reference = prepared(frames[static_cast<size_t>(options.reference)], options.blur_sigma, window);
   std::vector<float> curve(frames.size(), 0.0f);
   for (size_t t = 0; t < frames.size(); ++t)
     if (static_cast<int64_t>(t) != options.reference)
-      curve[t] = compare(reference, smoothed(frames[t], options.blur_sigma), window, weights);
+      curve[t] = compare(reference, prepared(frames[t], options.blur_sigma, window), weights);
   return curve;
 }
 
@@ -138,16 +108,17 @@ SlidingMotion::SlidingMotion(const MotionOptions& options, cv::Mat weights)
 }
 
 float SlidingMotion::push(const cv::Mat& gray) {
-  if (window_.empty() && options_.compensate_global) window_ = hann(gray.size(), true);
+  if (window_.empty() && options_.compensate_global) window_ = window_for(gray.size(), true);
   if (!weights_.empty() && weights_.size() != gray.size()) throw std::invalid_argument("weight map and frames differ in size");
-  cv::Mat frame = smoothed(gray, options_.blur_sigma);
   const size_t slots = static_cast<size_t>(options_.sliding) + 1;
-  if (ring_.size() < slots) ring_.resize(slots);
   const int64_t t = count_++;
   const int64_t r = t >= options_.sliding ? t - options_.sliding : 0;
-  ring_[static_cast<size_t>(t) % slots] = frame;
+  // Each frame is prepared once and compared twice: now, and as the reference
+  // `sliding` frames later.
+  if (ring_.size() < slots) ring_.resize(slots);
+  ring_[static_cast<size_t>(t) % slots] = prepared(gray, options_.blur_sigma, window_);
   if (r == t) return 0.0f;
-  return compare(ring_[static_cast<size_t>(r) % slots], frame, window_, weights_);
+  return compare(*ring_[static_cast<size_t>(r) % slots], *ring_[static_cast<size_t>(t) % slots], weights_);
 }
 
 int64_t spot_apex(const std::vector<float>& curve, int64_t onset, int64_t offset) {

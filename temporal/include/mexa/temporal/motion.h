@@ -14,9 +14,12 @@
 //   int64_t apex = mexa::temporal::spot_apex(curve, onset, offset);
 #pragma once
 
+#include "mexa/temporal/global_shift.h"
+
 #include <opencv2/core.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace mexa::temporal {
@@ -62,7 +65,7 @@ class SlidingMotion {
   MotionOptions options_;
   cv::Mat weights_;
   cv::Mat window_;
-  std::vector<cv::Mat> ring_;  // the last `sliding` + 1 smoothed frames
+  std::vector<std::optional<ShiftFrame>> ring_;  // the last `sliding` + 1 prepared frames
   int64_t count_ = 0;
 };
 
