@@ -48,6 +48,8 @@ int run_version(const std::vector<std::string>& args) {
                 m.mmap_threshold >> 20, m.trim_threshold >> 20);
   else
     std::printf("malloc    glibc's own thresholds (%s)\n", m.reason.empty() ? "not tuned" : m.reason.c_str());
+  std::printf("scoring   CPU blocks of %zu MiB and more reused from a cache of up to %zu MiB (MEXA_MALLOC=default: "
+              "none)\n", engine::kBlockCacheMinBytes >> 20, engine::kBlockCacheLimit >> 20);
   return kOk;
 }
 

@@ -7,6 +7,7 @@
 #include "method_model.h"
 #include "mexa/engine/device.h"
 #include "mexa/engine/losses.h"
+#include "mexa/engine/malloc_tuning.h"
 #include "mexa/engine/trainer.h"
 #include "prefetcher.h"
 
@@ -21,6 +22,8 @@ struct Predictor::Impl {
 
 Predictor::Predictor(const std::string& checkpoint, const std::string& device) : impl_(std::make_unique<Impl>()) {
   impl_->device = torch::Device(resolve_device(device).name);
+  // Batches repeat their activations' sizes: reuse the blocks (malloc_tuning.h).
+  if (impl_->device.is_cpu()) use_cpu_block_cache();
   auto archive = open_archive(checkpoint, impl_->device);
   impl_->info = info_from_archive(archive, checkpoint);
   const auto& info = impl_->info;

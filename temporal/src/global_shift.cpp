@@ -173,7 +173,9 @@ ShiftFrame::ShiftFrame(cv::Mat smoothed, const cv::Mat& window) : image_(std::mo
   // outermost rows and columns (cv::filter2D with [-0.5, 0, 0.5] and its
   // reflected border), each padded with zeros.
   mean_ = cv::mean(image_)[0];
-  zero_padded_ = padded(image_ - mean_, cv::BORDER_CONSTANT, -mean_);
+  cv::Mat centred;
+  cv::subtract(image_, cv::Scalar(mean_), centred);
+  zero_padded_ = padded(centred, cv::BORDER_CONSTANT, -mean_);
   const cv::Rect inner(kPad, kPad, image_.cols, image_.rows);
   centred_ = zero_padded_(inner);
   gx_padded_ = cv::Mat::zeros(zero_padded_.size(), CV_32F);

@@ -47,3 +47,38 @@ MallocTuning tune_malloc();
 MallocTuning malloc_tuning();
 
 }  // namespace mexa::engine
+
+namespace mexa::engine {
+
+/// LibTorch's CPU allocator with a cache of large blocks, for inference
+/// (issue 29; engine::Predictor installs it on the CPU).
+///
+/// Inference repeats the same tensor sizes batch after batch. Blocks of 1 MiB
+/// and more are kept on free and handed out again to the next request they
+/// fit (the smallest free block of at least the size asked, and at most
+/// twice it), so batch k + 1's activations reuse batch k's without going back
+/// to malloc and without page faults. At most kBlockCacheLimit free bytes are
+/// kept; beyond that, and for smaller blocks, LibTorch's own allocation. Once
+/// the cache is in place the raised glibc thresholds of tune_malloc() are
+/// lowered again (large blocks mapped one by one, 32 MiB kept at the heap's
+/// top): the cache does their job, and the heap no longer keeps the
+/// high-water mark that fragmentation gave it (r3d_18 scoring, 48 clips,
+/// batch 8: peak RSS 2.1 GiB with the thresholds alone, 1.47 GiB with the
+/// cache; docs/bench-score.md). Installed once, for the whole process (the
+/// blocks' deleters outlive any scope); MEXA_MALLOC=default leaves LibTorch's
+/// and glibc's own behaviour in place. Returns whether the cache is in place.
+bool use_cpu_block_cache();
+
+inline constexpr size_t kBlockCacheMinBytes = size_t{1} << 20;
+inline constexpr size_t kBlockCacheLimit = size_t{512} << 20;
+inline constexpr size_t kBlockCacheTrim = size_t{32} << 20;
+
+/// Cache figures, for tests and `mexa version`.
+struct BlockCacheStats {
+  bool installed = false;
+  size_t hits = 0, misses = 0;   ///< large requests served from the cache / by malloc
+  size_t cached_bytes = 0;       ///< free bytes held now
+};
+BlockCacheStats block_cache_stats();
+
+}  // namespace mexa::engine
