@@ -24,6 +24,7 @@
 #include "mexa/engine/distributed.h"
 #include "mexa/io/text.h"
 #include "mexa/pipeline/inputs.h"
+#include "mexa/training/relabel_audit.h"
 #include "mexa/training/run.h"
 #include "train_resolve.h"
 #include "train_settings.h"
@@ -56,9 +57,9 @@ int run_and_report(const training::TrainRunOptions& run, const std::string& out,
   callbacks.on_epoch = [&](const std::string& what, const engine::EpochRecord& r) {
     if (progress) progress->finish();
     const std::string val = r.val_uf1 < 0 ? "" : fmt::format(", val UF1 {:.4f} UAR {:.4f}", r.val_uf1, r.val_uar);
-    spdlog::info("{} epoch {}/{}: loss {:.4f}, train acc {:.3f}{}, lr {:.2e}, {:.1f} s, {:.1f} clips/s, model busy {:.0f}%",
+    spdlog::info("{} epoch {}/{}: loss {:.4f}, train acc {:.3f}{}, lr {:.2e}, {:.1f} s, {:.1f} clips/s, model busy {:.0f}%{}",
                  what, r.epoch, epochs, r.train_loss, r.train_acc, val, r.lr, r.seconds, r.clips_per_second,
-                 100 * r.busy_fraction);
+                 100 * r.busy_fraction, training::relabel_summary(r, run.config.classes));
   };
   training::TrainRunResult result;
   try {

@@ -120,7 +120,11 @@ po::options_description uncertainty_group(TrainFlags& f) {
       "rul", po::bool_switch(&f.uc.rul), "RUL: mix features of random pairs by their relative uncertainty")(
       "scn", po::bool_switch(&f.uc.scn), "SCN: importance weights with rank regularisation, and relabelling")(
       "scn-relabel-epoch", po::value(&f.uc.scn_relabel_epoch)->default_value(f.uc.scn_relabel_epoch),
-      "SCN: relabel training clips from this epoch on (1-based; -1: 10, or a fifth of --epochs for runs under 50 epochs)")(
+      "SCN: relabel training clips from this epoch on (1-based; -1: after --scn-warmup of the run)")(
+      "scn-warmup", po::value(&f.uc.scn_warmup_share)->default_value(f.uc.scn_warmup_share, "0.5"),
+      "SCN: share of --epochs trained before relabelling starts (when --scn-relabel-epoch is -1)")(
+      "scn-class-cap", po::value(&f.uc.scn_class_cap)->default_value(f.uc.scn_class_cap, "0.05"),
+      "SCN: at most this share of a class's training clips is relabelled away from it per epoch")(
       "au-head", po::bool_switch(&f.au_head), "a multi-label AU head on the aus column (BCE), AU macro F1 reported")(
       "au-weight", po::value(&f.uc.au_weight)->default_value(f.uc.au_weight, "0.5"), "AU head: weight of its loss")(
       "phased", po::value(&f.phased)->default_value(""),

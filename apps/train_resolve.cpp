@@ -72,6 +72,8 @@ void resolve_uncertainty(TrainFlags& f, const po::variables_map& vm, bool contin
   const std::vector<std::tuple<std::string, std::string, bool>> method_settings{
       {"eac-lambda", "--eac", f.uc.eac},
       {"scn-relabel-epoch", "--scn", f.uc.scn},
+      {"scn-warmup", "--scn", f.uc.scn},
+      {"scn-class-cap", "--scn", f.uc.scn},
       {"au-weight", "--au-head", f.au_head},
       {"phase-curve", "--phased", f.uc.phased()}};
   for (const auto& [option, method, on] : method_settings)

@@ -86,6 +86,7 @@ std::map<std::string, std::string> training_fields(const TrainConfig& c, const s
       {"scn", u.scn ? "1" : "0"},
       {"scn.rule", format_double(u.scn_ratio) + "," + format_double(u.scn_margin) + "," + format_double(u.scn_delta) +
                        "," + std::to_string(u.scn_relabel_epoch)},
+      {"scn.guard", format_double(u.scn_warmup_share) + "," + format_double(u.scn_class_cap)},
       {"au.names", aus},
       {"au.weight", format_double(u.au_weight)},
       {"phases", u.phased() ? std::to_string(u.phase2_epoch) + "," + std::to_string(u.phase3_epoch) + "," +
@@ -101,7 +102,7 @@ const std::map<std::string, std::string>& later_fields() {
   static const auto defaults = training_fields(TrainConfig{}, "linear");
   static const std::map<std::string, std::string> later = [] {
     std::map<std::string, std::string> out;
-    for (const char* key : {"eac", "eac.lambda", "eac.erase", "rul", "rul.dim", "scn", "scn.rule", "au.names",
+    for (const char* key : {"eac", "eac.lambda", "eac.erase", "rul", "rul.dim", "scn", "scn.rule", "scn.guard", "au.names",
                             "au.weight", "phases", "candidate_labels"})
       out[key] = defaults.at(key);
     return out;

@@ -13,18 +13,13 @@ void Relabels::restore(const std::vector<Relabel>& saved, const std::string& che
   }
 }
 
-void Relabels::apply(const std::vector<int64_t>& batch, const torch::Tensor& labels, int epoch) {
-  const auto cpu = labels.to(torch::kCPU, torch::kInt64).contiguous();
-  const int64_t* to = cpu.data_ptr<int64_t>();
-  for (size_t k = 0; k < batch.size(); ++k) {
-    const auto i = static_cast<size_t>(batch[k]);
-    const int next = static_cast<int>(to[k]);
-    if (next == labels_[i]) continue;
-    auto [it, fresh] = relabelled_.try_emplace(batch[k], Relabel{batch[k], original_[i], next, epoch + 1});
-    it->second.to = next;
-    it->second.epoch = epoch + 1;
-    labels_[i] = next;
-  }
+void Relabels::set(int64_t index, int to, int epoch) {
+  const auto i = static_cast<size_t>(index);
+  if (to == labels_[i]) return;
+  auto [it, fresh] = relabelled_.try_emplace(index, Relabel{index, original_[i], to, epoch + 1});
+  it->second.to = to;
+  it->second.epoch = epoch + 1;
+  labels_[i] = to;
 }
 
 std::vector<Relabel> Relabels::all() const {

@@ -4,8 +4,6 @@
 // uninterrupted one.
 #pragma once
 
-#include <torch/torch.h>
-
 #include <cstdint>
 #include <map>
 #include <string>
@@ -26,8 +24,10 @@ class Relabels {
   /// naming `checkpoint` for a clip outside the data.
   void restore(const std::vector<Relabel>& saved, const std::string& checkpoint);
 
-  /// The step's labels for the batch's clips (SCN's output), taken at `epoch` (0-based).
-  void apply(const std::vector<int64_t>& batch, const torch::Tensor& labels, int epoch);
+  /// Clip `index` labelled `to` from `epoch` (0-based) on.
+  void set(int64_t index, int to, int epoch);
+  /// Clip i's label in the targets.
+  int original(size_t i) const { return original_[i]; }
 
   /// Every clip SCN ever changed, as a checkpoint keeps them (a clip changed back included).
   std::vector<Relabel> all() const;

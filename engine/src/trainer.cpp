@@ -4,14 +4,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 
 #include "augment.h"
 #include "autocast.h"
 #include "batch_context.h"
 #include "gradient_sync.h"
-#include "relabels.h"
 #include "checkpoint.h"
 #include "history.h"
 #include "mexa/engine/device.h"
@@ -21,6 +22,8 @@
 #include "mexa/engine/models.h"
 #include "optimizer.h"
 #include "prefetcher.h"
+#include "relabels.h"
+#include "scn_guard.h"
 #include "training_step.h"
 
 namespace mexa::engine {
@@ -81,7 +84,8 @@ TrainConfig resolved(const TrainConfig& config) {
   TrainConfig c = config;
   if (c.loss.kind == LossKind::Ldam && c.loss.drw_epoch < 0) c.loss.drw_epoch = c.schedule.epochs * 4 / 5;
   if (c.uncertainty.scn && c.uncertainty.scn_relabel_epoch < 0)
-    c.uncertainty.scn_relabel_epoch = std::min(10, std::max(1, c.schedule.epochs / 5));
+    c.uncertainty.scn_relabel_epoch =
+        std::max(1, static_cast<int>(std::ceil(c.uncertainty.scn_warmup_share * c.schedule.epochs)));
   return c;
 }
 
@@ -127,6 +131,8 @@ void check_config(const TrainConfig& given, const std::vector<int64_t>& clip_sha
   if (config.group)
     if (const std::string why = data_parallel_refusal(config); !why.empty()) throw std::invalid_argument(why);
   if (u.eac && !(u.eac_lambda >= 0)) throw std::invalid_argument("--eac-lambda must be >= 0");
+  if (u.scn && !(u.scn_warmup_share >= 0 && u.scn_warmup_share <= 1 && u.scn_class_cap >= 0 && u.scn_class_cap <= 1))
+    throw std::invalid_argument("--scn-warmup and --scn-class-cap are shares in [0, 1]");
   if (u.scn && (u.scn_relabel_epoch < 1 || u.scn_relabel_epoch > config.schedule.epochs))
     throw std::invalid_argument("--scn-relabel-epoch must be in [1, --epochs] (got " +
                                 std::to_string(u.scn_relabel_epoch) + "; no clip would be relabelled)");
@@ -227,6 +233,9 @@ class FoldTraining {
     const int steps = static_cast<int>(prefetcher.size());
     double loss_sum = 0, model_seconds = 0, lr = 0;
     int64_t seen = 0, correct = 0;
+    // SCN: the epoch's logits and weights per clip, relabelled at its end (scn_guard.h).
+    const bool relabelling = config_.uncertainty.scn && epoch + 1 >= config_.uncertainty.scn_relabel_epoch;
+    std::map<int64_t, ScnEpochClip> scn_clips;
     for (int step = 0; step < steps; ++step) {
       auto clips = prefetcher.next();
       const auto step_start = Clock::now();
@@ -256,7 +265,7 @@ class FoldTraining {
       optimizer_->step();
       const double batch_loss = out.loss.item<double>();  // waits for the device: the step is done
       correct += (out.logits.argmax(1) == in.y).sum().item<int64_t>();
-      if (out.relabel.defined()) relabels_.apply(batch, out.relabel, epoch);
+      if (relabelling) collect(batch, out, scn_clips);
       model_seconds += seconds_since(step_start);
       loss_sum += batch_loss * static_cast<double>(clips.size());
       seen += static_cast<int64_t>(clips.size());
@@ -277,7 +286,40 @@ class FoldTraining {
     record.train_acc = static_cast<double>(correct) / static_cast<double>(seen);
     record.clips_per_second = static_cast<double>(seen) / seconds;
     record.busy_fraction = model_seconds / seconds;
+    if (relabelling) relabel(scn_clips, epoch, record);
     return record;
+  }
+
+  /// A step's logits and importance weights, kept per clip for the epoch's relabelling.
+  void collect(const std::vector<int64_t>& batch, const StepOutput& out, std::map<int64_t, ScnEpochClip>& clips) const {
+    const torch::Tensor logits = out.logits.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    const torch::Tensor weights = out.importance.to(torch::kCPU, torch::kFloat32).contiguous();
+    const auto classes = logits.size(1);
+    for (size_t k = 0; k < batch.size(); ++k) {
+      ScnEpochClip& c = clips[batch[k]];
+      c.index = batch[k];
+      c.original = relabels_.original(static_cast<size_t>(batch[k]));
+      c.current = relabels_.label(static_cast<size_t>(batch[k]));
+      c.importance = weights.data_ptr<float>()[k];
+      const float* row = logits.data_ptr<float>() + static_cast<int64_t>(k) * classes;
+      c.logits.assign(row, row + classes);
+    }
+  }
+
+  /// SCN's guarded relabelling after the epoch; the changes go into the record.
+  void relabel(const std::map<int64_t, ScnEpochClip>& clips, int epoch, EpochRecord& record) {
+    std::vector<ScnEpochClip> list;
+    for (const auto& [index, c] : clips) list.push_back(c);
+    const UncertaintyConfig& u = config_.uncertainty;
+    const ScnPlan plan = plan_relabels(list, counts_, {u.scn_delta, u.scn_ratio, u.scn_class_cap, head_ == "cosine"});
+    for (const ScnChange& c : plan.changes) {
+      relabels_.set(c.index, c.to, epoch);
+      record.relabel_moves.push_back({c.index, c.from, c.to, epoch + 1});
+    }
+    record.relabelled = static_cast<int>(relabels_.changed().size());
+    record.relabel_scale = plan.scale;
+    importance_.clear();
+    for (const auto& c : list) importance_.emplace_back(c.index, c.importance);
   }
 
   /// The record's validation fields, from the model's predictions on `val`.
@@ -341,12 +383,15 @@ class FoldTraining {
 
  public:
   std::vector<Relabel> relabelled() const { return relabels_.changed(); }
+  /// SCN's weights of the last relabelling epoch (this process's; empty after a resume at the end).
+  const std::vector<std::pair<int64_t, float>>& importance() const { return importance_; }
 
  private:
   const TrainConfig& config_;
   ClipSource& source_;
   const TrainTargets& targets_;
   Relabels relabels_;  ///< the targets' labels, SCN's changes applied
+  std::vector<std::pair<int64_t, float>> importance_;
   const std::vector<int64_t>& train_;
   const FitCallbacks& callbacks_;
   std::string head_;
@@ -431,6 +476,7 @@ FitResult fit(const TrainConfig& given, ClipSource& source, const TrainTargets& 
 
   result.history = state.history;
   result.relabelled = fold.relabelled();
+  result.importance = fold.importance();
   result.best_epoch = state.best_epoch;
   result.selected_checkpoint = (!val.empty() && fs::exists(best_path) ? best_path : last_path).string();
   return result;

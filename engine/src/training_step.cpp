@@ -48,8 +48,11 @@ StepOutput StepLoss::operator()(VideoModel& model, const StepInput& in) const {
   const torch::Tensor features = method && method->rul() ? method->mu(base_features) : base_features;
   out.logits = model.head(features);
   torch::Tensor loss;
-  if (u.scn)  // the head weighted the logits by importance; rank regularisation of the weights
-    loss = scn_rank_loss(method->importance(base_features).to(torch::kFloat32), u.scn_ratio, u.scn_margin);
+  if (u.scn) {  // the head weighted the logits by importance; rank regularisation of the weights
+    const torch::Tensor importance = method->importance(base_features).to(torch::kFloat32);
+    loss = scn_rank_loss(importance, u.scn_ratio, u.scn_margin);
+    out.importance = importance.detach().flatten();
+  }
   torch::Tensor main;
   if (u.rul) {  // mixed features of random pairs, both labels
     const torch::Tensor partner = torch::randperm(in.x.size(0), torch::TensorOptions(torch::kInt64)).to(in.x.device());
@@ -69,12 +72,6 @@ StepOutput StepLoss::operator()(VideoModel& model, const StepInput& in) const {
   }
   if (method && method->has_au())
     loss = loss + u.au_weight * au_loss(method->au_logits(base_features).to(torch::kFloat32), in.aus, in.au_annotated);
-  if (u.scn && in.epoch + 1 >= u.scn_relabel_epoch) {
-    torch::NoGradGuard no_grad;
-    // Probabilities as scoring computes them: a cosine head's logits scaled by s.
-    out.relabel =
-        scn_relabel(torch::softmax(out.logits.detach().to(torch::kFloat32) * logit_scale_, 1), in.y, u.scn_delta);
-  }
   out.loss = loss;
   return out;
 }

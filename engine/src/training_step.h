@@ -28,7 +28,7 @@ struct StepInput {
 struct StepOutput {
   torch::Tensor loss;     ///< to backpropagate
   torch::Tensor logits;   ///< the clips' logits (accuracy)
-  torch::Tensor relabel;  ///< SCN from its epoch on: the new labels [B]; else undefined
+  torch::Tensor importance;  ///< SCN: the clips' importance weights [B], detached; else undefined
 };
 
 class StepLoss {

@@ -71,12 +71,6 @@ torch::Tensor scn_rank_loss(const torch::Tensor& alpha, double ratio, double mar
   return torch::clamp_min(margin - gap, 0.0);
 }
 
-torch::Tensor scn_relabel(const torch::Tensor& probs, const torch::Tensor& labels, double delta) {
-  const auto [pmax, argmax] = probs.max(1);
-  const torch::Tensor plabel = probs.gather(1, labels.view({-1, 1})).view({-1});
-  return torch::where(pmax - plabel > delta, argmax, labels);
-}
-
 torch::Tensor candidate_loss(const torch::Tensor& logits, const torch::Tensor& mask) {
   const torch::Tensor log_p = torch::log_softmax(logits, 1);
   const torch::Tensor masked = log_p.masked_fill(mask.to(torch::kBool).logical_not(), -std::numeric_limits<float>::infinity());

@@ -125,8 +125,8 @@ TEST(TrainDefaults, OnePlaceHoldsTheMeasuredRecipeAndDrwIsResolvedByTheLibrary) 
   EXPECT_EQ(resolved(d).loss.drw_epoch, -1) << "only LDAM re-weights";
   TrainConfig scn = d;
   scn.uncertainty.scn = true;
-  EXPECT_EQ(resolved(scn).uncertainty.scn_relabel_epoch, 10) << "the SCN paper's epoch on a long run";
-  for (const auto& [epochs, relabel] : std::vector<std::pair<int, int>>{{3, 1}, {1, 1}, {20, 4}, {49, 9}, {50, 10}}) {
+  EXPECT_EQ(resolved(scn).uncertainty.scn_relabel_epoch, 250) << "half the run's epochs: the warm-up";
+  for (const auto& [epochs, relabel] : std::vector<std::pair<int, int>>{{3, 2}, {1, 1}, {20, 10}, {49, 25}, {100, 50}}) {
     scn.schedule.epochs = epochs;
     EXPECT_EQ(resolved(scn).uncertainty.scn_relabel_epoch, relabel) << epochs << " epochs";
     EXPECT_NO_THROW(check_config(scn)) << epochs << " epochs: the default fits the run";

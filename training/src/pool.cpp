@@ -9,6 +9,7 @@
 #include "mexa/io/csv.h"
 #include "mexa/io/errors.h"
 #include "mexa/training/predictions.h"
+#include "mexa/training/relabel_audit.h"
 #include "mexa/training/test_selected.h"
 #include "mexa/training/run_files.h"
 #include "mexa/training/targets.h"
@@ -115,8 +116,15 @@ PooledRun write_pooled_run(const RunDescription& run) {
   IndexedPredictions pooled;
   std::vector<AuPrediction> pooled_aus;
   nlohmann::json per_fold = nlohmann::json::array();
+  std::vector<std::pair<std::string, RelabelAudit>> audits;
+  std::string truth;
   for (const auto& fold : run.folds) {
     const fs::path dir = fold_dir(run, fold);
+    if (fs::exists(dir / "audit.json")) {
+      const auto j = nlohmann::json::parse(io::read_text_file((dir / "audit.json").string()));
+      audits.emplace_back(fold.name, audit_from_json(j, run.classes));
+      truth = j.value("truth", "");
+    }
     const auto predictions = read_fold_predictions((dir / "test_predictions.csv").string(), ids, run.classes);
     std::vector<AuPrediction> aus;
     if (au_head && fs::exists(dir / "test_aus.csv")) aus = read_au_predictions((dir / "test_aus.csv").string(), run.au_names);
@@ -158,6 +166,8 @@ PooledRun write_pooled_run(const RunDescription& run) {
   io::write_text_file((run.dir / "predictions.csv").string(),
                       predictions_csv(rows_of(pooled), run.classes, /*with_fold=*/true));
   io::write_text_file((run.dir / "summary.json").string(), summary.dump(2) + "\n");
+  if (!audits.empty())
+    io::write_text_file((run.dir / "audit.json").string(), audit_json(audits, run.classes, truth).dump(2) + "\n");
 
   return {summary, pooled_text(run, report, summary)};
 }

@@ -22,6 +22,7 @@
 #include "mexa/pipeline/manifest_clip_source.h"
 #include "mexa/pipeline/model_input.h"
 #include "mexa/training/predictions.h"
+#include "mexa/training/relabel_audit.h"
 #include "mexa/training/targets.h"
 #include "mexa/training/test_selected.h"
 
@@ -105,6 +106,18 @@ class Run {
     if (!uc.au_names.empty()) uc.au_names = au_vocabulary(manifest_);
     targets_ = train_targets(manifest_, uc.au_names);
     eval_labels_ = evaluation_labels(manifest_, o_.eval_label, o_.manifest_options);
+    // The relabelling audit's truth: the --eval-label column, or synth's true_emotion.
+    const auto is_emotion = [](std::string c) {
+      std::transform(c.begin(), c.end(), c.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+      return c == "emotion";
+    };
+    if (!is_emotion(o_.eval_label)) {
+      truth_ = eval_labels_, truth_column_ = o_.eval_label;
+    } else if (uc.scn && !manifest_.rows.empty() &&
+               std::all_of(manifest_.rows.begin(), manifest_.rows.end(),
+                           [](const io::ManifestRow& r) { return r.extra.count("true_emotion") > 0; })) {
+      truth_ = evaluation_labels(manifest_, "true_emotion", o_.manifest_options), truth_column_ = "true_emotion";
+    }
     if (!uc.au_names.empty()) spdlog::info("AU head: {} AUs ({})", uc.au_names.size(), fmt::join(uc.au_names, " "));
     const auto with_candidates = std::count_if(manifest_.rows.begin(), manifest_.rows.end(),
                                                [](const io::ManifestRow& r) { return !r.candidates.empty(); });
@@ -298,6 +311,17 @@ class Run {
       io::write_text_file((dir / "relabelled.csv").string(), relabelled_csv(result.relabelled, manifest_, config_.classes));
       spdlog::info("{}: SCN relabelled {} training clips ({})", what, result.relabelled.size(),
                    (dir / "relabelled.csv").string());
+      io::write_text_file((dir / "relabels_by_epoch.csv").string(),
+                          relabels_by_epoch_csv(result.history, manifest_, config_.classes));
+      if (!truth_.empty()) {
+        const auto audit = audit_relabels(fold.train, targets_.labels, truth_, result.relabelled, result.importance,
+                                          config_.classes.size());
+        nlohmann::json j = audit_to_json(audit, config_.classes);
+        j["truth"] = truth_column_;
+        io::write_text_file((dir / "audit.json").string(), j.dump(2) + "\n");
+        spdlog::info("{}: relabelling audit against {}: precision {:.3f}, recall {:.3f} ({} of {} noisy clips fixed)",
+                     what, truth_column_, audit.precision(), audit.recall(), audit.fixed, audit.noisy);
+      }
     }
     engine::Predictor predictor(result.selected_checkpoint, config_.device);
     const auto outputs = predictor.predict_all(*source_, fold.test, config_.batch_size, config_.workers);
@@ -328,6 +352,8 @@ class Run {
   io::Manifest manifest_;
   engine::TrainTargets targets_;
   std::vector<int> eval_labels_;
+  std::vector<int> truth_;     ///< true labels for the relabelling audit; empty: none known
+  std::string truth_column_;
   std::string data_hash_;
   std::unique_ptr<engine::ProcessGroup> group_;
   std::unique_ptr<pipeline::ManifestClipSource> source_;

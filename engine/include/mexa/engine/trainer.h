@@ -112,6 +112,13 @@ struct TrainConfig {
   std::map<std::string, std::string> metadata;
 };
 
+/// A training clip SCN relabelled.
+struct Relabel {
+  int64_t index = 0;
+  int from = 0, to = 0;
+  int epoch = 0;  ///< 1-based epoch of the (last) change
+};
+
 struct EpochRecord {
   int epoch = 0;  ///< 1-based
   double lr = 0;  ///< at the epoch's last step
@@ -124,6 +131,14 @@ struct EpochRecord {
   /// epoch, in that order (empty when none are watched). Kept in the
   /// checkpoint, not in metrics.csv.
   std::vector<int> watched;
+  /// SCN, on its relabelling epochs: this epoch's changes (from -> to; an
+  /// undone relabel goes back to the clip's original label), the training
+  /// clips relabelled after it, and the logits' multiplier the relabelling
+  /// probabilities used (a cosine head's calibrated 1 / temperature; 1 for a
+  /// linear head). relabelled -1: no relabelling this epoch. Not in metrics.csv.
+  std::vector<Relabel> relabel_moves;
+  int relabelled = -1;
+  double relabel_scale = 0;
 };
 
 /// What a clip is trained towards: its label, and what the uncertainty
@@ -139,16 +154,11 @@ struct TrainTargets {
   std::vector<char> au_annotated;
 };
 
-/// A training clip SCN relabelled.
-struct Relabel {
-  int64_t index = 0;
-  int from = 0, to = 0;
-  int epoch = 0;  ///< 1-based epoch of the (last) change
-};
-
 struct FitResult {
   std::vector<EpochRecord> history;
   std::vector<Relabel> relabelled;  ///< SCN: training clips whose label it changed
+  /// SCN: each training clip's importance weight in the last epoch (index, weight).
+  std::vector<std::pair<int64_t, float>> importance;
   int best_epoch = 0;                ///< by validation UF1; the last epoch without validation
   std::string selected_checkpoint;   ///< best.pt with validation, else last.pt
   int resumed_from = 0;              ///< epochs already done when the run started (0: fresh)

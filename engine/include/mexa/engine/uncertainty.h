@@ -13,7 +13,9 @@
 //   SCN  Wang et al., CVPR 2020: alpha = sigmoid(w^T x); logits alpha * fc(x) (in training
 //        and scoring); rank
 //        regularisation max(0, 0.15 - (mean alpha of the top 70 % - mean of the rest));
-//        relabel when p_max - p_label > 0.2.
+//        relabel when p_max - p_label > 0.2 (in mexa with guards beyond the paper: once per
+//        epoch, on calibrated probabilities, after a warm-up, capped per class,
+//        undone when the model changes its mind; engine/src/scn_guard.h).
 //   Phased progressive learning: mexa's INTERPRETATION of the coupling loss's
 //        schedule (arXiv 2205.12117's equation was not available): alpha(t) = 1, then
 //        falling to 0 by a curve (BBN's parabolic 1 - s^2 by default), then 0.
@@ -48,10 +50,6 @@ torch::Tensor rul_mix(const torch::Tensor& mu, const torch::Tensor& logvar, cons
 /// floor(ratio B) (as SCN's code, int(B * ratio); at least 1, at most B - 1) against the rest,
 /// max(0, margin - (mean_high - mean_low)). 0 for B < 2.
 torch::Tensor scn_rank_loss(const torch::Tensor& alpha, double ratio, double margin);
-
-/// SCN's relabelling: argmax_c p where max_c p - p_label > delta, else the
-/// label. probs [B, C], labels [B] (int64).
-torch::Tensor scn_relabel(const torch::Tensor& probs, const torch::Tensor& labels, double delta);
 
 /// Candidate-set loss: mean over clips of -log sum_{c : mask_c} softmax(z)_c.
 /// mask [B, C] (bool or 0/1); a one-candidate row is plain cross-entropy.

@@ -26,11 +26,17 @@ struct UncertaintyConfig {
   bool scn = false;
   double scn_ratio = 0.7;    ///< share of the batch in the high-importance group
   double scn_margin = 0.15;  ///< rank regularisation margin
-  double scn_delta = 0.2;    ///< relabel when p_max - p_label exceeds it
-  /// 1-based epoch from which clips are relabelled; -1: the SCN paper's
-  /// epoch 10, or a fifth of the run when it is shorter than 50 epochs
-  /// (resolved(): min(10, max(1, epochs / 5))).
+  double scn_delta = 0.2;    ///< relabel when p_max - p_label exceeds it (calibrated probabilities)
+  /// 1-based epoch from which clips are relabelled; -1: after the warm-up
+  /// share of the run (resolved(): max(1, ceil(scn_warmup_share * epochs))).
   int scn_relabel_epoch = -1;
+  /// Warm-up before relabelling, as a share of --epochs. The paper relabels
+  /// from epoch 10 of a network pre-trained on faces; trained from scratch,
+  /// mexa's models are not right that early (issue 31).
+  double scn_warmup_share = 0.5;
+  /// At most this share of a class's training clips may be relabelled away
+  /// from it per epoch (a guard beyond the paper: clean data must not lose a class).
+  double scn_class_cap = 0.05;
   // AU multi-task head: sigmoid outputs, BCE, added with a weight.
   std::vector<std::string> au_names;  ///< the head's AUs ("AU1", ...); empty: no head
   double au_weight = 0.5;
