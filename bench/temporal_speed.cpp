@@ -107,6 +107,41 @@ std::vector<cv::Mat> decode(const std::string& path, io::PixelFormat format, int
   return frames;
 }
 
+using AddRow = std::function<void(const std::string&, Rate)>;
+
+/// The motion curve's rows, at 128x128 and at mexa score's 64x64, beside the
+/// former per-pair OpenCV calls, and how far the two curves differ (notes).
+void motion_rows(const std::vector<cv::Mat>& clip, const AddRow& add, std::vector<std::string>& notes) {
+  const cv::Mat weights = temporal::face_region_weights({128, 128}, {});
+  const int n = static_cast<int>(clip.size());
+  add("motion curve 128x128, global alignment on (frames/s)",
+      rate(n, [&] { temporal::motion_curve(clip, {.reference = 0}, weights); }));
+  add("motion curve 128x128, global alignment off (frames/s)",
+      rate(n, [&] { temporal::motion_curve(clip, {.reference = 0, .compensate_global = false}, weights); }));
+  // The size VideoAnalyser computes every clip's per-frame motion at (motion_size 64).
+  std::vector<cv::Mat> small;
+  for (const auto& f : clip) {
+    cv::Mat s;
+    cv::resize(f, s, {64, 64}, 0, 0, cv::INTER_AREA);
+    small.push_back(s);
+  }
+  const cv::Mat small_weights = temporal::face_region_weights({64, 64}, {});
+  add("motion curve 64x64 (mexa score's per-frame motion), global alignment on (frames/s)",
+      rate(n, [&] { temporal::motion_curve(small, {.reference = 0}, small_weights); }));
+  add("motion curve 64x64, global alignment on, OpenCV's calls per pair as before 2026-12-05 (frames/s)",
+      rate(n, [&] { opencv_motion_curve(small, small_weights); }));
+  add("motion curve 128x128, global alignment on, OpenCV's calls per pair as before 2026-12-05 (frames/s)",
+      rate(n, [&] { opencv_motion_curve(clip, weights); }));
+  using Case = std::tuple<int, const std::vector<cv::Mat>*, const cv::Mat*>;
+  for (const auto& [size, frames, w] : {Case{64, &small, &small_weights}, Case{128, &clip, &weights}}) {
+    char line[200];
+    std::snprintf(line, sizeof line, "%dx%d: largest difference between the two curves, relative to the curve's peak: %.2g",
+                  size, size, relative_gap(temporal::motion_curve(*frames, {.reference = 0}, *w),
+                                           opencv_motion_curve(*frames, *w)));
+    notes.push_back(line);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -154,34 +189,8 @@ int main(int argc, char** argv) {
           if (observed[0].success) tracking.crop(f, tracking.alignment(observed[0]));
         }
       }));
-  const cv::Mat weights = temporal::face_region_weights({128, 128}, {});
+  motion_rows(clip, add, notes);
   const int n = static_cast<int>(clip.size());
-  add("motion curve 128x128, global alignment on (frames/s)",
-      rate(n, [&] { temporal::motion_curve(clip, {.reference = 0}, weights); }));
-  add("motion curve 128x128, global alignment off (frames/s)",
-      rate(n, [&] { temporal::motion_curve(clip, {.reference = 0, .compensate_global = false}, weights); }));
-  // The size VideoAnalyser computes every clip's per-frame motion at (motion_size 64).
-  std::vector<cv::Mat> small;
-  for (const auto& f : clip) {
-    cv::Mat s;
-    cv::resize(f, s, {64, 64}, 0, 0, cv::INTER_AREA);
-    small.push_back(s);
-  }
-  const cv::Mat small_weights = temporal::face_region_weights({64, 64}, {});
-  add("motion curve 64x64 (mexa score's per-frame motion), global alignment on (frames/s)",
-      rate(n, [&] { temporal::motion_curve(small, {.reference = 0}, small_weights); }));
-  add("motion curve 64x64, global alignment on, OpenCV's calls per pair as before 2026-12-05 (frames/s)",
-      rate(n, [&] { opencv_motion_curve(small, small_weights); }));
-  add("motion curve 128x128, global alignment on, OpenCV's calls per pair as before 2026-12-05 (frames/s)",
-      rate(n, [&] { opencv_motion_curve(clip, weights); }));
-  using Case = std::tuple<int, const std::vector<cv::Mat>*, const cv::Mat*>;
-  for (const auto& [size, frames, w] : {Case{64, &small, &small_weights}, Case{128, &clip, &weights}}) {
-    char line[200];
-    std::snprintf(line, sizeof line, "%dx%d: largest difference between the two curves, relative to the curve's peak: %.2g",
-                  size, size, relative_gap(temporal::motion_curve(*frames, {.reference = 0}, *w),
-                                           opencv_motion_curve(*frames, *w)));
-    notes.push_back(line);
-  }
   for (auto [name, method] : {std::pair{"TV-L1", temporal::FlowMethod::TvL1},
                               std::pair{"Farneback", temporal::FlowMethod::Farneback},
                               std::pair{"DIS", temporal::FlowMethod::Dis}}) {

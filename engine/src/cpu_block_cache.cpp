@@ -12,7 +12,6 @@
 #include <map>
 #include <mutex>
 #include <unordered_map>
-#include <vector>
 
 #include "mexa/engine/malloc_tuning.h"
 

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <map>
-#include <numeric>
 
 #include "mexa/io/csv.h"
 
@@ -64,7 +63,6 @@ RelabelAudit audit_relabels(const std::vector<int64_t>& train, const std::vector
     ++a.relabelled;
     ++a.changes[static_cast<size_t>(labels[k])][static_cast<size_t>(it->second)];
     if (it->second == truth[k]) ++a.restored;
-    if (noisy && it->second == truth[k]) ++a.fixed;
     if (!noisy) ++a.broken;
   }
   std::vector<double> scores;
@@ -83,7 +81,7 @@ nlohmann::json audit_to_json(const RelabelAudit& a, const std::vector<std::strin
     for (size_t t = 0; t < a.changes[f].size(); ++t)
       if (a.changes[f][t] > 0) changes.push_back({{"from", classes.at(f)}, {"to", classes.at(t)}, {"n", a.changes[f][t]}});
   return {{"training_clips", a.training}, {"noisy", a.noisy},         {"relabelled", a.relabelled},
-          {"restored", a.restored},       {"fixed", a.fixed},         {"broken", a.broken},
+          {"restored", a.restored},       {"fixed", a.restored},         {"broken", a.broken},
           {"precision", a.precision()},   {"recall", a.recall()},
           {"scn_importance_auc", a.importance_auc < 0 ? nlohmann::json() : nlohmann::json(a.importance_auc)},
           {"changes", changes}};
@@ -92,7 +90,7 @@ nlohmann::json audit_to_json(const RelabelAudit& a, const std::vector<std::strin
 RelabelAudit audit_from_json(const nlohmann::json& j, const std::vector<std::string>& classes) {
   RelabelAudit a;
   a.training = j.at("training_clips"), a.noisy = j.at("noisy"), a.relabelled = j.at("relabelled");
-  a.restored = j.at("restored"), a.fixed = j.at("fixed"), a.broken = j.at("broken");
+  a.restored = j.at("restored"), a.broken = j.at("broken");
   a.importance_auc = j.at("scn_importance_auc").is_null() ? -1.0 : j.at("scn_importance_auc").get<double>();
   a.changes.assign(classes.size(), std::vector<int64_t>(classes.size(), 0));
   const auto index = [&](const std::string& name) {
@@ -114,7 +112,7 @@ nlohmann::json audit_json(const std::vector<std::pair<std::string, RelabelAudit>
   nlohmann::json per_fold = nlohmann::json::object();
   for (const auto& [name, a] : folds) {
     pooled.training += a.training, pooled.noisy += a.noisy, pooled.relabelled += a.relabelled;
-    pooled.restored += a.restored, pooled.fixed += a.fixed, pooled.broken += a.broken;
+    pooled.restored += a.restored, pooled.broken += a.broken;
     for (size_t f = 0; f < a.changes.size() && f < classes.size(); ++f)
       for (size_t t = 0; t < a.changes[f].size() && t < classes.size(); ++t) pooled.changes[f][t] += a.changes[f][t];
     if (a.importance_auc >= 0) auc_sum += a.importance_auc, ++auc_n;

@@ -107,11 +107,7 @@ class Run {
     targets_ = train_targets(manifest_, uc.au_names);
     eval_labels_ = evaluation_labels(manifest_, o_.eval_label, o_.manifest_options);
     // The relabelling audit's truth: the --eval-label column, or synth's true_emotion.
-    const auto is_emotion = [](std::string c) {
-      std::transform(c.begin(), c.end(), c.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-      return c == "emotion";
-    };
-    if (!is_emotion(o_.eval_label)) {
+    if (!evaluates_training_label(o_.eval_label)) {
       truth_ = eval_labels_, truth_column_ = o_.eval_label;
     } else if (uc.scn && !manifest_.rows.empty() &&
                std::all_of(manifest_.rows.begin(), manifest_.rows.end(),
@@ -320,7 +316,7 @@ class Run {
         j["truth"] = truth_column_;
         io::write_text_file((dir / "audit.json").string(), j.dump(2) + "\n");
         spdlog::info("{}: relabelling audit against {}: precision {:.3f}, recall {:.3f} ({} of {} noisy clips fixed)",
-                     what, truth_column_, audit.precision(), audit.recall(), audit.fixed, audit.noisy);
+                     what, truth_column_, audit.precision(), audit.recall(), audit.restored, audit.noisy);
       }
     }
     engine::Predictor predictor(result.selected_checkpoint, config_.device);

@@ -63,12 +63,14 @@ engine::TrainTargets train_targets(const io::Manifest& manifest, const std::vect
   return t;
 }
 
+bool evaluates_training_label(const std::string& column) { return lower(column) == "emotion"; }
+
 std::vector<int> evaluation_labels(const io::Manifest& manifest, const std::string& column,
                                    const io::ManifestOptions& options) {
   std::vector<int> out;
   const std::string key = lower(column);
   for (const auto& row : manifest.rows) {
-    if (key == "emotion") {
+    if (evaluates_training_label(column)) {
       out.push_back(row.label);
       continue;
     }

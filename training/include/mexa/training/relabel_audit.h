@@ -30,14 +30,15 @@ struct RelabelAudit {
   int64_t training = 0;      ///< training clips
   int64_t noisy = 0;         ///< of them, labelled unlike their true label
   int64_t relabelled = 0;    ///< clips whose label SCN changed (at the end)
-  int64_t restored = 0;      ///< of them, now labelled with their true label
-  int64_t fixed = 0;         ///< noisy clips now labelled with their true label (= restored)
+  /// Of them, now labelled with their true label. Only a noisy clip can be
+  /// restored, so this is also the number of noisy clips fixed.
+  int64_t restored = 0;
   int64_t broken = 0;        ///< clean clips SCN relabelled away from their (true) label
   std::vector<std::vector<int64_t>> changes;  ///< [from][to] counts of the relabels
   /// AUC of low importance for "this clip's label is wrong" (0.5: chance); -1: not measurable.
   double importance_auc = -1;
   double precision() const { return relabelled ? static_cast<double>(restored) / relabelled : 0; }
-  double recall() const { return noisy ? static_cast<double>(fixed) / noisy : 0; }
+  double recall() const { return noisy ? static_cast<double>(restored) / noisy : 0; }
 };
 
 /// The audit of one fold: `train` its training clips, `labels` the training

@@ -27,6 +27,9 @@ std::vector<std::string> au_vocabulary(const io::Manifest& manifest);
 /// manifest: an AU only test subjects show is never a positive in training.
 engine::TrainTargets train_targets(const io::Manifest& manifest, const std::vector<std::string>& au_names);
 
+/// Whether --eval-label `column` names the training label itself ("emotion", any case).
+bool evaluates_training_label(const std::string& column);
+
 /// The label each row is evaluated against: "emotion" (the training label)
 /// or another column naming a class (e.g. synth's true_emotion). Throws
 /// DataError naming the file (and line) for a missing column or an unknown class.
