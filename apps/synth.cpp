@@ -49,7 +49,7 @@ int run_synth(const std::vector<std::string>& args) {
       "harder) and --noise (sensor noise, grey levels; larger is harder).",
       "mexa synth --out DIR [options]", run_synth};
   synth::SynthOptions o;
-  std::string size = "128x128", format = "h264", amplitude = "1,6", weights, layout = "mexa";
+  std::string size = "128x128", format = "h264", amplitude = "1,6", weights, layout = "mexa", noise_model = "uniform";
   po::options_description options("Synth options");
   options.add_options()("out", po::value(&o.out_dir)->required(), "output folder")(
       "clips", po::value(&o.clips)->default_value(o.clips), "number of short clips")(
@@ -64,6 +64,9 @@ int run_synth(const std::vector<std::string>& args) {
       "drift", po::value(&o.drift)->default_value(o.drift, "0.02"), "head drift in short clips (peak pixels)")(
       "blink-rate", po::value(&o.blink_rate)->default_value(o.blink_rate), "blinks per second in short clips")(
       "label-noise", po::value(&o.label_noise)->default_value(o.label_noise), "share of clips with a wrong label")(
+      "label-noise-model", po::value(&noise_model)->default_value(noise_model),
+      "uniform (any other class) or neighbours (disgust<->contempt, fear<->surprise, sadness<->anger; happiness "
+      "uniform)")(
       "balanced", po::bool_switch(&o.balanced), "equal class counts (default: DFME-like imbalance)")(
       "class-weights", po::value(&weights), "custom distribution, e.g. happiness=1,disgust=3,...")(
       "layout", po::value(&layout)->default_value(layout),
@@ -80,6 +83,7 @@ int run_synth(const std::vector<std::string>& args) {
   try {
     o.format = synth::parse_output_format(format);
     o.layout = synth::parse_layout(layout);
+    o.label_noise_model = synth::parse_label_noise_model(noise_model);
     Progress progress("synth " + o.out_dir, o.long_videos ? o.subjects : o.clips, "videos");
     const auto summary = synth::generate(o, [&](int done, int) { progress.update(done); });
     progress.finish();

@@ -78,6 +78,20 @@ static const EnumNames<OutputFormat>& format_names() {
 
 Layout parse_layout(const std::string& name) { return layout_names().parse(name); }
 
+LabelNoiseModel parse_label_noise_model(const std::string& name) {
+  static const EnumNames<LabelNoiseModel> names(
+      "--label-noise-model", {{LabelNoiseModel::Uniform, "uniform"}, {LabelNoiseModel::Neighbours, "neighbours"}});
+  return names.parse(name);
+}
+
+std::string noise_neighbour(const std::string& emotion) {
+  static const std::map<std::string, std::string> pairs = {
+      {"disgust", "contempt"}, {"contempt", "disgust"}, {"fear", "surprise"},
+      {"surprise", "fear"},    {"sadness", "anger"},    {"anger", "sadness"}};
+  const auto it = pairs.find(emotion);
+  return it == pairs.end() ? std::string() : it->second;
+}
+
 OutputFormat parse_output_format(const std::string& name) { return format_names().parse(name); }
 
 std::map<std::string, double> default_class_weights() {
@@ -194,7 +208,12 @@ class Generator {
     std::vector<std::string> others;
     for (const auto& c : classes())
       if (c != m.true_emotion) others.push_back(c);
+    // The draw is made under both models, so the clips' pixels do not depend on the model.
     m.emotion = others[static_cast<size_t>(uniform(rng, 0, 0.999f) * others.size())];
+    if (options_.label_noise_model == LabelNoiseModel::Neighbours) {
+      const std::string neighbour = noise_neighbour(m.true_emotion);
+      if (std::find(others.begin(), others.end(), neighbour) != others.end()) m.emotion = neighbour;
+    }
   }
 
   /// Short clip i: one micro-expression (CAS(ME)^3: one video in three holds a second one).

@@ -196,6 +196,36 @@ TEST(Synth, LabelNoiseReplacesLabelsAndKeepsTheTruth) {
   fs::remove_all(dir);
 }
 
+TEST(Synth, NeighbourLabelNoiseConfusesNeighbouringEmotions) {
+  const fs::path dir = temp_dir("neighbours");
+  SynthOptions o = small(dir);
+  o.clips = 14;
+  o.balanced = true;
+  o.label_noise = 1.0f;
+  o.label_noise_model = synth::parse_label_noise_model("neighbours");
+  generate(o);
+  const auto csv = io::read_csv_file((dir / "annotations.csv").string());
+  ASSERT_EQ(csv.size(), 15u);
+  int happiness = 0;
+  for (size_t i = 1; i < csv.size(); ++i) {
+    const std::string& label = csv[i].fields.at(6);
+    const std::string& truth = csv[i].fields.at(10);
+    EXPECT_NE(label, truth) << "line " << csv[i].line;
+    if (truth == "happiness") {
+      ++happiness;
+      EXPECT_EQ(synth::noise_neighbour(truth), "");
+    } else {
+      EXPECT_EQ(label, synth::noise_neighbour(truth)) << "line " << csv[i].line;
+    }
+  }
+  EXPECT_EQ(happiness, 2);
+  EXPECT_EQ(synth::noise_neighbour("disgust"), "contempt");
+  EXPECT_EQ(synth::noise_neighbour("surprise"), "fear");
+  EXPECT_EQ(synth::noise_neighbour("anger"), "sadness");
+  EXPECT_THROW(synth::parse_label_noise_model("adjacent"), std::invalid_argument);
+  fs::remove_all(dir);
+}
+
 TEST(Synth, LongVideosHoldSeveralExpressionsAndAnIntervalsFile) {
   const fs::path dir = temp_dir("long");
   SynthOptions o = small(dir);

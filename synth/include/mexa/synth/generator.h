@@ -49,6 +49,15 @@ OutputFormat parse_output_format(const std::string& name);  ///< throws std::inv
 enum class Layout { Mexa, Casme2, Samm, Smic, Casme3, CasmeSq, SammLv };
 Layout parse_layout(const std::string& name);  ///< throws std::invalid_argument
 
+/// How --label-noise picks a noisy clip's wrong label. Uniform: any other
+/// class. Neighbours: the emotion annotators confuse it with (disgust<->contempt,
+/// fear<->surprise, sadness<->anger); a class without a neighbour (happiness,
+/// custom classes) or whose neighbour is not in the set stays uniform.
+enum class LabelNoiseModel { Uniform, Neighbours };
+LabelNoiseModel parse_label_noise_model(const std::string& name);  ///< throws std::invalid_argument
+/// The neighbour a noisy clip of `emotion` is given under Neighbours; "" if none.
+std::string noise_neighbour(const std::string& emotion);
+
 struct SynthOptions {
   std::string out_dir;
   int clips = 300;              ///< short clips (ignored with long_videos)
@@ -69,6 +78,7 @@ struct SynthOptions {
   float drift = 0.02f;          ///< slow head drift in short clips, peak pixels
   float blink_rate = 0.0f;      ///< blinks per second in short clips (long videos: 0.3)
   float label_noise = 0.0f;     ///< share of clips whose emotion label is replaced by another class
+  LabelNoiseModel label_noise_model = LabelNoiseModel::Uniform;  ///< which wrong label they get
   bool balanced = false;        ///< equal class counts instead of DFME-like imbalance
   std::map<std::string, double> class_weights;  ///< custom distribution (class -> weight)
   Layout layout = Layout::Mexa;  ///< a dataset's layout (JPEG folders; CasmeSq and SammLv: long videos)
