@@ -39,6 +39,15 @@ check "--scn writes relabelled.csv in each fold" \
 check "no relabelled clip is in its fold's test set" \
   'for f in kfold-1 kfold-2; do d="$work/scnscnrelabelepoch1/folds/$f"; for id in $(tail -n +2 "$d/relabelled.csv" | cut -d, -f1); do grep -q "^$id," "$d/test_predictions.csv" && exit 1; done; done; true'
 
+# The audit: the set knows its true labels (true_emotion), so --scn writes audit.json.
+audit="$work/scnscnrelabelepoch1/audit.json"
+noisy=$(/usr/bin/python3 -c "import csv; print(sum(r['emotion'] != r['true_emotion'] for r in csv.DictReader(open('$data'))))")
+check "--scn writes audit.json against true_emotion" '[ "$(json "$audit" "d[\"truth\"]")" = true_emotion ]'
+check "the audit counts every training clip once and the set's noisy labels (2 folds)" \
+  '[ "$(json "$audit" "(d[\"pooled\"][\"training_clips\"], d[\"pooled\"][\"noisy\"])")" = "(24, $noisy)" ]'
+check "the audit's figures hold together" \
+  '[ "$(json "$audit" "(lambda p: 0 <= p[\"restored\"] <= min(p[\"relabelled\"], p[\"noisy\"]) and p[\"broken\"] <= p[\"relabelled\"] and sum(c[\"n\"] for c in p[\"changes\"]) == p[\"relabelled\"] and set(d[\"folds\"]) == {\"kfold-1\", \"kfold-2\"})(d[\"pooled\"])")" = True ]'
+
 # The AU head: pooled test AUs for every clip, macro F1 in the summary and per fold.
 run="$work/auhead"
 check "--au-head writes aus.csv with every clip's annotated and predicted AUs" \
