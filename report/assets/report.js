@@ -73,6 +73,21 @@
   }
   const points = (xs, ys) => xs.map((x, i) => ({ x, y: ys[i] })).filter(p => p.y !== null && p.y !== undefined);
 
+  // SCN's relabels against the true labels (audit.json).
+  function auditSection(audit) {
+    const p = audit.pooled;
+    const m = el('div', { class: 'metrics' });
+    m.append(el('div', { class: 'metric' }, el('b', {}, fmt(p.precision)), 'precision: relabels that restored the true label'),
+      el('div', { class: 'metric' }, el('b', {}, fmt(p.recall)), 'recall: noisy training clips fixed'),
+      el('div', { class: 'metric' }, el('b', {}, p.scn_importance_auc === null ? '–' : fmt(p.scn_importance_auc)), 'AUC: low SCN importance vs wrong label'));
+    const out = [el('h3', {}, `Relabelling audit (against ${audit.truth})`), m,
+      el('p', { class: 'note' }, `${p.relabelled} relabelled of ${p.training_clips} training clips (${p.noisy} noisy); ${p.restored} restored, ${p.broken} clean clips broken. ${audit.note || ''}`)];
+    if (p.changes.length) out.push(table(['from', 'to', 'clips'], p.changes.map(c => [c.from, c.to, c.n]), 2));
+    out.push(table(['fold', 'relabelled', 'noisy', 'precision', 'recall', 'AUC'], Object.entries(audit.folds || {}).map(([name, f]) =>
+      [name, f.relabelled, f.noisy, fmt(f.precision), fmt(f.recall), f.scn_importance_auc === null ? '–' : fmt(f.scn_importance_auc)])));
+    return out;
+  }
+
   function runSection(run) {
     const s = el('section', { class: 'input' });
     s.append(el('h2', {}, `Training run: ${run.name}`));
@@ -117,6 +132,7 @@
     s.append(el('h3', {}, 'Folds'));
     s.append(table(['fold', 'train', 'val', 'test', 'ACC', 'UF1', 'UAR', 'best epoch'],
       run.folds.map(f => [f.fold, f.train ?? '–', f.val ?? '–', f.n ?? '–', fmt(f.acc), fmt(f.uf1), fmt(f.uar), f.best_epoch ?? '–'])));
+    if (run.audit) s.append(...auditSection(run.audit));
     s.append(el('h3', {}, `Failures (${run.failed})`));
     if (run.failures.length) s.append(table(['id', 'path', 'error'], run.failures, 3)); else s.append(el('p', { class: 'note' }, 'none'));
     s.append(el('h3', {}, 'Effective options (config.ini)'), el('pre', {}, run.config || '(none)'));

@@ -139,6 +139,17 @@ json run_data_of(const std::string& dir, const ReportOptions& options) {
   }
   out["failures"] = failures;
   out["failed"] = failed;
+
+  // SCN's relabelling audited against the true labels (audit.json, when the manifest had them).
+  const fs::path audit = root / "audit.json";
+  if (fs::is_regular_file(audit)) {
+    try {
+      out["audit"] = json::parse(io::read_text_file(audit.string()));
+    } catch (const json::exception& e) {
+      throw DataError(audit.string(), std::string("not valid JSON: ") + e.what());
+    }
+    if (!out["audit"].contains("pooled")) throw DataError(audit.string(), "no pooled figures ('pooled')");
+  }
   return out;
 }
 

@@ -66,6 +66,23 @@ TEST_F(ReportData, RunDataEqualsSummaryAndFoldFiles) {
   EXPECT_EQ(d["failures"][0][2], "clips/y.mp4: file is empty");
 }
 
+TEST_F(ReportData, TheRelabellingAuditIsEmbeddedWhenTheRunHasOne) {
+  make_run();
+  EXPECT_FALSE(run_data((dir_ / "run").string()).contains("audit"));
+  const json audit = {{"truth", "true_emotion"},
+                      {"pooled", {{"precision", 0.75}, {"recall", 0.5}, {"relabelled", 4}, {"changes", json::array()}}},
+                      {"folds", json::object()}};
+  write(dir_ / "run" / "audit.json", audit.dump());
+  EXPECT_EQ(run_data((dir_ / "run").string())["audit"], audit);
+  write(dir_ / "run" / "audit.json", "{\"truth\": ");
+  try {
+    run_data((dir_ / "run").string());
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.file(), (dir_ / "run" / "audit.json").string());
+  }
+}
+
 TEST_F(ReportData, AFolderWithoutSummaryIsADataErrorNamingIt) {
   try {
     run_data(dir_.string());
