@@ -236,6 +236,7 @@ class FoldTraining {
     // SCN: the epoch's logits and weights per clip, relabelled at its end (scn_guard.h).
     const bool relabelling = config_.uncertainty.scn && epoch + 1 >= config_.uncertainty.scn_relabel_epoch;
     std::map<int64_t, ScnEpochClip> scn_clips;
+    std::map<int64_t, float> uncertainty;  // RUL: the epoch's u per clip
     for (int step = 0; step < steps; ++step) {
       auto clips = prefetcher.next();
       const auto step_start = Clock::now();
@@ -266,6 +267,7 @@ class FoldTraining {
       const double batch_loss = out.loss.item<double>();  // waits for the device: the step is done
       correct += (out.logits.argmax(1) == in.y).sum().item<int64_t>();
       if (relabelling) collect(batch, out, scn_clips);
+      if (out.uncertainty.defined()) keep_uncertainty(batch, out.uncertainty, uncertainty);
       model_seconds += seconds_since(step_start);
       loss_sum += batch_loss * static_cast<double>(clips.size());
       seen += static_cast<int64_t>(clips.size());
@@ -287,7 +289,14 @@ class FoldTraining {
     record.clips_per_second = static_cast<double>(seen) / seconds;
     record.busy_fraction = model_seconds / seconds;
     if (relabelling) relabel(scn_clips, epoch, record);
+    if (!uncertainty.empty()) uncertainty_.assign(uncertainty.begin(), uncertainty.end());
     return record;
+  }
+
+  /// RUL: a step's per-clip uncertainty, for the audit (the last epoch's is kept).
+  static void keep_uncertainty(const std::vector<int64_t>& batch, const torch::Tensor& u, std::map<int64_t, float>& out) {
+    const torch::Tensor values = u.to(torch::kCPU, torch::kFloat32).contiguous();
+    for (size_t k = 0; k < batch.size(); ++k) out[batch[k]] = values.data_ptr<float>()[k];
   }
 
   /// A step's logits and importance weights, kept per clip for the epoch's relabelling.
@@ -385,6 +394,7 @@ class FoldTraining {
   std::vector<Relabel> relabelled() const { return relabels_.changed(); }
   /// SCN's weights of the last relabelling epoch (this process's; empty after a resume at the end).
   const std::vector<std::pair<int64_t, float>>& importance() const { return importance_; }
+  const std::vector<std::pair<int64_t, float>>& uncertainty() const { return uncertainty_; }
 
  private:
   const TrainConfig& config_;
@@ -392,6 +402,7 @@ class FoldTraining {
   const TrainTargets& targets_;
   Relabels relabels_;  ///< the targets' labels, SCN's changes applied
   std::vector<std::pair<int64_t, float>> importance_;
+  std::vector<std::pair<int64_t, float>> uncertainty_;  ///< RUL, the last epoch
   const std::vector<int64_t>& train_;
   const FitCallbacks& callbacks_;
   std::string head_;
@@ -477,6 +488,7 @@ FitResult fit(const TrainConfig& given, ClipSource& source, const TrainTargets& 
   result.history = state.history;
   result.relabelled = fold.relabelled();
   result.importance = fold.importance();
+  result.uncertainty = fold.uncertainty();
   result.best_epoch = state.best_epoch;
   result.selected_checkpoint = (!val.empty() && fs::exists(best_path) ? best_path : last_path).string();
   return result;

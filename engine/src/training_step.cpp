@@ -56,7 +56,9 @@ StepOutput StepLoss::operator()(VideoModel& model, const StepInput& in) const {
   torch::Tensor main;
   if (u.rul) {  // mixed features of random pairs, both labels
     const torch::Tensor partner = torch::randperm(in.x.size(0), torch::TensorOptions(torch::kInt64)).to(in.x.device());
-    const torch::Tensor mixed = model.head(rul_mix(features, method->logvar(base_features), partner));
+    const torch::Tensor logvar = method->logvar(base_features);
+    const torch::Tensor mixed = model.head(rul_mix(features, logvar, partner));
+    out.uncertainty = logvar.detach().to(torch::kFloat32).exp().mean(1);
     main = 0.5 * classification(mixed, in.y, in.epoch) + 0.5 * classification(mixed, in.y.index_select(0, partner), in.epoch);
   } else if (u.candidate_labels) {
     main = candidate_loss(out.logits.to(torch::kFloat32) * logit_scale_, in.candidates);

@@ -29,6 +29,7 @@ struct StepOutput {
   torch::Tensor loss;     ///< to backpropagate
   torch::Tensor logits;   ///< the clips' logits (accuracy)
   torch::Tensor importance;  ///< SCN: the clips' importance weights [B], detached; else undefined
+  torch::Tensor uncertainty;  ///< RUL: the clips' uncertainty u (mean of exp(logvar)) [B], detached; else undefined
 };
 
 class StepLoss {

@@ -80,6 +80,8 @@
     m.append(el('div', { class: 'metric' }, el('b', {}, fmt(p.precision)), 'precision: relabels that restored the true label'),
       el('div', { class: 'metric' }, el('b', {}, fmt(p.recall)), 'recall: noisy training clips fixed'),
       el('div', { class: 'metric' }, el('b', {}, p.scn_importance_auc === null ? '–' : fmt(p.scn_importance_auc)), 'AUC: low SCN importance vs wrong label'));
+    if (p.rul_uncertainty_auc !== null && p.rul_uncertainty_auc !== undefined)
+      m.append(el('div', { class: 'metric' }, el('b', {}, fmt(p.rul_uncertainty_auc)), 'AUC: high RUL uncertainty vs wrong label'));
     const out = [el('h3', {}, `Relabelling audit (against ${audit.truth})`), m,
       el('p', { class: 'note' }, `${p.relabelled} relabelled of ${p.training_clips} training clips (${p.noisy} noisy); ${p.restored} restored, ${p.broken} clean clips broken. ${audit.note || ''}`)];
     if (p.changes.length) out.push(table(['from', 'to', 'clips'], p.changes.map(c => [c.from, c.to, c.n]), 2));

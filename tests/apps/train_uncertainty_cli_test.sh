@@ -48,6 +48,8 @@ check "the audit counts every training clip once and the set's noisy labels (2 f
 check "the audit's figures hold together" \
   '[ "$(json "$audit" "(lambda p: 0 <= p[\"restored\"] <= min(p[\"relabelled\"], p[\"noisy\"]) and p[\"broken\"] <= p[\"relabelled\"] and sum(c[\"n\"] for c in p[\"changes\"]) == p[\"relabelled\"] and set(d[\"folds\"]) == {\"kfold-1\", \"kfold-2\"})(d[\"pooled\"])")" = True ]'
 
+check "--rul writes audit.json with the AUC of its uncertainty" \
+  '[ "$(json "$work/rul/audit.json" "0 <= d[\"pooled\"][\"rul_uncertainty_auc\"] <= 1 and d[\"pooled\"][\"relabelled\"] == 0")" = True ]'
 "$mexa" report "$work/scnscnrelabelepoch1" --out "$work/scn-report.html" --log-level warn >/dev/null 2>&1; rc=$?
 check "mexa report embeds the audit" '[ $rc -eq 0 ] && grep -q "\"audit\":{\"folds\"" "$work/scn-report.html"'
 

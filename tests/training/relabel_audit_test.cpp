@@ -28,7 +28,10 @@ RelabelAudit hand_made() {
   // The noisy clips 1, 3, 4 have the three lowest weights but one: clip 2 (clean) sits between them.
   const std::vector<std::pair<int64_t, float>> importance = {{0, 0.9f}, {1, 0.1f}, {2, 0.3f},
                                                              {3, 0.2f}, {4, 0.4f}, {5, 0.8f}};
-  return audit_relabels(kTrain, kLabels, kTruth, relabelled, importance, 3);
+  // RUL's uncertainty: the noisy clips 1, 3, 4 are the three most uncertain.
+  const std::vector<std::pair<int64_t, float>> uncertainty = {{0, 0.1f}, {1, 0.9f}, {2, 0.2f},
+                                                              {3, 0.7f}, {4, 0.8f}, {5, 0.3f}};
+  return audit_relabels(kTrain, kLabels, kTruth, relabelled, importance, 3, uncertainty);
 }
 
 TEST(RelabelAudit, CountsRestoredBrokenAndChanges) {
@@ -44,6 +47,8 @@ TEST(RelabelAudit, CountsRestoredBrokenAndChanges) {
   EXPECT_EQ(a.changes, changes);
   // 9 (noisy, clean) pairs; the noisy clip with weight 0.4 ranks below the clean one with 0.3: 8 of 9 right.
   EXPECT_NEAR(a.importance_auc, 8.0 / 9, 1e-12);
+  EXPECT_DOUBLE_EQ(a.uncertainty_auc, 1.0);
+  EXPECT_LT(audit_relabels(kTrain, kLabels, kTruth, {}, {}, 3).uncertainty_auc, 0) << "no --rul: not measured";
 }
 
 TEST(RelabelAudit, RocAucCountsTiesHalfAndNeedsBothClasses) {
@@ -62,6 +67,7 @@ TEST(RelabelAudit, JsonRoundTripsAndPoolsFolds) {
   EXPECT_EQ(back.restored, a.restored);
   EXPECT_EQ(back.changes, a.changes);
   EXPECT_DOUBLE_EQ(back.importance_auc, a.importance_auc);
+  EXPECT_DOUBLE_EQ(back.uncertainty_auc, a.uncertainty_auc);
 
   RelabelAudit none;  // a fold where nothing moved and the AUC could not be measured
   none.training = 4, none.noisy = 1;
@@ -73,6 +79,7 @@ TEST(RelabelAudit, JsonRoundTripsAndPoolsFolds) {
   EXPECT_DOUBLE_EQ(pooled.at("recall").get<double>(), 1.0 / 4);
   EXPECT_NEAR(pooled.at("scn_importance_auc").get<double>(), 8.0 / 9, 1e-12);  // the measurable fold only
   EXPECT_TRUE(run.at("folds").at("s02").at("scn_importance_auc").is_null());
+  EXPECT_DOUBLE_EQ(pooled.at("rul_uncertainty_auc").get<double>(), 1.0);
   EXPECT_EQ(run.at("truth"), "true_emotion");
 }
 

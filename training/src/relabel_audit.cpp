@@ -47,7 +47,8 @@ double roc_auc(const std::vector<double>& scores, const std::vector<char>& posit
 
 RelabelAudit audit_relabels(const std::vector<int64_t>& train, const std::vector<int>& labels,
                             const std::vector<int>& truth, const std::vector<engine::Relabel>& relabelled,
-                            const std::vector<std::pair<int64_t, float>>& importance, size_t classes) {
+                            const std::vector<std::pair<int64_t, float>>& importance, size_t classes,
+                            const std::vector<std::pair<int64_t, float>>& uncertainty) {
   RelabelAudit a;
   a.changes.assign(classes, std::vector<int64_t>(classes, 0));
   std::map<int64_t, int> now;
@@ -65,13 +66,17 @@ RelabelAudit audit_relabels(const std::vector<int64_t>& train, const std::vector
     if (it->second == truth[k]) ++a.restored;
     if (!noisy) ++a.broken;
   }
-  std::vector<double> scores;
-  std::vector<char> wrong;
-  for (const auto& [i, w] : importance) {
-    scores.push_back(-static_cast<double>(w));  // low importance should mean a wrong label
-    wrong.push_back(labels[static_cast<size_t>(i)] != truth[static_cast<size_t>(i)]);
-  }
-  a.importance_auc = roc_auc(scores, wrong);
+  const auto auc = [&](const std::vector<std::pair<int64_t, float>>& values, double sign) {
+    std::vector<double> scores;
+    std::vector<char> wrong;
+    for (const auto& [i, v] : values) {
+      scores.push_back(sign * static_cast<double>(v));
+      wrong.push_back(labels[static_cast<size_t>(i)] != truth[static_cast<size_t>(i)]);
+    }
+    return roc_auc(scores, wrong);
+  };
+  a.importance_auc = auc(importance, -1);   // low importance should mean a wrong label
+  a.uncertainty_auc = auc(uncertainty, 1);  // high uncertainty should
   return a;
 }
 
@@ -84,6 +89,7 @@ nlohmann::json audit_to_json(const RelabelAudit& a, const std::vector<std::strin
           {"restored", a.restored},       {"fixed", a.restored},         {"broken", a.broken},
           {"precision", a.precision()},   {"recall", a.recall()},
           {"scn_importance_auc", a.importance_auc < 0 ? nlohmann::json() : nlohmann::json(a.importance_auc)},
+          {"rul_uncertainty_auc", a.uncertainty_auc < 0 ? nlohmann::json() : nlohmann::json(a.uncertainty_auc)},
           {"changes", changes}};
 }
 
@@ -92,6 +98,8 @@ RelabelAudit audit_from_json(const nlohmann::json& j, const std::vector<std::str
   a.training = j.at("training_clips"), a.noisy = j.at("noisy"), a.relabelled = j.at("relabelled");
   a.restored = j.at("restored"), a.broken = j.at("broken");
   a.importance_auc = j.at("scn_importance_auc").is_null() ? -1.0 : j.at("scn_importance_auc").get<double>();
+  const auto rul = j.value("rul_uncertainty_auc", nlohmann::json());
+  a.uncertainty_auc = rul.is_null() ? -1.0 : rul.get<double>();
   a.changes.assign(classes.size(), std::vector<int64_t>(classes.size(), 0));
   const auto index = [&](const std::string& name) {
     return static_cast<size_t>(std::find(classes.begin(), classes.end(), name) - classes.begin());
@@ -107,8 +115,8 @@ nlohmann::json audit_json(const std::vector<std::pair<std::string, RelabelAudit>
                           const std::vector<std::string>& classes, const std::string& truth_column) {
   RelabelAudit pooled;
   pooled.changes.assign(classes.size(), std::vector<int64_t>(classes.size(), 0));
-  double auc_sum = 0;
-  int auc_n = 0;
+  double auc_sum = 0, rul_sum = 0;
+  int auc_n = 0, rul_n = 0;
   nlohmann::json per_fold = nlohmann::json::object();
   for (const auto& [name, a] : folds) {
     pooled.training += a.training, pooled.noisy += a.noisy, pooled.relabelled += a.relabelled;
@@ -116,13 +124,15 @@ nlohmann::json audit_json(const std::vector<std::pair<std::string, RelabelAudit>
     for (size_t f = 0; f < a.changes.size() && f < classes.size(); ++f)
       for (size_t t = 0; t < a.changes[f].size() && t < classes.size(); ++t) pooled.changes[f][t] += a.changes[f][t];
     if (a.importance_auc >= 0) auc_sum += a.importance_auc, ++auc_n;
+    if (a.uncertainty_auc >= 0) rul_sum += a.uncertainty_auc, ++rul_n;
     per_fold[name] = audit_to_json(a, classes);
   }
   pooled.importance_auc = auc_n ? auc_sum / auc_n : -1;
+  pooled.uncertainty_auc = rul_n ? rul_sum / rul_n : -1;
   return {{"truth", truth_column},
           {"note", "precision: share of relabels that restored the true label; recall: share of noisy training clips "
-                   "fixed; counts are summed over folds (a clip trains in several folds); AUC (low SCN importance "
-                   "against a wrong label, 0.5 = chance) is the folds' mean"},
+                   "fixed; counts are summed over folds (a clip trains in several folds); AUCs (low SCN importance, "
+                   "high RUL uncertainty, each against a wrong label; 0.5 = chance) are the folds' means"},
           {"pooled", audit_to_json(pooled, classes)},
           {"folds", per_fold}};
 }

@@ -106,10 +106,10 @@ class Run {
     if (!uc.au_names.empty()) uc.au_names = au_vocabulary(manifest_);
     targets_ = train_targets(manifest_, uc.au_names);
     eval_labels_ = evaluation_labels(manifest_, o_.eval_label, o_.manifest_options);
-    // The relabelling audit's truth: the --eval-label column, or synth's true_emotion.
+    // The audit's truth (--scn, --rul): the --eval-label column, or synth's true_emotion.
     if (!evaluates_training_label(o_.eval_label)) {
       truth_ = eval_labels_, truth_column_ = o_.eval_label;
-    } else if (uc.scn && !manifest_.rows.empty() &&
+    } else if ((uc.scn || uc.rul) && !manifest_.rows.empty() &&
                std::all_of(manifest_.rows.begin(), manifest_.rows.end(),
                            [](const io::ManifestRow& r) { return r.extra.count("true_emotion") > 0; })) {
       truth_ = evaluation_labels(manifest_, "true_emotion", o_.manifest_options), truth_column_ = "true_emotion";
@@ -309,15 +309,19 @@ class Run {
                    (dir / "relabelled.csv").string());
       io::write_text_file((dir / "relabels_by_epoch.csv").string(),
                           relabels_by_epoch_csv(result.history, manifest_, config_.classes));
-      if (!truth_.empty()) {
-        const auto audit = audit_relabels(fold.train, targets_.labels, truth_, result.relabelled, result.importance,
-                                          config_.classes.size());
-        nlohmann::json j = audit_to_json(audit, config_.classes);
-        j["truth"] = truth_column_;
-        io::write_text_file((dir / "audit.json").string(), j.dump(2) + "\n");
+    }
+    if ((uc.scn || uc.rul) && !truth_.empty()) {
+      const auto audit = audit_relabels(fold.train, targets_.labels, truth_, result.relabelled, result.importance,
+                                        config_.classes.size(), result.uncertainty);
+      nlohmann::json j = audit_to_json(audit, config_.classes);
+      j["truth"] = truth_column_;
+      io::write_text_file((dir / "audit.json").string(), j.dump(2) + "\n");
+      if (uc.scn)
         spdlog::info("{}: relabelling audit against {}: precision {:.3f}, recall {:.3f} ({} of {} noisy clips fixed)",
                      what, truth_column_, audit.precision(), audit.recall(), audit.restored, audit.noisy);
-      }
+      if (uc.rul)
+        spdlog::info("{}: RUL uncertainty against {}: AUC {:.3f} for the {} noisy of {} training clips", what,
+                     truth_column_, audit.uncertainty_auc, audit.noisy, audit.training);
     }
     engine::Predictor predictor(result.selected_checkpoint, config_.device);
     const auto outputs = predictor.predict_all(*source_, fold.test, config_.batch_size, config_.workers);

@@ -159,6 +159,8 @@ struct FitResult {
   std::vector<Relabel> relabelled;  ///< SCN: training clips whose label it changed
   /// SCN: each training clip's importance weight in the last epoch (index, weight).
   std::vector<std::pair<int64_t, float>> importance;
+  /// RUL: each training clip's uncertainty u (mean of exp(logvar)) in the last epoch (index, u).
+  std::vector<std::pair<int64_t, float>> uncertainty;
   int best_epoch = 0;                ///< by validation UF1; the last epoch without validation
   std::string selected_checkpoint;   ///< best.pt with validation, else last.pt
   int resumed_from = 0;              ///< epochs already done when the run started (0: fresh)

@@ -37,16 +37,20 @@ struct RelabelAudit {
   std::vector<std::vector<int64_t>> changes;  ///< [from][to] counts of the relabels
   /// AUC of low importance for "this clip's label is wrong" (0.5: chance); -1: not measurable.
   double importance_auc = -1;
+  /// AUC of high RUL uncertainty for "this clip's label is wrong"; -1: not measurable (or no --rul).
+  double uncertainty_auc = -1;
   double precision() const { return relabelled ? static_cast<double>(restored) / relabelled : 0; }
   double recall() const { return noisy ? static_cast<double>(restored) / noisy : 0; }
 };
 
 /// The audit of one fold: `train` its training clips, `labels` the training
 /// labels, `truth` the true labels, `relabelled` SCN's changes at the end,
-/// `importance` SCN's last weights per training clip (index, weight).
+/// `importance` SCN's last weights per training clip (index, weight),
+/// `uncertainty` RUL's last uncertainty per training clip (index, u).
 RelabelAudit audit_relabels(const std::vector<int64_t>& train, const std::vector<int>& labels,
                             const std::vector<int>& truth, const std::vector<engine::Relabel>& relabelled,
-                            const std::vector<std::pair<int64_t, float>>& importance, size_t classes);
+                            const std::vector<std::pair<int64_t, float>>& importance, size_t classes,
+                            const std::vector<std::pair<int64_t, float>>& uncertainty = {});
 
 /// Area under the ROC curve of `scores` for the positives (ties count half).
 double roc_auc(const std::vector<double>& scores, const std::vector<char>& positive);
