@@ -1,37 +1,44 @@
 #!/usr/bin/env python3
-"""Which label-uncertainty method survives label noise? (issue 12)
+"""Which label-uncertainty method survives label noise, and what did it do to
+the labels? (issues 12 and 31)
 
-`mexa synth --seed 1 --label-noise P` replaces a share P of the labels and
-keeps the clean one in `true_emotion`. Each method is trained on the noisy
-labels with mexa's training defaults (STSTNet on onset->apex flow) and the
-best imbalance loss of docs/loss-experiment.md (LDAM-DRW), 5-fold
-subject-independent, and scored against `true_emotion` (--eval-label), pooled
-over folds; 3 seeds. Writes one markdown table.
+`mexa synth --seed 1 --label-noise P --label-noise-model M` replaces a share
+P of the labels (uniform: by any other class; neighbours: by the emotion
+annotators confuse it with) and keeps the clean one in `true_emotion`. Each
+method is trained on the noisy labels with mexa's training defaults (STSTNet
+on onset->apex flow), once with cross-entropy and once with LDAM-DRW (the best
+loss of docs/loss-experiment.md), 5-fold subject-independent, scored against
+`true_emotion` (--eval-label), pooled over folds; 3 seeds. The runs'
+audit.json (written because the manifest knows the true labels) gives SCN's
+relabels (share, precision, recall) and the AUCs of SCN's importance and
+RUL's uncertainty for "this label is wrong". Writes one markdown file per
+noise model.
 
-    scripts/bench noise            # -> docs/noise-experiment.md
+    scripts/bench noise            # -> docs/noise-experiment.md (uniform),
+                                   #    docs/noise-experiment-neighbours.md
 
 Resumable: finished runs are read back, interrupted ones continued with
---resume. Two runs at a time (--threads 1 --workers 1 each). --epochs keeps
-the whole grid under 2 hours on 2 cores (the default 500 would take ~5).
+--resume; --hours stops starting new runs after that many hours (parts of
+at most ~2 hours; the table is written from what is finished). Two runs at a
+time (--threads 1 --workers 1 each).
 """
 import argparse, datetime, json, os, platform, shutil, statistics, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 
 from run_lib import mean_std, run
 
-BASE = ["--loss", "ldam-drw"]
-METHODS = {
-    "LDAM-DRW (base)": [],
-    "+ EAC": ["--eac"],
-    "+ RUL": ["--rul"],
-    "+ SCN": ["--scn"],
-    "+ AU head": ["--au-head"],
-}
-# RUL excludes EAC and SCN (mexa train refuses the pairs), so the combination
-# is of the compatible methods: EAC, SCN and the AU head.
-COMBINATION = ("+ EAC + SCN + AU head", ["--eac", "--scn", "--au-head"])
+LOSSES = {"ce": ["--loss", "ce"], "ldam-drw": ["--loss", "ldam-drw"]}
+METHODS = {"base": [], "scn": ["--scn"], "rul": ["--rul"], "eac": ["--eac"], "au": ["--au-head"]}
+LABELS = {"base": "base", "scn": "+ SCN (guarded)", "rul": "+ RUL", "eac": "+ EAC", "au": "+ AU head"}
 
 
+def audit_of(out):
+    """The pooled audit of a run, or {}."""
+    path = os.path.join(out, "audit.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)["pooled"]
 
 
 def main():
@@ -39,31 +46,36 @@ def main():
     ap.add_argument("--mexa", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--noise-model", default="uniform", choices=["uniform", "neighbours"])
     ap.add_argument("--noise", default="0,0.1,0.2,0.3")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=100)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--methods", default="", help="comma-separated indices into the method list, the combination last (default: all)")
+    ap.add_argument("--losses", default="ce,ldam-drw")
+    ap.add_argument("--methods", default="base,scn,rul", help="of " + ",".join(METHODS))
+    ap.add_argument("--hours", type=float, default=0, help="start no run after this many hours (0: no limit)")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     noises = [float(x) for x in args.noise.split(",")]
-    methods = dict(METHODS)
-    methods[COMBINATION[0]] = COMBINATION[1]
-    names = list(methods)
-    if args.methods:
-        names = [names[int(i)] for i in args.methods.split(",")]
+    losses = args.losses.split(",")
+    names = args.methods.split(",")
+    for n in names:
+        if n not in METHODS:
+            sys.exit(f"unknown method {n} (one of {', '.join(METHODS)})")
+    model = args.noise_model
+    started = time.time()
 
     sets = {}
     for p in noises:
-        d = os.path.join(args.work, f"set-noise-{p:g}")
+        d = os.path.join(args.work, f"set-{model}-{p:g}")
         if not os.path.exists(os.path.join(d, "annotations.csv")):
-            subprocess.run([args.mexa, "synth", "--out", d, "--seed", "1", "--label-noise", str(p), "--log-level", "warn"],
-                           check=True)
+            subprocess.run([args.mexa, "synth", "--out", d, "--seed", "1", "--label-noise", str(p), "--label-noise-model",
+                            model, "--log-level", "warn"], check=True)
         sets[p] = d
 
     def prepare(p):
         """The set's flow inputs, computed once (one epoch of one fold) for every run to copy."""
-        out = os.path.join(args.work, "cache", f"noise-{p:g}")
+        out = os.path.join(args.work, "cache", f"{model}-{p:g}")
         if not os.path.exists(os.path.join(out, "clips.h5")):
             shutil.rmtree(out, ignore_errors=True)
             os.makedirs(os.path.dirname(out), exist_ok=True)
@@ -76,11 +88,13 @@ def main():
     minutes = {}
 
     def train(job):
-        p, name, seed = job
+        loss, p, name, seed = job
         data = os.path.join(sets[p], "annotations.csv")
-        out = os.path.join(args.work, "runs", f"noise-{p:g}-m{list(methods).index(name)}-seed{seed}")
+        out = os.path.join(args.work, "runs", f"{model}-{p:g}-{loss}-{name}-seed{seed}")
         if os.path.exists(os.path.join(out, "summary.json")):
             return out
+        if args.hours and time.time() - started > args.hours * 3600:
+            return None  # this part's time is up: the next part goes on from here
         os.makedirs(os.path.dirname(out), exist_ok=True)
         if os.path.exists(os.path.join(out, "config.ini")):
             cmd = [args.mexa, "train", "--out", out, "--data", data, "--resume", "--threads", "1", "--workers", "1",
@@ -90,7 +104,7 @@ def main():
             os.makedirs(out)
             shutil.copy(prepare(p), os.path.join(out, "clips.h5"))
             cmd = [args.mexa, "train", "--data", data, "--out", out, "--protocol", "kfold", "--folds", "5", "--epochs",
-                   str(args.epochs), *BASE, *methods[name], "--eval-label", "true_emotion", "--seed", str(seed),
+                   str(args.epochs), *LOSSES[loss], *METHODS[name], "--eval-label", "true_emotion", "--seed", str(seed),
                    "--threads", "1", "--workers", "1", "--log-level", "warn"]
         start = time.time()
         rc = run(cmd, out + ".log")
@@ -102,66 +116,75 @@ def main():
 
     for p in noises:
         prepare(p)
-    jobs = [(p, n, s) for s in range(args.seeds) for p in noises for n in names]
+    # Seed-major order: a part that stops early leaves whole seeds, not whole noise levels, missing.
+    jobs = [(l, p, n, s) for s in range(args.seeds) for l in losses for p in noises for n in names]
     with ThreadPoolExecutor(args.jobs) as pool:
         outs = list(pool.map(train, jobs))
     results = {}
-    for (p, n, s), out in zip(jobs, outs):
+    for (l, p, n, s), out in zip(jobs, outs):
         if out:
             with open(os.path.join(out, "summary.json")) as f:
                 d = json.load(f)
-            results.setdefault((n, p), []).append({
+            a = audit_of(out)
+            results.setdefault((l, n, p), []).append({
                 "uf1": d["uf1"], "uar": d["uar"], "contempt": d["per_class"]["contempt"]["recall"],
-                "au": (d.get("aus") or {}).get("macro_f1")})
+                "relabelled": a["relabelled"] / a["training_clips"] if a and a.get("training_clips") else None,
+                "precision": a.get("precision") if a and a.get("relabelled") else None,
+                "recall": a.get("recall") if a else None,
+                "scn_auc": a.get("scn_importance_auc") if a else None,
+                "rul_auc": a.get("rul_uncertainty_auc") if a else None})
+    done = sum(len(v) for v in results.values())
+    write(args, model, noises, losses, names, results, minutes, done, len(jobs))
 
+
+def write(args, model, noises, losses, names, results, minutes, done, total):
+    cols = " | ".join(f"noise {p:g}" for p in noises)
+    rule = "|---|" + "---|" * len(noises)
     lines = [
-        "# Label noise: which uncertainty method survives it?",
+        f"# Label noise ({model}): which uncertainty method survives it?",
         "",
         f"Command: `scripts/bench noise` ({datetime.date.today().isoformat()}, {platform.machine()}, {os.cpu_count()} cores, "
-        f"`{platform.platform()}`; two runs at a time, one thread each), i.e. "
-        f"`python3 bench/noise_experiment.py --epochs {args.epochs} --seeds {args.seeds} --noise {args.noise}`.",
+        f"`{platform.platform()}`; two runs at a time, one thread each), i.e. `python3 bench/noise_experiment.py "
+        f"--noise-model {model} --epochs {args.epochs} --seeds {args.seeds} --noise {args.noise} --losses {args.losses} "
+        f"--methods {args.methods}`. {done} of {total} runs finished"
+        + ("." if done == total else " (a partial table: the next part resumes)."),
         "",
-        f"Data: `mexa synth --seed 1 --label-noise P` (300 clips, 20 subjects; a share P of the training labels replaced, "
-        f"`true_emotion` kept). Training: mexa's defaults (STSTNet on onset->apex TV-L1 flow, AdamW 1e-3, batch 256) with "
-        f"`--loss ldam-drw` (the best loss of docs/loss-experiment.md) and {args.epochs} epochs instead of 500, so that the "
-        f"grid fits in 2 hours on 2 cores; 5-fold subject-independent, pooled, scored against `true_emotion` "
-        f"(`--eval-label true_emotion`); mean ± std over {args.seeds} seeds (the seed also draws the folds).",
-        "",
-        "UF1 against the clean labels:",
-        "",
-        "| method | options | " + " | ".join(f"noise {p:g}" for p in noises) + " | minutes per run |",
-        "|---|---|" + "---|" * len(noises) + "---|",
+        f"Data: `mexa synth --seed 1 --label-noise P --label-noise-model {model}` (300 clips, 20 subjects; `true_emotion` "
+        f"kept). Training: mexa's defaults (STSTNet on onset->apex TV-L1 flow, AdamW 1e-3, batch 256), {args.epochs} epochs "
+        f"instead of 500; 5-fold subject-independent, pooled, scored against `true_emotion`; mean ± std over seeds (the "
+        f"seed also draws the folds). The audit columns come from each run's audit.json.",
     ]
-    for n in names:
-        m = minutes.get(n)
-        cells = " | ".join(mean_std([r["uf1"] for r in results.get((n, p), [])]) for p in noises)
-        lines.append(f"| {n} | `{' '.join(BASE + methods[n])}` | {cells} | "
-                     f"{f'{statistics.median(m):.1f}' if m else '(earlier run)'} |")
-    for title, key in (("UAR against the clean labels", "uar"), ("Recall of the rarest class (contempt, 9 clips)", "contempt")):
-        lines += ["", f"{title}:", "", "| method | " + " | ".join(f"noise {p:g}" for p in noises) + " |",
-                  "|---|" + "---|" * len(noises)]
+    for loss in losses:
+        base = (loss, names[0])
+        lines += ["", f"## {loss}", "", "| method | metric | " + cols + " |", "|---|" + rule]
         for n in names:
-            lines.append(f"| {n} | " + " | ".join(mean_std([r[key] for r in results.get((n, p), [])]) for p in noises) + " |")
-    au_rows = [n for n in names if "AU head" in n]
-    if au_rows:
-        lines += ["", "AU macro F1 (the AU head's test predictions, AUs from the manifest):", "",
-                  "| method | " + " | ".join(f"noise {p:g}" for p in noises) + " |", "|---|" + "---|" * len(noises)]
-        for n in au_rows:
-            lines.append(f"| {n} | " + " | ".join(mean_std([r["au"] for r in results.get((n, p), [])]) for p in noises) + " |")
-    base = names[0]
-    lines += ["", "Difference to the base in UF1, in units of the base's seed standard deviation at that noise level:", "",
-              "| method | " + " | ".join(f"noise {p:g}" for p in noises) + " |", "|---|" + "---|" * len(noises)]
-    for n in names[1:]:
-        cells = []
-        for p in noises:
-            a = [r["uf1"] for r in results.get((n, p), [])]
-            b = [r["uf1"] for r in results.get((base, p), [])]
-            if a and len(b) > 1 and statistics.stdev(b) > 0:
-                d = statistics.mean(a) - statistics.mean(b)
-                cells.append(f"{d:+.3f} ({d / statistics.stdev(b):+.1f} sd)")
-            else:
-                cells.append("-")
-        lines.append(f"| {n} | " + " | ".join(cells) + " |")
+            for key, title in (("uf1", "UF1"), ("uar", "UAR"), ("contempt", "contempt recall")):
+                cells = " | ".join(mean_std([r[key] for r in results.get((loss, n, p), [])]) for p in noises)
+                lines.append(f"| {LABELS[n]} | {title} | {cells} |")
+        lines += ["", "UF1 minus the base's, in units of the base's seed standard deviation:", "",
+                  "| method | " + cols + " |", rule]
+        for n in names[1:]:
+            cells = []
+            for p in noises:
+                a = [r["uf1"] for r in results.get((loss, n, p), [])]
+                b = [r["uf1"] for r in results.get(base + (p,), [])]
+                if a and len(b) > 1 and statistics.stdev(b) > 0:
+                    d = statistics.mean(a) - statistics.mean(b)
+                    cells.append(f"{d:+.3f} ({d / statistics.stdev(b):+.1f} sd)")
+                else:
+                    cells.append("-")
+            lines.append(f"| {LABELS[n]} | " + " | ".join(cells) + " |")
+        lines += ["", "Audit (against `true_emotion`; relabelled: share of training clips; AUC 0.5 = chance):", "",
+                  "| method | figure | " + cols + " |", "|---|" + rule]
+        for n, keys in (("scn", (("relabelled", "relabelled"), ("precision", "relabel precision"),
+                                 ("recall", "noisy clips fixed"), ("scn_auc", "importance AUC"))),
+                        ("rul", (("rul_auc", "uncertainty AUC"),))):
+            if n in names:
+                for key, title in keys:
+                    cells = " | ".join(mean_std([r[key] for r in results.get((loss, n, p), [])]) for p in noises)
+                    lines.append(f"| {LABELS[n]} | {title} | {cells} |")
+    lines += ["", "Minutes per run (median): " + ", ".join(
+        f"{LABELS[n]} {statistics.median(m):.1f}" for n, m in minutes.items()) if minutes else ""]
     with open(args.out, "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
