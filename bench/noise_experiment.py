@@ -185,8 +185,14 @@ def write(args, model, noises, losses, names, results, minutes, done, total):
                     lines.append(f"| {LABELS[n]} | {title} | {cells} |")
     lines += ["", "Minutes per run (median): " + ", ".join(
         f"{LABELS[n]} {statistics.median(m):.1f}" for n, m in minutes.items()) if minutes else ""]
+    reading = ""  # the hand-written reading below the table survives a re-run (check its figures)
+    if os.path.exists(args.out):
+        with open(args.out) as f:
+            text = f.read()
+        if "\n## Reading" in text:
+            reading = text[text.index("\n## Reading"):]
     with open(args.out, "w") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write("\n".join(lines) + "\n" + reading)
     print("\n".join(lines))
 
 
