@@ -156,7 +156,7 @@ def write(args, model, noises, losses, names, results, minutes, done, total):
     ]
     for loss in losses:
         base = (loss, names[0])
-        lines += ["", f"## {loss}", "", "| method | metric | " + cols + " |", "|---|" + rule]
+        lines += ["", f"## {loss}", "", "| method | metric | " + cols + " |", "|---" + rule]
         for n in names:
             for key, title in (("uf1", "UF1"), ("uar", "UAR"), ("contempt", "contempt recall")):
                 cells = " | ".join(mean_std([r[key] for r in results.get((loss, n, p), [])]) for p in noises)
@@ -175,7 +175,7 @@ def write(args, model, noises, losses, names, results, minutes, done, total):
                     cells.append("-")
             lines.append(f"| {LABELS[n]} | " + " | ".join(cells) + " |")
         lines += ["", "Audit (against `true_emotion`; relabelled: share of training clips; AUC 0.5 = chance):", "",
-                  "| method | figure | " + cols + " |", "|---|" + rule]
+                  "| method | figure | " + cols + " |", "|---" + rule]
         for n, keys in (("scn", (("relabelled", "relabelled"), ("precision", "relabel precision"),
                                  ("recall", "noisy clips fixed"), ("scn_auc", "importance AUC"))),
                         ("rul", (("rul_auc", "uncertainty AUC"),))):
