@@ -134,8 +134,8 @@ void write_batch(std::vector<ScoredClip>& batch, const std::vector<bool>& write,
 
 /// The pipeline: W workers analyse plan.todo in any order; this thread takes
 /// each batch back in input order once all its clips are in, scores it and
-/// commits it. Workers run at most one batch and two videos each ahead of the
-/// batch being written, so memory stays bounded. A stop ends after the batch
+/// commits it. While a batch is scored, workers analyse at most one batch and
+/// two videos each beyond it, so memory stays bounded. A stop ends after the batch
 /// being filled. A worker's exception is rethrown here, after every thread has joined.
 void score_plan(const BatchPlan& plan, const ScoreOptions& o, std::vector<std::unique_ptr<ClipAnalyser>>& analysers,
                 const PredictFn& predict, io::ResultsWriter& writer, const std::atomic<bool>& stop,
@@ -170,9 +170,11 @@ void score_plan(const BatchPlan& plan, const ScoreOptions& o, std::vector<std::u
         batch = window.take(begin, end, std::chrono::milliseconds(200), waiting);
       }
       if (!batch) break;  // a worker failed: rethrown below
+      // The batch is out of the window: workers go on with the next one
+      // while the model scores this one, instead of waiting for it.
+      window.advance(end);
       predict_clips(predict, *batch, static_cast<size_t>(o.batch));
       write_batch(*batch, plan.write, begin, writer, summary);
-      window.advance(end);  // only now may workers run a window past this batch
       if (progress) progress(summary.written, summary.to_score);
       begin = end;
       if (stop) break;

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Every mexa executable that loads LibTorch lets LibTorch's own BLAS serve
+# LibTorch's gemm calls.
+#
+# libtorch_cpu.so of the PyPI wheel defines sgemm_ (MKL's) and also imports
+# it, so the dynamic linker binds LibTorch's calls to the first library in the
+# search order that defines sgemm_. When dlib's CMake config put Debian's
+# reference libblas.so.3 into mexa-torch's NEEDED list ahead of the torch
+# libraries, every linear layer and every convolution oneDNN does not take ran
+# on the reference BLAS (temporal/CMakeLists.txt has the fix).
+#
+#   blas_binding_test.sh BUILD_DIR
+# For every ELF executable under BUILD_DIR that needs libtorch_cpu.so: load it
+# with LD_BIND_NOW=1 LD_DEBUG=bindings and a preloaded stub that exits once
+# loading is done (no mexa code runs), and fail when libtorch_cpu.so's sgemm_
+# is bound to a library outside LibTorch's own folder. Exit 77 (skipped) when
+# this LibTorch imports no sgemm_ at all (nothing to interpose).
+set -uo pipefail
+build="${1:?usage: blas_binding_test.sh BUILD_DIR}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+printf '#include <unistd.h>\n__attribute__((constructor)) static void stop(void) { _exit(0); }\n' > "$work/stop.c"
+if ! cc -shared -fPIC -o "$work/stop.so" "$work/stop.c"; then
+  echo "FAIL cannot build the stub with cc"; exit 1
+fi
+
+mapfile -t binaries < <(find "$build" -type f -perm -u+x ! -name '*.so*' ! -path '*/CMakeFiles/*' | sort | while read -r f; do
+  head -c 4 "$f" 2>/dev/null | grep -q 'ELF' || continue
+  readelf -d "$f" 2>/dev/null | grep -q 'NEEDED.*\[libtorch_cpu\.so\]' && echo "$f"
+done)
+if [ ${#binaries[@]} -eq 0 ]; then echo "FAIL no executable under $build loads libtorch_cpu.so"; exit 1; fi
+
+status=0 checked=0
+for bin in "${binaries[@]}"; do
+  log="$work/$(basename "$bin").bindings"
+  LD_BIND_NOW=1 LD_DEBUG=bindings LD_DEBUG_OUTPUT="$log" LD_PRELOAD="$work/stop.so" \
+    ASAN_OPTIONS=verify_asan_link_order=0 "$bin" </dev/null >/dev/null 2>&1
+  logfile="$(ls "$log".* 2>/dev/null | head -1)"
+  if [ -z "$logfile" ]; then echo "FAIL $bin: no LD_DEBUG output"; status=1; continue; fi
+  torch_cpu="$(ldd "$bin" | awk '/libtorch_cpu\.so/ {print $3}')"
+  # Each line: binding file FILE [0] to LIB [0]: normal symbol `SYM' [VERSION]
+  line="$(grep -F "binding file $torch_cpu [0] to " "$logfile" | grep -F "symbol \`sgemm_'" | head -1)"
+  rm -f "$log".*
+  if [ -z "$line" ]; then echo "--   $bin: libtorch_cpu.so imports no sgemm_"; continue; fi
+  checked=$((checked + 1))
+  target="$(sed -E 's/.* to ([^ ]*) \[.*/\1/' <<<"$line")"
+  if [ "$(dirname "$(readlink -f "$target")")" = "$(dirname "$(readlink -f "$torch_cpu")")" ]; then
+    echo "ok   $bin: LibTorch's sgemm_ binds to $(basename "$target")"
+  else
+    echo "FAIL $bin: LibTorch's sgemm_ binds to $target, not to LibTorch's own BLAS"
+    status=1
+  fi
+done
+if [ $status -eq 0 ] && [ $checked -eq 0 ]; then echo "skipped: this LibTorch imports no sgemm_"; exit 77; fi
+exit $status
