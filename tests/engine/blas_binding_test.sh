@@ -17,31 +17,20 @@
 # this LibTorch imports no sgemm_ at all (nothing to interpose).
 set -uo pipefail
 build="${1:?usage: blas_binding_test.sh BUILD_DIR}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/bindings_lib.sh"
+bindings_setup
 
-printf '#include <unistd.h>\n__attribute__((constructor)) static void stop(void) { _exit(0); }\n' > "$work/stop.c"
-if ! cc -shared -fPIC -o "$work/stop.so" "$work/stop.c"; then
-  echo "FAIL cannot build the stub with cc"; exit 1
-fi
-
-mapfile -t binaries < <(find "$build" -type f -perm -u+x ! -name '*.so*' ! -path '*/CMakeFiles/*' | sort | while read -r f; do
-  head -c 4 "$f" 2>/dev/null | grep -q 'ELF' || continue
-  readelf -d "$f" 2>/dev/null | grep -q 'NEEDED.*\[libtorch_cpu\.so\]' && echo "$f"
-done)
+mapfile -t binaries < <(torch_executables "$build" 'NEEDED.*\[libtorch_cpu\.so\]')
 if [ ${#binaries[@]} -eq 0 ]; then echo "FAIL no executable under $build loads libtorch_cpu.so"; exit 1; fi
 
 status=0 checked=0
 for bin in "${binaries[@]}"; do
-  log="$work/$(basename "$bin").bindings"
-  LD_BIND_NOW=1 LD_DEBUG=bindings LD_DEBUG_OUTPUT="$log" LD_PRELOAD="$work/stop.so" \
-    ASAN_OPTIONS=verify_asan_link_order=0 "$bin" </dev/null >/dev/null 2>&1
-  logfile="$(ls "$log".* 2>/dev/null | head -1)"
+  logfile="$(bindings_of "$bin")"
   if [ -z "$logfile" ]; then echo "FAIL $bin: no LD_DEBUG output"; status=1; continue; fi
   torch_cpu="$(ldd "$bin" | awk '/libtorch_cpu\.so/ {print $3}')"
   # Each line: binding file FILE [0] to LIB [0]: normal symbol `SYM' [VERSION]
   line="$(grep -F "binding file $torch_cpu [0] to " "$logfile" | grep -F "symbol \`sgemm_'" | head -1)"
-  rm -f "$log".*
+  rm -f "$logfile"
   if [ -z "$line" ]; then echo "--   $bin: libtorch_cpu.so imports no sgemm_"; continue; fi
   checked=$((checked + 1))
   target="$(sed -E 's/.* to ([^ ]*) \[.*/\1/' <<<"$line")"

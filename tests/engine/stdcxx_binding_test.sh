@@ -19,29 +19,15 @@
 # which libstdc++ does not define, are not counted.
 set -uo pipefail
 build="${1:?usage: stdcxx_binding_test.sh BUILD_DIR}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/bindings_lib.sh"
+bindings_setup
 
-# The stub: its constructor runs after every relocation is done (LD_BIND_NOW),
-# before main, and ends the process.
-printf '#include <unistd.h>\n__attribute__((constructor)) static void stop(void) { _exit(0); }\n' > "$work/stop.c"
-if ! cc -shared -fPIC -o "$work/stop.so" "$work/stop.c"; then
-  echo "FAIL cannot build the stub with cc"; exit 1
-fi
-
-mapfile -t binaries < <(find "$build" -type f -perm -u+x ! -name '*.so*' ! -path '*/CMakeFiles/*' | sort | while read -r f; do
-  head -c 4 "$f" 2>/dev/null | grep -q 'ELF' || continue
-  readelf -d "$f" 2>/dev/null | grep -E 'NEEDED.*\[lib(torch|c10)[^]]*\.so' -q && echo "$f"
-done)
+mapfile -t binaries < <(torch_executables "$build" 'NEEDED.*\[lib(torch|c10)[^]]*\.so')
 if [ ${#binaries[@]} -eq 0 ]; then echo "FAIL no executable under $build loads LibTorch"; exit 1; fi
 
 status=0
 for bin in "${binaries[@]}"; do
-  log="$work/$(basename "$bin").bindings"
-  # verify_asan_link_order: the stub precedes libasan in sanitizer builds.
-  LD_BIND_NOW=1 LD_DEBUG=bindings LD_DEBUG_OUTPUT="$log" LD_PRELOAD="$work/stop.so" \
-    ASAN_OPTIONS=verify_asan_link_order=0 "$bin" </dev/null >/dev/null 2>&1
-  logfile="$(ls "$log".* 2>/dev/null | head -1)"
+  logfile="$(bindings_of "$bin")"
   if [ -z "$logfile" ]; then echo "FAIL $bin: no LD_DEBUG output"; status=1; continue; fi
   stdcxx="$(ldd "$bin" | awk '/libstdc\+\+\.so\.6/ {print $3}')"
   if [ -z "$stdcxx" ]; then echo "FAIL $bin does not load libstdc++.so.6"; status=1; continue; fi
@@ -59,6 +45,6 @@ for bin in "${binaries[@]}"; do
   else
     echo "ok   $bin: $total bindings, $(wc -l < "$work/to_torch") to torch/c10, none of them a libstdc++ symbol"
   fi
-  rm -f "$log".*
+  rm -f "$logfile"
 done
 exit $status
