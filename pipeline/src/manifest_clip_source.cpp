@@ -71,6 +71,7 @@ engine::ClipArray ManifestClipSource::fetch(int64_t index, uint64_t seed, int wo
   const std::string key = cache_key(row), face_key = key + "|face_found";
   {
     std::lock_guard lock(cache_mutex_);  // HDF5 is not thread-safe
+    if (const auto held = held_.find(index); held != held_.end()) return held->second;
     auto hit = cache_->get(key);
     auto face = cache_->get(face_key);  // absent in caches from before it was kept: a miss
     if (hit && face && face->data.size() == 1) {
@@ -78,7 +79,9 @@ engine::ClipArray ManifestClipSource::fetch(int64_t index, uint64_t seed, int wo
         std::lock_guard failures_lock(failures_mutex_);
         no_face_.insert(index);
       }
-      return {std::move(hit->shape), std::move(hit->data)};
+      engine::ClipArray clip{std::move(hit->shape), std::move(hit->data)};
+      hold(index, clip);
+      return clip;
     }
   }
   auto clip = load_uncached(index, seed, worker);
@@ -86,7 +89,15 @@ engine::ClipArray ManifestClipSource::fetch(int64_t index, uint64_t seed, int wo
   std::lock_guard lock(cache_mutex_);
   cache_->put(key, clip.shape, clip.data);
   cache_->put(face_key, {1}, {face_found});
+  hold(index, clip);
   return clip;
+}
+
+void ManifestClipSource::hold(int64_t index, const engine::ClipArray& clip) {
+  const size_t bytes = clip.data.size() * sizeof(float);
+  if (held_bytes_ + bytes > kHeldBytes) return;
+  held_.emplace(index, clip);
+  held_bytes_ += bytes;
 }
 
 engine::ClipArray ManifestClipSource::fetch_or_record(int64_t index, uint64_t seed, int worker) {

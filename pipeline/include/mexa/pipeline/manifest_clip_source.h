@@ -55,6 +55,8 @@ class ManifestClipSource : public engine::ClipSource {
   engine::ClipArray fetch_or_record(int64_t index, uint64_t seed, int worker);  // records, returns empty
   engine::ClipArray load_uncached(int64_t index, uint64_t seed, int worker);
   std::string cache_key(const io::ManifestRow& row) const;
+  /// Keeps a copy of `clip` in held_ while the budget allows (cache_mutex_ held).
+  void hold(int64_t index, const engine::ClipArray& clip);
 
   std::vector<io::ManifestRow> rows_;
   temporal::ClipSpec spec_;
@@ -62,6 +64,12 @@ class ManifestClipSource : public engine::ClipSource {
   bool record_failures_;
   std::vector<std::unique_ptr<temporal::ClipLoader>> loaders_, jitter_loaders_;  // one per worker, made on first use
   std::unique_ptr<io::ArrayCache> cache_;
+  /// Canonical clips already read, kept in memory up to kHeldBytes: training
+  /// reads every clip once per epoch, and a 500-epoch run spent a quarter of
+  /// its time decompressing the same arrays from the cache file again.
+  static constexpr size_t kHeldBytes = size_t{1} << 30;
+  std::map<int64_t, engine::ClipArray> held_;  // under cache_mutex_
+  size_t held_bytes_ = 0;
   mutable std::mutex cache_mutex_, failures_mutex_;
   std::map<int64_t, std::string> failures_;
   std::set<int64_t> no_face_;  // under failures_mutex_
