@@ -95,7 +95,11 @@ def python_side(manifest, work, epochs, max_folds):
     torch.set_num_threads(os.cpu_count() or 1)
     ids, subjects, labels, x = load_images(manifest)
     state_file = os.path.join(work, "python-folds.json")
-    state = json.load(open(state_file)) if os.path.exists(state_file) else {"folds": {}}
+    state = json.load(open(state_file)) if os.path.exists(state_file) else {"epochs": epochs, "folds": {}}
+    if state.get("epochs") != epochs:  # folds of another length: not this run's
+        print(f"{state_file}: folds of {state.get('epochs')} epochs, this run has {epochs}: starting over",
+              file=sys.stderr)
+        state = {"epochs": epochs, "folds": {}}
     order = sorted(set(subjects))
 
     class Args:
@@ -115,14 +119,24 @@ def python_side(manifest, work, epochs, max_folds):
         print(f"python fold {subject}: {state['folds'][subject]['seconds']:.1f} s", file=sys.stderr)
     done = state["folds"]
     per_fold = sum(f["seconds"] for f in done.values()) / len(done)
-    uf1 = uar = None
-    if len(done) == len(order):
-        pred = np.zeros(len(labels), dtype=np.int64)
-        for f in done.values():
-            pred[f["test"]] = f["pred"]
-        m = ref.metrics(labels, pred, MEGC3)
-        uf1, uar = m["uf1"], m["uar"]
-    return per_fold, len(done), len(order), uf1, uar
+    pred = np.zeros(len(labels), dtype=np.int64)
+    for f in done.values():
+        pred[f["test"]] = f["pred"]
+    tested = np.concatenate([np.array(f["test"], dtype=np.int64) for f in done.values()])
+    m = ref.metrics(labels[tested], pred[tested], MEGC3)
+    return per_fold, len(done), len(order), m["uf1"], m["uar"], sorted(done)
+
+
+def mexa_on(run, manifest, subjects):
+    """mexa's UF1 and UAR over the given subjects' test clips (the folds the script ran)."""
+    import numpy as np
+    ids, _, labels, _ = load_images(manifest)
+    where = {clip: i for i, clip in enumerate(ids)}
+    rows = [r for r in csv.DictReader(open(os.path.join(run, "predictions.csv"), newline="")) if r["subject"] in subjects]
+    truth = np.array([labels[where[r["id"]]] for r in rows], dtype=np.int64)
+    pred = np.array([MEGC3.index(r["pred"]) for r in rows], dtype=np.int64)
+    m = ref.metrics(truth, pred, MEGC3)
+    return m["uf1"], m["uar"]
 
 
 def main():
@@ -136,16 +150,25 @@ def main():
     os.makedirs(a.work, exist_ok=True)
     cores = os.cpu_count() or 1
     manifest = prepare(a.mexa, a.work)
-    seconds, mexa_uf1, mexa_uar = mexa_side(a.mexa, manifest, os.path.join(a.work, "mexa-run"), a.epochs, cores)
-    # Wall time over every call (a resumed run adds what it still had to do).
+    run = os.path.join(a.work, "mexa-run")
     timing_file = os.path.join(a.work, "mexa-seconds.json")
+    if os.path.exists(os.path.join(run, "config.ini")):
+        config = open(os.path.join(run, "config.ini")).read()
+        if f"epochs = {a.epochs}\n" not in config and f"epochs={a.epochs}\n" not in config:
+            print(f"{run}: a run of other epochs; starting over", file=sys.stderr)
+            shutil.rmtree(run)
+    if not os.path.exists(os.path.join(run, "config.ini")) and os.path.exists(timing_file):
+        os.remove(timing_file)  # a fresh run: earlier calls' times are another run's
+    seconds, mexa_uf1, mexa_uar = mexa_side(a.mexa, manifest, run, a.epochs, cores)
+    # Wall time over every call (a resumed run adds what it still had to do).
     calls = json.load(open(timing_file)) if os.path.exists(timing_file) else []
     calls.append(seconds)
     json.dump(calls, open(timing_file, "w"))
     mexa_seconds = sum(calls)
-    per_fold, measured, folds, py_uf1, py_uar = python_side(manifest, a.work, a.epochs, a.python_folds)
+    per_fold, measured, folds, py_uf1, py_uar, py_subjects = python_side(manifest, a.work, a.epochs, a.python_folds)
     py_seconds = per_fold * folds
     scaled = measured < folds
+    same_uf1, same_uar = mexa_on(run, manifest, set(py_subjects))
     fmt = lambda v: "-" if v is None else f"{v:.4f}"
     lines = [
         "# A LOSO experiment: mexa against the recipe as a plain PyTorch script",
@@ -156,13 +179,15 @@ def main():
         f"442 synthetic clips of 68 subjects as 28x28 flow images (`mexa flow --classes megc3`); STSTNet, pixels / 255, "
         f"Adam lr 5e-5, batch 256, {a.epochs} epochs, cross-entropy, LOSO ({folds} folds), the last epoch, pooled.",
         "",
-        "| side | how | wall time (s) | against the script | UF1 | UAR |",
+        "| side | how | wall time (s) | against the script | UF1, UAR (pooled over the script's folds) "
+        "| UF1, UAR (all folds) |",
         "|---|---|---:|---:|---:|---:|",
         f"| Python | one process, torch threads: {cores}, folds in turn"
         + (f" (timed on {measured} of {folds} folds, scaled)" if scaled else "")
-        + f" | {py_seconds:.0f} | 1.00x | {fmt(py_uf1)} | {fmt(py_uar)} |",
+        + f" | {py_seconds:.0f} | 1.00x | {fmt(py_uf1)}, {fmt(py_uar)} | "
+        + (f"{fmt(py_uf1)}, {fmt(py_uar)} |" if not scaled else "- |"),
         f"| mexa | `mexa train --fold-shard i/{cores} --threads 1`, {cores} processes | {mexa_seconds:.0f} | "
-        f"{py_seconds / mexa_seconds:.2f}x | {fmt(mexa_uf1)} | {fmt(mexa_uar)} |",
+        f"{py_seconds / mexa_seconds:.2f}x | {fmt(same_uf1)}, {fmt(same_uar)} | {fmt(mexa_uf1)}, {fmt(mexa_uar)} |",
         "",
     ]
     with open(a.out, "w") as f:

@@ -51,7 +51,9 @@ torch::Tensor dropout_step(torch::nn::DropoutImpl& dropout, const torch::Tensor&
   std::vector<int64_t> shape = x.sizes().vec();
   shape[0] = c->global_batch;
   auto generator = at::make_generator<at::CPUGeneratorImpl>(c->dropout_seed);
-  const auto keep = torch::empty(shape, torch::kFloat32).bernoulli_(1 - p, generator);
+  // Kept where a uniform draw is >= p: probability 1 - p, and about twice as
+  // fast as bernoulli_ on the CPU (a visible share of a small model's step).
+  const auto keep = (torch::rand(shape, generator, torch::kFloat32) >= p).to(torch::kFloat32);
   const auto mask = keep.narrow(0, c->offset, x.size(0)).to(x.device(), x.scalar_type());
   return x * mask / (1 - p);
 }

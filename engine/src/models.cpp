@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "batch_context.h"
+#include "relu_bn_pool.h"
 
 namespace mexa::engine {
 namespace {
@@ -254,9 +255,11 @@ class StstNet : public VideoModel {
     int index = 0;
     for (int64_t channels : {3, 5, 8}) {
       Stack stream;
-      stream->add(nn::Conv3d(nn::Conv3dOptions(spec.in_channels, channels, {1, 3, 3}).padding({0, 1, 1})));
+      convs_.emplace_back(nn::Conv3dOptions(spec.in_channels, channels, {1, 3, 3}).padding({0, 1, 1}));
+      norms_.emplace_back(channels);
+      stream->add(convs_.back());
       stream->add(relu());
-      stream->add(nn::BatchNorm3d(channels));
+      stream->add(norms_.back());
       stream->add(nn::MaxPool3d(nn::MaxPool3dOptions({1, 3, 3}).stride({1, 3, 3}).padding({0, 1, 1})));
       streams_.push_back(register_module("stream" + std::to_string(++index), stream));
     }
@@ -266,9 +269,15 @@ class StstNet : public VideoModel {
   }
   /// [B, 16, 1, 5, 5]: the streams' maps pooled to the 5x5 grid the classifier reads.
   torch::Tensor feature_map(torch::Tensor x) override {
-    std::vector<torch::Tensor> outs;
-    for (auto& s : streams_) outs.push_back(s->forward(x));
-    torch::Tensor y = torch::cat(outs, 1);
+    torch::Tensor y;
+    if (fused_applies(x)) {
+      y = fused_streams(x);
+      if (y.size(3) == 5 && y.size(4) == 5) return y;  // pooled to 5x5 already
+    } else {
+      std::vector<torch::Tensor> outs;
+      for (auto& s : streams_) outs.push_back(s->forward(x));
+      y = torch::cat(outs, 1);
+    }
     if (cbam_) y = cbam_->forward(y);
     // 28x28 -> 10x10 after pooling -> 5x5 here; other sizes (and several flow fields) pool to 1x5x5 as well.
     return torch::adaptive_avg_pool3d(y, {1, 5, 5});
@@ -285,7 +294,54 @@ class StstNet : public VideoModel {
   int64_t feature_dim() const override { return 16 * 5 * 5; }
 
  private:
+  /// The three streams as one: a 16-channel 2D convolution (the streams'
+  /// kernels stacked), then relu_bn_pool over all 16 channels. The same
+  /// function and parameters, about twice as fast on the CPU (docs/training.md).
+  /// For one float32 flow image on the CPU, outside synchronised batch norm.
+  bool fused_applies(const torch::Tensor& x) const {
+    const BatchContext* context = current_batch();
+    return x.device().is_cpu() && x.scalar_type() == torch::kFloat && x.dim() == 5 && x.size(2) == 1 &&
+           !x.requires_grad() && !(context && context->group && is_training());
+  }
+  torch::Tensor fused_streams(const torch::Tensor& x) {
+    std::vector<torch::Tensor> weights, biases, gammas, betas, means, vars;
+    for (size_t i = 0; i < convs_.size(); ++i) {
+      weights.push_back(convs_[i]->weight.squeeze(2));
+      biases.push_back(convs_[i]->bias);
+      gammas.push_back(norms_[i]->weight);
+      betas.push_back(norms_[i]->bias);
+      means.push_back(norms_[i]->running_mean);
+      vars.push_back(norms_[i]->running_var);
+    }
+    const auto z = torch::conv2d(x.squeeze(2), torch::cat(weights), torch::cat(biases), 1, 1);
+    auto mean = torch::cat(means), var = torch::cat(vars);
+    const auto& bn = norms_.front()->options;
+    ReluBnPoolOptions options;
+    options.eps = bn.eps();
+    options.momentum = bn.momentum().value_or(0.1);
+    options.training = is_training();
+    // 28x28 -> 10x10 -> 5x5: the classifier's average pooling too, unless the attention block comes between.
+    const int64_t pooled = (x.size(3) + 2 * options.padding - options.window) / options.window + 1;
+    if (!cbam_ && pooled % 5 == 0 && pooled == (x.size(4) + 2 * options.padding - options.window) / options.window + 1)
+      options.average = pooled / 5;
+    auto y = relu_bn_pool(z, torch::cat(gammas), torch::cat(betas), mean, var, options);
+    if (is_training()) {  // the updated running statistics back into each stream's batch norm
+      torch::NoGradGuard no_grad;
+      int64_t first = 0;
+      for (auto& norm : norms_) {
+        const int64_t n = norm->running_mean.size(0);
+        norm->running_mean.copy_(mean.narrow(0, first, n));
+        norm->running_var.copy_(var.narrow(0, first, n));
+        norm->num_batches_tracked.add_(1);
+        first += n;
+      }
+    }
+    return y.unsqueeze(2);
+  }
+
   std::vector<Stack> streams_;
+  std::vector<nn::Conv3d> convs_;
+  std::vector<nn::BatchNorm3d> norms_;
   Cbam cbam_{nullptr};
   nn::Dropout dropout_{nullptr};
   nn::Linear fc_{nullptr};

@@ -68,10 +68,14 @@ engine::ClipArray ManifestClipSource::fetch(int64_t index, uint64_t seed, int wo
   const auto& row = rows_.at(static_cast<size_t>(index));
   // Temporally jittered clips differ per epoch: decoded each time, never cached.
   if (!cache_ || (spec_.jitter > 0 && seed != 0)) return load_uncached(index, seed, worker);
+  {
+    std::lock_guard lock(cache_mutex_);
+    if (const auto held = held_.find(index); held != held_.end()) return held->second;
+  }
+  // The key stats the file: only for clips not held (every epoch's fetches otherwise).
   const std::string key = cache_key(row), face_key = key + "|face_found";
   {
     std::lock_guard lock(cache_mutex_);  // HDF5 is not thread-safe
-    if (const auto held = held_.find(index); held != held_.end()) return held->second;
     auto hit = cache_->get(key);
     auto face = cache_->get(face_key);  // absent in caches from before it was kept: a miss
     if (hit && face && face->data.size() == 1) {
