@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ststnet_reference as ref  # noqa: E402
 
 MEGC3 = ["negative", "positive", "surprise"]
+MARKER = "<!-- bench/loso_speed.py rewrites what is above this line and keeps what is below. -->"
 
 
 def prepare(mexa, work):
@@ -173,7 +174,9 @@ def main():
     lines = [
         "# A LOSO experiment: mexa against the recipe as a plain PyTorch script",
         "",
-        f"`scripts/bench loso` ({datetime.date.today().isoformat()}, {platform.machine()}, {cores} cores, "
+        f"`scripts/bench loso{f' --epochs {a.epochs}' if a.epochs != 500 else ''}"
+        f"{f' --python-folds {a.python_folds}' if a.python_folds else ''}` "
+        f"({datetime.date.today().isoformat()}, {platform.machine()}, {cores} cores, "
         f"{platform.platform()}; one run per side, nothing else running).",
         "",
         f"442 synthetic clips of 68 subjects as 28x28 flow images (`mexa flow --classes megc3`); STSTNet, pixels / 255, "
@@ -190,8 +193,14 @@ def main():
         f"{py_seconds / mexa_seconds:.2f}x | {fmt(same_uf1)}, {fmt(same_uar)} | {fmt(mexa_uf1)}, {fmt(mexa_uar)} |",
         "",
     ]
+    # What follows the marker (readings, earlier runs) is written by hand: kept.
+    kept = ""
+    if os.path.exists(a.out):
+        old = open(a.out).read()
+        if MARKER in old:
+            kept = "\n" + old[old.index(MARKER):]
     with open(a.out, "w") as f:
-        f.write("\n".join(lines))
+        f.write("\n".join(lines) + kept)
     print("\n".join(lines))
 
 
