@@ -1,5 +1,7 @@
 #include "mexa/engine/models.h"
 
+#include <ATen/autocast_mode.h>
+
 #include <algorithm>
 #include <fstream>
 #include <functional>
@@ -272,7 +274,7 @@ class StstNet : public VideoModel {
     torch::Tensor y;
     if (fused_applies(x)) {
       y = fused_streams(x);
-      if (y.size(3) == 5 && y.size(4) == 5) return y;  // pooled to 5x5 already
+      if (!cbam_ && y.size(3) == 5 && y.size(4) == 5) return y;  // pooled to 5x5 already
     } else {
       std::vector<torch::Tensor> outs;
       for (auto& s : streams_) outs.push_back(s->forward(x));
@@ -300,8 +302,10 @@ class StstNet : public VideoModel {
   /// For one float32 flow image on the CPU, outside synchronised batch norm.
   bool fused_applies(const torch::Tensor& x) const {
     const BatchContext* context = current_batch();
+    const auto& bn = norms_.front();
     return x.device().is_cpu() && x.scalar_type() == torch::kFloat && x.dim() == 5 && x.size(2) == 1 &&
-           !x.requires_grad() && !(context && context->group && is_training());
+           !x.requires_grad() && !(context && context->group && bn->is_training()) &&
+           !at::autocast::is_autocast_enabled(at::kCPU) && bn->options.momentum().has_value();
   }
   torch::Tensor fused_streams(const torch::Tensor& x) {
     std::vector<torch::Tensor> weights, biases, gammas, betas, means, vars;
@@ -318,14 +322,14 @@ class StstNet : public VideoModel {
     const auto& bn = norms_.front()->options;
     ReluBnPoolOptions options;
     options.eps = bn.eps();
-    options.momentum = bn.momentum().value_or(0.1);
-    options.training = is_training();
+    options.momentum = *bn.momentum();
+    options.training = norms_.front()->is_training();
     // 28x28 -> 10x10 -> 5x5: the classifier's average pooling too, unless the attention block comes between.
     const int64_t pooled = (x.size(3) + 2 * options.padding - options.window) / options.window + 1;
     if (!cbam_ && pooled % 5 == 0 && pooled == (x.size(4) + 2 * options.padding - options.window) / options.window + 1)
       options.average = pooled / 5;
     auto y = relu_bn_pool(z, torch::cat(gammas), torch::cat(betas), mean, var, options);
-    if (is_training()) {  // the updated running statistics back into each stream's batch norm
+    if (options.training) {  // the updated running statistics back into each stream's batch norm
       torch::NoGradGuard no_grad;
       int64_t first = 0;
       for (auto& norm : norms_) {

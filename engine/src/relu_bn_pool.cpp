@@ -27,7 +27,8 @@ Shape shape_of(const torch::Tensor& z, int64_t window, int64_t padding) {
   return {z.size(0), z.size(1), h, w, (h + 2 * padding - window) / window + 1, (w + 2 * padding - window) / window + 1};
 }
 
-inline float relu(float v) { return v > 0.f ? v : 0.f; }
+/// NaN stays NaN, as LibTorch's relu (so a NaN spoils its channel's batch statistics there too).
+inline float relu(float v) { return v > 0.f || v != v ? v : 0.f; }
 
 /// Four float lanes (GCC/Clang vector extension, one SSE register): sums in
 /// a fixed lane order the compiler keeps in SIMD registers, the same on every
@@ -43,7 +44,7 @@ inline Lanes load(const float* p) {
 
 inline Lanes relu(Lanes v) {
   const Lanes zero = {};
-  return v > zero ? v : zero;
+  return (v > zero) | (v != v) ? v : zero;
 }
 
 inline float lane_sum(Lanes v) { return (v[0] + v[1]) + (v[2] + v[3]); }
@@ -183,7 +184,9 @@ inline IntLanes load_int(const int32_t* p) {
 
 /// One output row: each window's winner among the column winners, written as
 /// scale * relu(winner) + shift, and where it is (row * width + column); the
-/// windows compared several at a time, ties going to the first position.
+/// windows compared several at a time. Ties go to the first row within a
+/// column, then the first column (LibTorch scans row by row: an exact tie of
+/// two positive values may send the gradient to the other element).
 /// Lanes past the row's last window compute values nobody reads.
 template <bool Min>
 void window_winners(const Shape& s, int64_t window, float scale, float shift, PoolScratch& t, float* out,
@@ -385,12 +388,24 @@ torch::Tensor relu_bn_pool(const torch::Tensor& z, const torch::Tensor& gamma, c
   if (!z.device().is_cpu() || z.scalar_type() != torch::kFloat || z.dim() != 4)
     throw std::invalid_argument("relu_bn_pool: wants a [B, C, H, W] float32 CPU tensor, got " + c10::str(z.sizes()) +
                                 " " + c10::str(z.scalar_type()) + " on " + z.device().str());
-  const Shape s = shape_of(z, options.window, options.padding);
-  if (options.padding < 0 || options.padding >= options.window || s.out_h < 1 || s.out_w < 1 || options.average < 1 ||
-      s.out_h % options.average || s.out_w % options.average)
+  const auto fits = [&] {
+    const int64_t b = z.size(0), h = z.size(2), w = z.size(3), window = options.window, padding = options.padding;
+    if (window < 1 || padding < 0 || padding >= window || options.average < 1 || b < 1 || h < 1 || w < 1 ||
+        h + 2 * padding < window || w + 2 * padding < window || h * w >= std::numeric_limits<int32_t>::max() ||
+        (options.training && b * h * w < 2))
+      return false;
+    const Shape s = shape_of(z, window, padding);
+    return s.out_h % options.average == 0 && s.out_w % options.average == 0;
+  };
+  if (!fits())
     throw std::invalid_argument("relu_bn_pool: window " + std::to_string(options.window) + ", padding " +
                                 std::to_string(options.padding) + ", average " + std::to_string(options.average) +
-                                " do not fit " + c10::str(z.sizes()));
+                                (options.training ? ", training" : "") + " do not fit " + c10::str(z.sizes()));
+  for (const torch::Tensor* t : {&gamma, &beta, static_cast<const torch::Tensor*>(&running_mean),
+                                 static_cast<const torch::Tensor*>(&running_var)})
+    if (t->numel() != z.size(1) || !t->device().is_cpu())
+      throw std::invalid_argument("relu_bn_pool: batch norm's parameters and statistics want " +
+                                  std::to_string(z.size(1)) + " values on the CPU, got " + c10::str(t->sizes()));
   return ReluBnPoolFunction::apply(z, gamma, beta, running_mean, running_var, options.window, options.padding,
                                    options.average, options.eps, options.momentum, options.training);
 }

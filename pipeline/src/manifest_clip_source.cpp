@@ -100,8 +100,7 @@ engine::ClipArray ManifestClipSource::fetch(int64_t index, uint64_t seed, int wo
 void ManifestClipSource::hold(int64_t index, const engine::ClipArray& clip) {
   const size_t bytes = clip.data.size() * sizeof(float);
   if (held_bytes_ + bytes > kHeldBytes) return;
-  held_.emplace(index, clip);
-  held_bytes_ += bytes;
+  if (held_.emplace(index, clip).second) held_bytes_ += bytes;
 }
 
 engine::ClipArray ManifestClipSource::fetch_or_record(int64_t index, uint64_t seed, int worker) {

@@ -84,16 +84,21 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ReluBnPoolCase,
                                   (info.param.training ? "_training" : "_eval");
                          });
 
-TEST(ReluBnPool, ANanReachesItsWindowAsInLibTorch) {
-  auto z = torch::rand({1, 1, 6, 6});
-  z[0][0][4][4] = std::numeric_limits<float>::quiet_NaN();
-  auto mean = torch::zeros({1}), var = torch::ones({1});
-  ReluBnPoolOptions options;
-  options.training = false;
-  const auto y = relu_bn_pool(z, torch::ones({1}), torch::zeros({1}), mean, var, options);
-  ASSERT_EQ(y.sizes(), (std::vector<int64_t>{1, 1, 2, 2}));
-  EXPECT_TRUE(std::isnan(y[0][0][1][1].item<float>()));
-  EXPECT_FALSE(std::isnan(y[0][0][0][0].item<float>()));
+TEST(ReluBnPool, ANanSpreadsAsInLibTorch) {
+  for (const bool training : {false, true}) {
+    auto z = torch::rand({2, 2, 6, 6});
+    z[0][0][4][4] = std::numeric_limits<float>::quiet_NaN();
+    auto mean = torch::zeros({2}), var = torch::ones({2}), mean_ref = mean.clone(), var_ref = var.clone();
+    ReluBnPoolOptions options;
+    options.training = training;
+    const auto g = torch::ones({2}), b = torch::zeros({2});
+    const auto y = relu_bn_pool(z, g, b, mean, var, options);
+    const auto expected = reference(z, g, b, mean_ref, var_ref, {{2, 2, 6, 6}, 1, training});
+    // Evaluation: only the NaN's window; training: its whole channel (the batch statistics), nothing else.
+    EXPECT_TRUE(torch::equal(torch::isnan(y), torch::isnan(expected))) << "training " << training;
+    EXPECT_EQ(torch::isnan(y).sum().item<int64_t>(), training ? 8 : 1);
+    EXPECT_TRUE(torch::equal(torch::isnan(mean), torch::isnan(mean_ref)));
+  }
 }
 
 TEST(ReluBnPool, RejectsWhatItCannotPool) {
@@ -103,14 +108,32 @@ TEST(ReluBnPool, RejectsWhatItCannotPool) {
   EXPECT_THROW(relu_bn_pool(torch::rand({1, 2, 1, 5, 5}), g, b, mean, var, options), std::invalid_argument);
   EXPECT_THROW(relu_bn_pool(torch::rand({1, 2, 5, 5}).to(torch::kDouble), g, b, mean, var, options),
                std::invalid_argument);
+  EXPECT_THROW(relu_bn_pool(torch::rand({1, 2, 28, 28}), torch::ones({3}), b, mean, var, options),
+               std::invalid_argument);
+  EXPECT_THROW(relu_bn_pool(torch::rand({1, 2, 1, 1}), g, b, mean, var, options), std::invalid_argument)
+      << "one value per channel has no batch variance";
+  EXPECT_THROW(relu_bn_pool(torch::rand({0, 2, 28, 28}), g, b, mean, var, options), std::invalid_argument);
+  options.padding = 3;
+  EXPECT_THROW(relu_bn_pool(torch::rand({1, 2, 28, 28}), g, b, mean, var, options), std::invalid_argument);
+  options.padding = 1;
   options.average = 3;  // 28x28 pools to 10x10: not a multiple of 3
   EXPECT_THROW(relu_bn_pool(torch::rand({1, 2, 28, 28}), g, b, mean, var, options), std::invalid_argument);
+}
+
+/// Whether the autograd graph behind t holds the fused operation's node.
+bool has_fused_node(const torch::autograd::Node* node, int depth = 0) {
+  if (!node || depth > 8) return false;
+  if (node->name().find("ReluBnPool") != std::string::npos) return true;
+  for (const auto& edge : node->next_edges())
+    if (has_fused_node(edge.function.get(), depth + 1)) return true;
+  return false;
 }
 
 /// STSTNet takes the fused path for a CPU float flow image that needs no
 /// gradient; an input that needs one takes the modules: both must agree.
 TEST(ReluBnPool, StstNetsFusedPathComputesWhatItsModulesDo) {
-  for (const bool cbam : {false, true}) {
+  // 28x28 pools to 10x10 and averages to 5x5; 14x14 pools to 5x5 directly.
+  for (const auto& [cbam, size] : std::vector<std::pair<bool, int64_t>>{{false, 28}, {true, 28}, {false, 14}, {true, 14}}) {
     torch::manual_seed(5);
     auto fused = make_model("ststnet", {.num_classes = 3, .cbam = cbam});
     auto modules = make_model("ststnet", {.num_classes = 3, .cbam = cbam});
@@ -120,14 +143,31 @@ TEST(ReluBnPool, StstNetsFusedPathComputesWhatItsModulesDo) {
       auto to = modules->parameters();
       for (size_t i = 0; i < from.size(); ++i) to[i].copy_(from[i]);
     }
-    const auto x = torch::rand({16, 3, 1, 28, 28});
+    const auto x = torch::rand({16, 3, 1, size, size});
     for (const bool training : {true, false}) {
       fused->train(training);
       modules->train(training);
       const auto a = fused->feature_map(x);
       const auto b = modules->feature_map(x.clone().requires_grad_(true));
+      EXPECT_TRUE(has_fused_node(a.grad_fn().get())) << "the fused path ran";
+      EXPECT_FALSE(has_fused_node(b.grad_fn().get()));
       ASSERT_EQ(a.sizes(), b.sizes());
-      EXPECT_TRUE(torch::allclose(a, b, 1e-4, 1e-5)) << "cbam " << cbam << ", training " << training;
+      EXPECT_TRUE(torch::allclose(a, b, 1e-4, 1e-5)) << "cbam " << cbam << ", size " << size << ", training " << training;
+      if (!training) continue;
+      // The same gradient for every parameter (the stacked kernels route it back to each stream).
+      const auto weights = torch::randn(a.sizes());
+      (a * weights).sum().backward();
+      (b * weights).sum().backward();
+      const auto fp = fused->named_parameters(), mp = modules->named_parameters();
+      int compared = 0;
+      for (const auto& item : fp) {
+        const auto& reference_grad = mp[item.key()].grad();
+        ASSERT_EQ(item.value().grad().defined(), reference_grad.defined()) << item.key();
+        if (!reference_grad.defined()) continue;  // the classifier: not behind the feature map
+        EXPECT_TRUE(torch::allclose(item.value().grad(), reference_grad, 1e-3, 1e-4)) << item.key();
+        ++compared;
+      }
+      EXPECT_GE(compared, 12) << "3 streams' convolution and batch norm weights and biases";
     }
     // The training pass updated both models' running statistics alike.
     const auto fb = fused->named_buffers(), mb = modules->named_buffers();
