@@ -19,6 +19,8 @@ struct Case {
   std::vector<int64_t> shape;  // z: [B, C, H, W]
   int64_t average;
   bool training;
+  int64_t window = 3;
+  int64_t padding = 1;
 };
 
 /// LibTorch's modules in a row, on a copy of the running statistics.
@@ -26,7 +28,7 @@ torch::Tensor reference(const torch::Tensor& z, const torch::Tensor& gamma, cons
                         torch::Tensor mean, torch::Tensor var, const Case& c) {
   auto y = F::batch_norm(torch::relu(z), mean, var,
                          F::BatchNormFuncOptions().weight(gamma).bias(beta).training(c.training).momentum(0.1).eps(1e-5));
-  y = F::max_pool2d(y, F::MaxPool2dFuncOptions(3).stride(3).padding(1));
+  y = F::max_pool2d(y, F::MaxPool2dFuncOptions(c.window).stride(c.window).padding(c.padding));
   return c.average > 1 ? F::avg_pool2d(y, F::AvgPool2dFuncOptions(c.average)) : y;
 }
 
@@ -56,6 +58,8 @@ TEST_P(ReluBnPoolCase, ValuesGradientsAndRunningStatisticsMatchLibTorchsModules)
   ReluBnPoolOptions options;
   options.average = c.average;
   options.training = c.training;
+  options.window = c.window;
+  options.padding = c.padding;
   const auto got = relu_bn_pool(z_fused, g_fused, b_fused, mean_fused, var_fused, options);
   ASSERT_EQ(got.sizes(), expected.sizes());
   EXPECT_TRUE(torch::allclose(got, expected, 1e-4, 1e-5)) << (got - expected).abs().max().item<float>();
@@ -75,12 +79,16 @@ TEST_P(ReluBnPoolCase, ValuesGradientsAndRunningStatisticsMatchLibTorchsModules)
 INSTANTIATE_TEST_SUITE_P(Shapes, ReluBnPoolCase,
                          ::testing::Values(Case{{8, 4, 28, 28}, 1, true}, Case{{8, 4, 28, 28}, 2, true},
                                            Case{{3, 5, 29, 31}, 1, true},  // partial and dropped edge windows
-                                           Case{{8, 4, 28, 28}, 2, false}, Case{{2, 3, 7, 9}, 1, false}),
+                                           Case{{8, 4, 28, 28}, 2, false}, Case{{2, 3, 7, 9}, 1, false},
+                                           Case{{4, 2, 3, 3}, 1, true},            // narrower than a SIMD lane
+                                           Case{{4, 2, 10, 11}, 5, true, 2, 0},    // window 2, no padding, average 5
+                                           Case{{3, 2, 12, 13}, 2, false, 3, 0}),  // no padding, a dropped column
                          [](const ::testing::TestParamInfo<Case>& info) {
                            std::string name;
                            for (const int64_t d : info.param.shape) name += std::to_string(d) + "x";
                            name.back() = '_';
-                           return name + "average" + std::to_string(info.param.average) +
+                           return name + "window" + std::to_string(info.param.window) + "pad" +
+                                  std::to_string(info.param.padding) + "_average" + std::to_string(info.param.average) +
                                   (info.param.training ? "_training" : "_eval");
                          });
 
