@@ -64,104 +64,6 @@ std::vector<int> predict_labels(VideoModel& model, ClipSource& source, const std
 
 }  // namespace
 
-TrainConfig default_train_config() { return TrainConfig{}; }
-
-TrainConfig ststnet_recipe() {
-  TrainConfig c;  // mexa's defaults are STSTNet's recipe but for the rate, tuned on synthetic data
-  c.model = "ststnet";
-  c.loss.kind = LossKind::CrossEntropy;
-  c.sampling = ClassSampling::Instance;
-  c.optimizer = "adamw";  // with weight decay 0, AdamW's update is Adam's
-  c.weight_decay = 0;
-  c.schedule = LrSchedule{.kind = LrSchedule::Kind::Constant, .base = 5e-5, .epochs = 500, .warmup_epochs = 0,
-                          .min_lr = 0.0, .milestones = {}, .gamma = 0.1};
-  c.batch_size = 256;
-  c.augment_enabled = false;
-  return c;
-}
-
-TrainConfig resolved(const TrainConfig& config) {
-  TrainConfig c = config;
-  if (c.loss.kind == LossKind::Ldam && c.loss.drw_epoch < 0) c.loss.drw_epoch = c.schedule.epochs * 4 / 5;
-  if (c.uncertainty.scn && c.uncertainty.scn_relabel_epoch < 0)
-    c.uncertainty.scn_relabel_epoch =
-        std::max(1, static_cast<int>(std::ceil(c.uncertainty.scn_warmup_share * c.schedule.epochs)));
-  return c;
-}
-
-std::string data_parallel_refusal(const TrainConfig& config) {
-  const UncertaintyConfig& u = config.uncertainty;
-  if (!u.rul && !u.scn) return "";
-  return std::string(u.rul ? "--rul mixes pairs" : "--scn ranks importance weights") +
-         " across the batch: not supported data-parallel (run it in one process)";
-}
-
-void check_config(const TrainConfig& given, const std::vector<int64_t>& clip_shape) {
-  const TrainConfig config = resolved(given);  // epoch defaults follow --epochs
-  const auto names = model_names();
-  if (std::find(names.begin(), names.end(), config.model) == names.end()) {
-    std::string known;
-    for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-    throw std::invalid_argument("--model must be one of " + known + " (got '" + config.model + "')");
-  }
-  if (config.head != "linear" && config.head != "cosine" && config.head != "auto")
-    throw std::invalid_argument("--head must be linear, cosine or auto (got '" + config.head + "')");
-  if (config.optimizer != "sgd" && config.optimizer != "adamw")
-    throw std::invalid_argument("--optimizer must be sgd or adamw (got '" + config.optimizer + "')");
-  if (config.batch_size < 1) throw std::invalid_argument("--batch must be at least 1");
-  if (config.schedule.epochs < 1) throw std::invalid_argument("--epochs must be at least 1");
-  if (config.schedule.warmup_epochs < 0 || config.schedule.warmup_epochs > config.schedule.epochs)
-    throw std::invalid_argument("--warmup must be in [0, --epochs] (got " + std::to_string(config.schedule.warmup_epochs) +
-                                " for " + std::to_string(config.schedule.epochs) + " epochs)");
-  if (config.representation_epochs < 0 ||
-      (config.representation_epochs > 0 && config.representation_epochs >= config.schedule.epochs))
-    throw std::invalid_argument("--staged-epochs must be in [0, --epochs) (got " +
-                                std::to_string(config.representation_epochs) + " of " +
-                                std::to_string(config.schedule.epochs) + " epochs: --sampler would never be used)");
-  if (config.amp && !resolve_device(config.device).cuda)
-    throw std::invalid_argument("--amp (bfloat16 autocast) needs a CUDA device; --device " + config.device +
-                                " resolves to the CPU");
-  const UncertaintyConfig& u = config.uncertainty;
-  if (u.eac && u.rul)
-    throw std::invalid_argument("--eac and --rul exclude each other (RUL's mixed features have no attention maps)");
-  if (u.scn && u.rul) throw std::invalid_argument("--scn and --rul exclude each other (both reshape the classifier's input)");
-  if (u.candidate_labels && (u.rul || u.scn || u.phased() || config.loss.kind != LossKind::CrossEntropy))
-    throw std::invalid_argument("--candidate-labels trains with the candidate-set cross-entropy: it takes --loss ce and "
-                                "no --rul, --scn or --phased");
-  if (config.group)
-    if (const std::string why = data_parallel_refusal(config); !why.empty()) throw std::invalid_argument(why);
-  if (u.eac && !(u.eac_lambda >= 0)) throw std::invalid_argument("--eac-lambda must be >= 0");
-  if (u.scn && !(u.scn_warmup_share >= 0 && u.scn_warmup_share <= 1 && u.scn_class_cap >= 0 && u.scn_class_cap <= 1))
-    throw std::invalid_argument("--scn-warmup and --scn-class-cap are shares in [0, 1]");
-  if (u.scn && (u.scn_relabel_epoch < 1 || u.scn_relabel_epoch > config.schedule.epochs))
-    throw std::invalid_argument("--scn-relabel-epoch must be in [1, --epochs] (got " +
-                                std::to_string(u.scn_relabel_epoch) + "; no clip would be relabelled)");
-  if (!u.au_names.empty() && !(u.au_weight > 0)) throw std::invalid_argument("--au-weight must be > 0");
-  if (u.phased()) {
-    if (config.loss.kind != LossKind::Coupling)
-      throw std::invalid_argument("--phased schedules the coupling loss: use --loss coupling");
-    if (u.phase2_epoch < 1 || u.phase3_epoch <= u.phase2_epoch || u.phase3_epoch > config.schedule.epochs + 1)
-      throw std::invalid_argument("--phased A,B needs 1 <= A < B <= epochs + 1 (phase 2 from epoch A, phase 3 from B)");
-  }
-  if (clip_shape.size() == 4 && config.classes.size() >= 2) {
-    auto model = build_model(config.model, static_cast<int>(config.classes.size()), static_cast<int>(clip_shape[0]),
-                             config.cbam, resolve_head(config), u);
-    model->eval();
-    torch::NoGradGuard no_grad;
-    std::vector<int64_t> shape{1};
-    shape.insert(shape.end(), clip_shape.begin(), clip_shape.end());
-    try {
-      (void)model->forward(torch::zeros(shape));
-    } catch (const c10::Error& e) {
-      const std::string what = e.what_without_backtrace();
-      throw std::invalid_argument("--model " + config.model + " cannot take clips of " + std::to_string(clip_shape[0]) +
-                                  "x" + std::to_string(clip_shape[1]) + "x" + std::to_string(clip_shape[2]) + "x" +
-                                  std::to_string(clip_shape[3]) + " (channels x --frames x --size): " +
-                                  what.substr(0, what.find('\n')));
-    }
-  }
-}
-
 namespace {
 
 /// One fold's training: the model, its optimiser and loss, and what an epoch needs.
@@ -203,19 +105,67 @@ class FoldTraining {
     return state;
   }
 
-  /// One pass over the epoch's sampled order; the record's training fields.
-  EpochRecord train_epoch(int epoch) {
-    const auto start = Clock::now();
-    const int epochs = config_.schedule.epochs;
+  /// What one epoch's steps add up.
+  struct EpochTally {
+    double loss_sum = 0, model_seconds = 0, lr = 0;
+    int64_t seen = 0, correct = 0;
+    bool relabelling = false;                 ///< SCN: collect the epoch's logits and weights per clip
+    std::map<int64_t, ScnEpochClip> scn_clips;  // relabelled at the epoch's end (scn_guard.h)
+    std::map<int64_t, float> uncertainty;       // RUL: the epoch's u per clip
+  };
+
+  /// The epoch's sampled order cut into batches, this rank's share of each.
+  std::vector<BatchShare> epoch_shares(int epoch) {
     const ClassSampling sampling = epoch < config_.representation_epochs ? ClassSampling::Instance : config_.sampling;
     std::vector<int64_t> order;
-    for (int64_t local : epoch_indices(sampling, train_labels_, epoch, epochs, config_.seed))
+    for (int64_t local : epoch_indices(sampling, train_labels_, epoch, config_.schedule.epochs, config_.seed))
       order.push_back(train_[static_cast<size_t>(local)]);
     // Data-parallel: every rank walks the same global batches and takes its
     // contiguous share of each (so the global order is one process's).
-    const std::vector<BatchShare> shares =
-        rank_shares(chunk(order, config_.batch_size), config_.group ? config_.group->rank() : 0,
-                    config_.group ? config_.group->size() : 1, warned_small_batch_);
+    return rank_shares(chunk(order, config_.batch_size), config_.group ? config_.group->rank() : 0,
+                       config_.group ? config_.group->size() : 1, warned_small_batch_);
+  }
+
+  /// One optimiser step on one batch share; its figures into `tally`.
+  void train_step(int epoch, int step, int steps, const BatchShare& share, const std::vector<torch::Tensor>& clips,
+                  EpochTally& tally) {
+    const auto step_start = Clock::now();
+    const std::vector<int64_t>& batch = share.clips;
+    StepInput in = step_input(batch);
+    in.x = torch::stack(clips).to(device_);
+    in.epoch = epoch;
+    tally.lr = learning_rate(config_.schedule, epoch, step, steps);
+    set_learning_rate(*optimizer_, tally.lr);
+    optimizer_->zero_grad();
+    const BatchContext context{config_.group ? &config_.group->impl() : nullptr,
+                               sample_seed(config_.seed ^ 0x9e3779b97f4a7c15ULL, epoch, step), share.offset,
+                               share.global};
+    StepOutput out;
+    {
+      const BatchScope scope(context);
+      out = (*step_loss_)(*model_, in);
+    }
+    if (config_.group) {
+      // Each rank's mean loss weighted by its share: the ranks' gradients sum to the global batch's.
+      (out.loss * (static_cast<double>(batch.size()) / static_cast<double>(share.global))).backward();
+      all_reduce_gradients(*model_, *config_.group);
+    } else {
+      out.loss.backward();
+    }
+    optimizer_->step();
+    const double batch_loss = out.loss.item<double>();  // waits for the device: the step is done
+    tally.correct += (out.logits.argmax(1) == in.y).sum().item<int64_t>();
+    if (tally.relabelling) collect(batch, out, tally.scn_clips);
+    if (out.uncertainty.defined()) keep_uncertainty(batch, out.uncertainty, tally.uncertainty);
+    tally.model_seconds += seconds_since(step_start);
+    tally.loss_sum += batch_loss * static_cast<double>(clips.size());
+    tally.seen += static_cast<int64_t>(clips.size());
+  }
+
+  /// One pass over the epoch's sampled order; the record's training fields.
+  EpochRecord train_epoch(int epoch) {
+    const auto start = Clock::now();
+    const std::vector<BatchShare> shares = epoch_shares(epoch);
     std::vector<std::vector<int64_t>> batches;
     for (const auto& share : shares) batches.push_back(share.clips);
     Prefetcher prefetcher(
@@ -231,65 +181,30 @@ class FoldTraining {
 
     model_->train();
     const int steps = static_cast<int>(prefetcher.size());
-    double loss_sum = 0, model_seconds = 0, lr = 0;
-    int64_t seen = 0, correct = 0;
-    // SCN: the epoch's logits and weights per clip, relabelled at its end (scn_guard.h).
-    const bool relabelling = config_.uncertainty.scn && epoch + 1 >= config_.uncertainty.scn_relabel_epoch;
-    std::map<int64_t, ScnEpochClip> scn_clips;
-    std::map<int64_t, float> uncertainty;  // RUL: the epoch's u per clip
+    EpochTally tally;
+    tally.relabelling = config_.uncertainty.scn && epoch + 1 >= config_.uncertainty.scn_relabel_epoch;
     for (int step = 0; step < steps; ++step) {
-      auto clips = prefetcher.next();
-      const auto step_start = Clock::now();
-      const BatchShare& share = shares[static_cast<size_t>(step)];
-      const std::vector<int64_t>& batch = share.clips;
-      StepInput in = step_input(batch);
-      in.x = torch::stack(clips).to(device_);
-      in.epoch = epoch;
-      lr = learning_rate(config_.schedule, epoch, step, steps);
-      set_learning_rate(*optimizer_, lr);
-      optimizer_->zero_grad();
-      const BatchContext context{config_.group ? &config_.group->impl() : nullptr,
-                                 sample_seed(config_.seed ^ 0x9e3779b97f4a7c15ULL, epoch, step), share.offset,
-                                 share.global};
-      StepOutput out;
-      {
-        const BatchScope scope(context);
-        out = (*step_loss_)(*model_, in);
-      }
-      if (config_.group) {
-        // Each rank's mean loss weighted by its share: the ranks' gradients sum to the global batch's.
-        (out.loss * (static_cast<double>(batch.size()) / static_cast<double>(share.global))).backward();
-        all_reduce_gradients(*model_, *config_.group);
-      } else {
-        out.loss.backward();
-      }
-      optimizer_->step();
-      const double batch_loss = out.loss.item<double>();  // waits for the device: the step is done
-      correct += (out.logits.argmax(1) == in.y).sum().item<int64_t>();
-      if (relabelling) collect(batch, out, scn_clips);
-      if (out.uncertainty.defined()) keep_uncertainty(batch, out.uncertainty, uncertainty);
-      model_seconds += seconds_since(step_start);
-      loss_sum += batch_loss * static_cast<double>(clips.size());
-      seen += static_cast<int64_t>(clips.size());
-      if (callbacks_.on_step) callbacks_.on_step(epoch + 1, step + 1, steps, loss_sum / static_cast<double>(seen));
+      train_step(epoch, step, steps, shares[static_cast<size_t>(step)], prefetcher.next(), tally);
+      if (callbacks_.on_step)
+        callbacks_.on_step(epoch + 1, step + 1, steps, tally.loss_sum / static_cast<double>(tally.seen));
     }
     if (config_.group) {  // the epoch's figures over every rank's clips
-      std::vector<double> totals{loss_sum, static_cast<double>(seen), static_cast<double>(correct)};
+      std::vector<double> totals{tally.loss_sum, static_cast<double>(tally.seen), static_cast<double>(tally.correct)};
       config_.group->all_reduce_sum(totals);
-      loss_sum = totals[0];
-      seen = static_cast<int64_t>(totals[1]);
-      correct = static_cast<int64_t>(totals[2]);
+      tally.loss_sum = totals[0];
+      tally.seen = static_cast<int64_t>(totals[1]);
+      tally.correct = static_cast<int64_t>(totals[2]);
     }
     const double seconds = seconds_since(start);
     EpochRecord record;
     record.epoch = epoch + 1;
-    record.lr = lr;
-    record.train_loss = loss_sum / static_cast<double>(seen);
-    record.train_acc = static_cast<double>(correct) / static_cast<double>(seen);
-    record.clips_per_second = static_cast<double>(seen) / seconds;
-    record.busy_fraction = model_seconds / seconds;
-    if (relabelling) relabel(scn_clips, epoch, record);
-    if (!uncertainty.empty()) uncertainty_.assign(uncertainty.begin(), uncertainty.end());
+    record.lr = tally.lr;
+    record.train_loss = tally.loss_sum / static_cast<double>(tally.seen);
+    record.train_acc = static_cast<double>(tally.correct) / static_cast<double>(tally.seen);
+    record.clips_per_second = static_cast<double>(tally.seen) / seconds;
+    record.busy_fraction = tally.model_seconds / seconds;
+    if (tally.relabelling) relabel(tally.scn_clips, epoch, record);
+    if (!tally.uncertainty.empty()) uncertainty_.assign(tally.uncertainty.begin(), tally.uncertainty.end());
     return record;
   }
 
