@@ -89,12 +89,13 @@ def load_images(manifest):
     return ids, subjects, np.array(labels, dtype=np.int64), np.stack(images)
 
 
-def python_side(manifest, work, epochs, max_folds):
-    """Folds in order, resumable; (seconds per fold measured, folds measured, all folds, UF1, UAR or None)."""
+def python_side(images, work, epochs, max_folds):
+    """Folds in order, resumable; (seconds per fold measured, folds measured, all folds, UF1 and UAR pooled over
+    the folds run, their subjects)."""
     import numpy as np
     import torch
     torch.set_num_threads(os.cpu_count() or 1)
-    ids, subjects, labels, x = load_images(manifest)
+    _, subjects, labels, x = images
     state_file = os.path.join(work, "python-folds.json")
     state = json.load(open(state_file)) if os.path.exists(state_file) else {"epochs": epochs, "folds": {}}
     if state.get("epochs") != epochs:  # folds of another length: not this run's
@@ -128,10 +129,10 @@ def python_side(manifest, work, epochs, max_folds):
     return per_fold, len(done), len(order), m["uf1"], m["uar"], sorted(done)
 
 
-def mexa_on(run, manifest, subjects):
+def mexa_on(run, images, subjects):
     """mexa's UF1 and UAR over the given subjects' test clips (the folds the script ran)."""
     import numpy as np
-    ids, _, labels, _ = load_images(manifest)
+    ids, _, labels, _ = images
     where = {clip: i for i, clip in enumerate(ids)}
     rows = [r for r in csv.DictReader(open(os.path.join(run, "predictions.csv"), newline="")) if r["subject"] in subjects]
     truth = np.array([labels[where[r["id"]]] for r in rows], dtype=np.int64)
@@ -166,10 +167,11 @@ def main():
     calls.append(seconds)
     json.dump(calls, open(timing_file, "w"))
     mexa_seconds = sum(calls)
-    per_fold, measured, folds, py_uf1, py_uar, py_subjects = python_side(manifest, a.work, a.epochs, a.python_folds)
+    images = load_images(manifest)  # both sides' clips, labels and the script's input, read once
+    per_fold, measured, folds, py_uf1, py_uar, py_subjects = python_side(images, a.work, a.epochs, a.python_folds)
     py_seconds = per_fold * folds
     scaled = measured < folds
-    same_uf1, same_uar = mexa_on(run, manifest, set(py_subjects))
+    same_uf1, same_uar = mexa_on(run, images, set(py_subjects))
     fmt = lambda v: "-" if v is None else f"{v:.4f}"
     lines = [
         "# A LOSO experiment: mexa against the recipe as a plain PyTorch script",

@@ -325,8 +325,8 @@ class StstNet : public VideoModel {
     options.momentum = *bn.momentum();
     options.training = norms_.front()->is_training();
     // 28x28 -> 10x10 -> 5x5: the classifier's average pooling too, unless the attention block comes between.
-    const int64_t pooled = (x.size(3) + 2 * options.padding - options.window) / options.window + 1;
-    if (!cbam_ && pooled % 5 == 0 && pooled == (x.size(4) + 2 * options.padding - options.window) / options.window + 1)
+    const int64_t pooled = max_pooled_size(x.size(3), options.window, options.padding);
+    if (!cbam_ && pooled % 5 == 0 && pooled == max_pooled_size(x.size(4), options.window, options.padding))
       options.average = pooled / 5;
     auto y = relu_bn_pool(z, torch::cat(gammas), torch::cat(betas), mean, var, options);
     if (options.training) {  // the updated running statistics back into each stream's batch norm

@@ -24,7 +24,7 @@ struct Shape {
 
 Shape shape_of(const torch::Tensor& z, int64_t window, int64_t padding) {
   const int64_t h = z.size(2), w = z.size(3);
-  return {z.size(0), z.size(1), h, w, (h + 2 * padding - window) / window + 1, (w + 2 * padding - window) / window + 1};
+  return {z.size(0), z.size(1), h, w, max_pooled_size(h, window, padding), max_pooled_size(w, window, padding)};
 }
 
 /// NaN stays NaN, as LibTorch's relu (so a NaN spoils its channel's batch statistics there too).
@@ -228,6 +228,8 @@ void pool_plane(const float* z, const Shape& s, int64_t window, int64_t padding,
 }
 
 /// Mean of each non-overlapping a x a block of x [B, C, H, W] (H, W multiples of a).
+/// Written out rather than at::avg_pool2d: LibTorch's generic kernels (and its
+/// backward) took 8 % of a training step's samples on STSTNet's 10x10 maps.
 torch::Tensor average_pool(const torch::Tensor& x, int64_t a) {
   const int64_t planes = x.size(0) * x.size(1), h = x.size(2), w = x.size(3);
   auto y = torch::empty({x.size(0), x.size(1), h / a, w / a}, x.options());
@@ -376,12 +378,19 @@ struct ReluBnPoolFunction : torch::autograd::Function<ReluBnPoolFunction> {
         }
       }
     });
-    return {dz, dgamma.to(saved[1].scalar_type()), dbeta.to(saved[1].scalar_type()), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(),
-            torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    variable_list to_inputs(11);  // z, gamma, beta; nothing for the statistics and options
+    to_inputs[0] = dz;
+    to_inputs[1] = dgamma.to(saved[1].scalar_type());
+    to_inputs[2] = dbeta.to(saved[1].scalar_type());
+    return to_inputs;
   }
 };
 
 }  // namespace
+
+int64_t max_pooled_size(int64_t size, int64_t window, int64_t padding) {
+  return (size + 2 * padding - window) / window + 1;
+}
 
 torch::Tensor relu_bn_pool(const torch::Tensor& z, const torch::Tensor& gamma, const torch::Tensor& beta,
                            torch::Tensor running_mean, torch::Tensor running_var, const ReluBnPoolOptions& options) {

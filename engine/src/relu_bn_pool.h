@@ -22,6 +22,10 @@ struct ReluBnPoolOptions {
   bool training = true;    ///< batch statistics (and update the running ones) or running ones
 };
 
+/// One side's length after the max pooling (before any averaging), for a
+/// side at least window - 2 padding long.
+int64_t max_pooled_size(int64_t size, int64_t window, int64_t padding);
+
 /// z: [B, C, H, W] float32 on the CPU (the convolution's output, before the
 /// ReLU). gamma, beta: [C], batch norm's affine parameters (differentiable).
 /// running_mean, running_var: [C], updated in place when training, read
