@@ -5,6 +5,8 @@
 //   build/bench/model_speed [--threads 2] [--quick]
 //   build/bench/model_speed --infer-only MODEL C,T,H,W BATCH [--repeats 5] [--threads 2]
 //       inference only, one case (the model-only rate beside `mexa score`, bench/score_vs_python.py)
+//       [--clips N]: first, N clips' forward passes from a cold start (ceil(N / BATCH) batches, the
+//       first one included, as a process scoring N clips runs them), reported as forward_s
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -52,7 +54,7 @@ std::pair<std::shared_ptr<mexa::engine::VideoModel>, torch::Tensor> model_and_ba
 
 int main(int argc, char** argv) {
   mexa::engine::tune_malloc();  // as mexa-torch does
-  int threads = 2, repeats = 5;
+  int threads = 2, repeats = 5, clips = 0;
   bool quick = false;
   std::optional<Case> infer_only;
   for (int i = 1; i < argc; ++i) {
@@ -60,6 +62,7 @@ int main(int argc, char** argv) {
     if (a == "--threads" && i + 1 < argc) threads = std::stoi(argv[++i]);
     if (a == "--repeats" && i + 1 < argc) repeats = std::max(1, std::stoi(argv[++i]));
     if (a == "--quick") quick = true;
+    if (a == "--clips" && i + 1 < argc) clips = std::max(0, std::stoi(argv[++i]));
     if (a == "--infer-only") {
       if (i + 3 >= argc) {
         std::fprintf(stderr, "model_speed: --infer-only wants MODEL C,T,H,W BATCH\n");
@@ -82,12 +85,25 @@ int main(int argc, char** argv) {
     const Case& c = *infer_only;
     const auto [model, x] = model_and_batch(c);
     model->eval();
+    double forward_s = 0;  // N clips from a cold start: batches of BATCH, the last one partial
+    if (clips > 0) {
+      std::vector<torch::Tensor> batches;
+      for (int left = clips; left > 0; left -= c.batch)
+        batches.push_back(torch::randn_like(x).narrow(0, 0, std::min(left, c.batch)).contiguous());
+      const auto t0 = std::chrono::steady_clock::now();
+      for (const auto& b : batches) {
+        c10::InferenceMode guard;
+        model->forward(b);
+      }
+      forward_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
     const double infer = median_seconds(repeats, [&] {
       c10::InferenceMode guard;
       model->forward(x);
     });
-    std::printf("{\"impl\": \"cpp\", \"model\": \"%s\", \"batch\": %d, \"infer_clips_per_s\": %.3f}\n", c.model.c_str(),
-                c.batch, c.batch / infer);
+    std::printf("{\"impl\": \"cpp\", \"model\": \"%s\", \"batch\": %d, \"infer_clips_per_s\": %.3f, \"clips\": %d, "
+                "\"forward_s\": %.3f}\n",
+                c.model.c_str(), c.batch, c.batch / infer, clips, forward_s);
     return 0;
   }
   std::vector<Case> cases{{"small3d", {1, 16, 64, 64}, 16, 7},

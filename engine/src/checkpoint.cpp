@@ -124,8 +124,9 @@ int64_t read_int(torch::serialize::InputArchive& archive, const std::string& key
 }  // namespace
 
 std::shared_ptr<VideoModel> build_model(const std::string& name, int classes, int in_channels, bool cbam,
-                                        const std::string& head, const UncertaintyConfig& heads) {
+                                        const std::string& head, const UncertaintyConfig& heads, bool initialise) {
   ModelSpec spec;
+  spec.initialise = initialise;
   spec.num_classes = classes;
   spec.in_channels = in_channels;
   spec.cbam = cbam;

@@ -28,9 +28,11 @@ struct TrainState {
 };
 
 /// The model a checkpoint's fields describe: with RUL, SCN or an AU head
-/// (heads.any_head()), a MethodModel around it.
+/// (heads.any_head()), a MethodModel around it. initialise = false skips the
+/// model's own initialisation (ModelSpec::initialise): weights are loaded next.
 std::shared_ptr<VideoModel> build_model(const std::string& name, int classes, int in_channels, bool cbam,
-                                        const std::string& head, const UncertaintyConfig& heads = {});
+                                        const std::string& head, const UncertaintyConfig& heads = {},
+                                        bool initialise = true);
 /// The heads a checkpoint's model has (RUL, SCN, the AU head's names).
 UncertaintyConfig heads_of(const CheckpointInfo& info);
 

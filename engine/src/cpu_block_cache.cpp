@@ -35,6 +35,20 @@ class BlockCache final : public c10::Allocator {
   c10::DeleterFnPtr raw_deleter() const override { return &release; }
   void copy_data(void* dest, const void* src, size_t count) const override { default_copy_data(dest, src, count); }
 
+  /// Frees every cached block; blocks on loan are kept track of as before.
+  size_t release() {
+    std::multimap<size_t, void*> blocks;
+    size_t bytes = 0;
+    {
+      std::lock_guard lock(mutex_);
+      blocks.swap(free_);
+      bytes = cached_;
+      cached_ = 0;
+    }
+    for (const auto& [size, data] : blocks) c10::free_cpu(data);
+    return bytes;
+  }
+
   BlockCacheStats stats() {
     std::lock_guard lock(mutex_);
     return {true, hits_, misses_, cached_};
@@ -114,6 +128,10 @@ bool use_cpu_block_cache() {
     return c10::GetCPUAllocator() == instance();
   }();
   return installed;
+}
+
+size_t release_cpu_block_cache() {
+  return instance() && c10::GetCPUAllocator() == instance() ? instance()->release() : 0;
 }
 
 BlockCacheStats block_cache_stats() {

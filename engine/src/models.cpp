@@ -164,7 +164,11 @@ class VideoResNet : public VideoModel {
       if (spec.cbam) cbams_.push_back(register_module("cbam" + std::to_string(l + 1), Cbam(planes[l])));
     }
     fc_ = register_module("fc", nn::Linear(512, spec.num_classes));
-    // torchvision's initialisation.
+    if (spec.initialise) initialise_as_torchvision();
+  }
+
+  /// torchvision's VideoResNet initialisation.
+  void initialise_as_torchvision() {
     for (auto& m : modules(/*include_self=*/false)) {
       if (auto* c = m->as<nn::Conv3d>()) nn::init::kaiming_normal_(c->weight, 0.0, torch::kFanOut, torch::kReLU);
       if (auto* b = m->as<nn::BatchNorm3d>()) {

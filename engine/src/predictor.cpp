@@ -24,21 +24,26 @@ Predictor::Predictor(const std::string& checkpoint, const std::string& device) :
   impl_->device = torch::Device(resolve_device(device).name);
   // Batches repeat their activations' sizes: reuse the blocks (malloc_tuning.h).
   if (impl_->device.is_cpu()) use_cpu_block_cache();
-  auto archive = open_archive(checkpoint, impl_->device);
-  impl_->info = info_from_archive(archive, checkpoint);
-  const auto& info = impl_->info;
-  impl_->model = build_model(info.model, static_cast<int>(info.classes.size()), info.in_channels, info.cbam, info.head,
-                             heads_of(info));
-  impl_->model->to(impl_->device);
-  torch::serialize::InputArchive model_archive;
-  archive.read("model", model_archive);
-  try {
-    impl_->model->load(model_archive);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(checkpoint + ": weights do not fit the model (" +
-                             std::string(e.what()).substr(0, std::string(e.what()).find('\n')) + ")");
+  {
+    auto archive = open_archive(checkpoint, impl_->device);
+    impl_->info = info_from_archive(archive, checkpoint);
+    const auto& info = impl_->info;
+    impl_->model = build_model(info.model, static_cast<int>(info.classes.size()), info.in_channels, info.cbam,
+                               info.head, heads_of(info), /*initialise=*/false);  // the checkpoint's weights follow
+    impl_->model->to(impl_->device);
+    torch::serialize::InputArchive model_archive;
+    archive.read("model", model_archive);
+    try {
+      impl_->model->load(model_archive);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(checkpoint + ": weights do not fit the model (" +
+                               std::string(e.what()).substr(0, std::string(e.what()).find('\n')) + ")");
+    }
+    impl_->model->eval();
   }
-  impl_->model->eval();
+  // The archive (with any optimizer state) and the first initialisation's
+  // weights are freed now; their blocks would sit beside the activations'.
+  if (impl_->device.is_cpu()) release_cpu_block_cache();
 }
 
 Predictor::~Predictor() = default;

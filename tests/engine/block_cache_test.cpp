@@ -62,5 +62,24 @@ TEST(BlockCache, KeepsAtMostItsLimit) {
   EXPECT_LE(block_cache_stats().cached_bytes, kBlockCacheLimit);
 }
 
+TEST(BlockCache, ReleaseFreesTheCachedBlocks) {
+  if (const char* m = std::getenv("MEXA_MALLOC"); m && std::string(m) == "default")
+    GTEST_SKIP() << "MEXA_MALLOC=default: no cache by design";
+  ASSERT_TRUE(use_cpu_block_cache());
+  { torch::Tensor a = torch::ones({2, 1024, 1024}); }  // 8 MiB, back in the cache
+  ASSERT_GE(block_cache_stats().cached_bytes, size_t{8} << 20);
+  const size_t held = block_cache_stats().cached_bytes;
+  EXPECT_EQ(release_cpu_block_cache(), held);
+  EXPECT_EQ(block_cache_stats().cached_bytes, 0u);
+  const BlockCacheStats before = block_cache_stats();
+  {
+    torch::Tensor lent = torch::ones({2, 1024, 1024});  // nothing cached: from malloc
+    EXPECT_EQ(block_cache_stats().misses, before.misses + 1);
+    EXPECT_EQ(release_cpu_block_cache(), 0u);  // a block on loan is not the cache's to free
+    EXPECT_EQ(lent.sum().item<float>(), 2.0f * 1024 * 1024);
+  }
+  EXPECT_EQ(block_cache_stats().cached_bytes, size_t{8} << 20);  // returned to the cache when freed
+}
+
 }  // namespace
 }  // namespace mexa::engine

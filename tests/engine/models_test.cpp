@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -74,6 +75,21 @@ TEST(Models, CbamAddsItsOwnParametersOnly) {
   for (const auto& n : b) extra += !a.count(n) && n.rfind("cbam", 0) == 0;
   EXPECT_EQ(extra + a.size(), b.size());
   EXPECT_GT(extra, 0);
+}
+
+TEST(Models, InitialiseFalseKeepsLibTorchsDefaultsAndTheSameParameters) {
+  // torchvision draws the classifier from N(0, 0.01); LibTorch's Linear is
+  // uniform in +-1/sqrt(512) (std 0.0255). The Predictor skips the former.
+  torch::manual_seed(0);
+  auto torchvision = make_model("r3d_18", {});
+  auto bare = make_model("r3d_18", {.initialise = false});
+  const auto fc_std = [](const std::shared_ptr<VideoModel>& m) {
+    return m->named_parameters()["fc.weight"].std().item<double>();
+  };
+  EXPECT_NEAR(fc_std(torchvision), 0.01, 0.001);
+  EXPECT_NEAR(fc_std(bare), 1.0 / std::sqrt(512.0) / std::sqrt(3.0), 0.002);
+  EXPECT_EQ(torchvision->named_parameters().keys(), bare->named_parameters().keys());
+  EXPECT_EQ(torchvision->named_buffers().keys(), bare->named_buffers().keys());
 }
 
 TEST(Models, SmallModelsTrainOnATinyProblem) {

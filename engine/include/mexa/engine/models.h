@@ -39,6 +39,12 @@ struct ModelSpec {
   /// [-1, 1], no bias term used; the margin losses scale them by s. Same
   /// parameter names as the linear head.
   bool cosine_head = false;
+  /// false: leave the parameters as LibTorch's modules made them, skipping
+  /// the model's own initialisation (torchvision's, for the VideoResNets),
+  /// when weights will be loaded over them anyway. For r3d_18 that
+  /// initialisation (a normal draw per convolution weight) is about 0.3 s of
+  /// the time `mexa score` takes to load a checkpoint.
+  bool initialise = true;
 };
 
 class VideoModel : public torch::nn::Module {
