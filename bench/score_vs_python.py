@@ -15,10 +15,14 @@ On 48 synthetic clips (`mexa synth --clips 48 --subjects 6 --seed 3`, 128x128,
 
 Each round runs, one after the other: `mexa score` (batch 8, 2 threads), the
 same with glibc's malloc thresholds as they were before the fix
-(MEXA_MALLOC=default), and the Python script (batch 8, 2 threads). Medians of
---rounds rounds. Beside them, the model alone on one cached batch (LibTorch:
-build/bench/model_speed --infer-only; PyTorch: score_python.py --model-only),
-and both sides' probabilities compared clip by clip. Then `--frame-probs` on a
+(MEXA_MALLOC=default), and the Python script (batch 8, 2 threads); right
+after `mexa score`, the model alone in a process of its own
+(build/bench/model_speed --infer-only ... --clips 48: the 48 clips' forward
+passes from a cold start, then one cached batch), so each round's
+end-to-end / model-only ratio compares runs a minute apart on this drifting
+host. Medians of --rounds rounds. PyTorch's model alone once
+(score_python.py --model-only), and both sides' probabilities compared clip
+by clip. Then `--frame-probs` on a
 2,999-frame video with small3d: wall, system time, peak RSS (one run each).
 """
 import argparse, datetime, json, os, platform, re, shutil, statistics, subprocess, sys, time
