@@ -121,6 +121,36 @@ int64_t read_int(torch::serialize::InputArchive& archive, const std::string& key
   return value.toInt();
 }
 
+/// Parses save_checkpoint's "relabel_moves" field into history's records.
+void restore_relabel_moves(const std::string& text, const std::string& path, int classes,
+                           std::vector<EpochRecord>& history) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    const auto colon = line.find(':');
+    std::istringstream head(line.substr(0, colon));
+    std::istringstream fields(colon == std::string::npos ? "" : line.substr(colon + 1));
+    int epoch = 0, relabelled = 0;
+    double scale = 0;
+    bool ok = colon != std::string::npos && (head >> epoch >> relabelled >> scale) && epoch >= 1 &&
+              epoch <= static_cast<int>(history.size()) && relabelled >= 0;
+    std::vector<Relabel> list;
+    for (std::string move; ok && fields >> move;) {
+      Relabel m;
+      char c1 = 0, c2 = 0;
+      std::istringstream one(move);
+      ok = (one >> m.index >> c1 >> m.from >> c2 >> m.to) && c1 == ',' && c2 == ',' && m.index >= 0 && m.from >= 0 &&
+           m.to >= 0 && m.from < classes && m.to < classes;
+      m.epoch = epoch;
+      list.push_back(m);
+    }
+    if (!ok) throw std::runtime_error(path + ": damaged relabelling record '" + line + "'");
+    auto& record = history[static_cast<size_t>(epoch - 1)];
+    record.relabel_moves = std::move(list);
+    record.relabelled = relabelled;
+    record.relabel_scale = scale;
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<VideoModel> build_model(const std::string& name, int classes, int in_channels, bool cbam,
@@ -196,6 +226,24 @@ void save_checkpoint(const fs::path& path, VideoModel& model, torch::optim::Opti
       watched += "\n";
     }
     archive.write("watched", c10::IValue(watched));
+  }
+  {
+    // SCN's relabelling epochs: "epoch relabelled scale:index,from,to ..."
+    // (relabels_by_epoch.csv is written from these, so a resumed run keeps
+    // the changes made before it).
+    std::string moves;
+    for (const auto& r : state.history) {
+      if (r.relabelled < 0) continue;
+      std::ostringstream line;
+      line.precision(17);  // the scale read back as written
+      line << r.epoch << ' ' << r.relabelled << ' ' << r.relabel_scale << ':';
+      for (size_t i = 0; i < r.relabel_moves.size(); ++i) {
+        const auto& m = r.relabel_moves[i];
+        line << (i ? " " : "") << m.index << ',' << m.from << ',' << m.to;
+      }
+      moves += line.str() + "\n";
+    }
+    archive.write("relabel_moves", c10::IValue(moves));
   }
   {
     auto generator = at::detail::getDefaultCPUGenerator();
@@ -313,6 +361,8 @@ TrainState restore_checkpoint(const fs::path& path, const torch::Device& device,
       state.history[static_cast<size_t>(epoch - 1)].watched = std::move(predicted);
     }
   }
+  if (c10::IValue moves; archive.try_read("relabel_moves", moves))  // absent in checkpoints before it
+    restore_relabel_moves(moves.toStringRef(), path.string(), static_cast<int>(config.classes.size()), state.history);
   return state;
 }
 

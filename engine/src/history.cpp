@@ -84,7 +84,18 @@ std::vector<EpochRecord> parse_history(const std::string& text) {
     std::vector<double> v;
     while (std::getline(in, field, ',')) v.push_back(std::stod(field));
     if (v.size() != kHistoryColumns.size()) throw std::runtime_error("checkpoint history row has " + std::to_string(v.size()) + " fields");
-    history.push_back({static_cast<int>(v[0]), v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]});
+    EpochRecord r;
+    r.epoch = static_cast<int>(v[0]);
+    r.lr = v[1];
+    r.train_loss = v[2];
+    r.train_acc = v[3];
+    r.val_acc = v[4];
+    r.val_uf1 = v[5];
+    r.val_uar = v[6];
+    r.seconds = v[7];
+    r.clips_per_second = v[8];
+    r.busy_fraction = v[9];
+    history.push_back(std::move(r));
   }
   return history;
 }

@@ -2,6 +2,9 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <exception>
+#include <future>
+#include <mutex>
 
 #include "checkpoint.h"
 #include "method_model.h"
@@ -18,38 +21,73 @@ struct Predictor::Impl {
   torch::Device device{torch::kCPU};
   std::shared_ptr<VideoModel> model;
   torch::Tensor logit_offset;  ///< post-hoc logit adjustment (tau log prior); undefined: none
+  std::mutex loading_mutex;
+  std::exception_ptr load_error;
+  /// A background load (Loading::Background). Declared last, so destroyed
+  /// first: the destructor waits for the loading thread before the members
+  /// it writes go.
+  std::future<void> loading;
+
+  void wait_loaded() {
+    std::lock_guard lock(loading_mutex);
+    if (loading.valid()) {
+      try {
+        loading.get();
+      } catch (const std::exception&) {  // kept, and thrown again at every call
+        load_error = std::current_exception();
+      }
+    }
+    if (load_error) std::rethrow_exception(load_error);
+  }
 };
 
-Predictor::Predictor(const std::string& checkpoint, const std::string& device) : impl_(std::make_unique<Impl>()) {
+namespace {
+
+/// Builds the checkpoint's model and loads its weights into impl.model.
+void load_weights(Predictor::Impl& impl, torch::serialize::InputArchive& archive, const std::string& checkpoint) {
+  const auto& info = impl.info;
+  auto model = build_model(info.model, static_cast<int>(info.classes.size()), info.in_channels, info.cbam, info.head,
+                           heads_of(info), /*initialise=*/false);  // the checkpoint's weights follow
+  model->to(impl.device);
+  torch::serialize::InputArchive model_archive;
+  archive.read("model", model_archive);
+  try {
+    model->load(model_archive);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(checkpoint + ": weights do not fit the model (" +
+                             std::string(e.what()).substr(0, std::string(e.what()).find('\n')) + ")");
+  }
+  model->eval();
+  impl.model = std::move(model);
+}
+
+}  // namespace
+
+Predictor::Predictor(const std::string& checkpoint, const std::string& device, Loading loading)
+    : impl_(std::make_unique<Impl>()) {
   impl_->device = torch::Device(resolve_device(device).name);
   // Batches repeat their activations' sizes: reuse the blocks (malloc_tuning.h).
   if (impl_->device.is_cpu()) use_cpu_block_cache();
-  {
-    auto archive = open_archive(checkpoint, impl_->device);
-    impl_->info = info_from_archive(archive, checkpoint);
-    const auto& info = impl_->info;
-    impl_->model = build_model(info.model, static_cast<int>(info.classes.size()), info.in_channels, info.cbam,
-                               info.head, heads_of(info), /*initialise=*/false);  // the checkpoint's weights follow
-    impl_->model->to(impl_->device);
-    torch::serialize::InputArchive model_archive;
-    archive.read("model", model_archive);
-    try {
-      impl_->model->load(model_archive);
-    } catch (const std::exception& e) {
-      throw std::runtime_error(checkpoint + ": weights do not fit the model (" +
-                               std::string(e.what()).substr(0, std::string(e.what()).find('\n')) + ")");
-    }
-    impl_->model->eval();
-  }
-  // The archive (with any optimizer state) and the first initialisation's
-  // weights are freed now; their blocks would sit beside the activations'.
-  if (impl_->device.is_cpu()) release_cpu_block_cache();
+  auto archive = std::make_shared<torch::serialize::InputArchive>(open_archive(checkpoint, impl_->device));
+  impl_->info = info_from_archive(*archive, checkpoint);
+  auto load = [impl = impl_.get(), archive = std::move(archive), checkpoint]() mutable {
+    load_weights(*impl, *archive, checkpoint);
+    // The archive (with any optimizer state) and the first initialisation's
+    // weights are freed now; their blocks would sit beside the activations'.
+    archive.reset();
+    if (impl->device.is_cpu()) release_cpu_block_cache();
+  };
+  if (loading == Loading::Now)
+    load();
+  else
+    impl_->loading = std::async(std::launch::async, std::move(load));
 }
 
 Predictor::~Predictor() = default;
 Predictor::Predictor(Predictor&&) noexcept = default;
 Predictor& Predictor::operator=(Predictor&&) noexcept = default;
 const CheckpointInfo& Predictor::info() const { return impl_->info; }
+void Predictor::wait_until_loaded() { impl_->wait_loaded(); }
 std::string Predictor::device_name() const { return impl_->device.str(); }
 
 void Predictor::set_logit_adjustment(double tau) {
@@ -103,6 +141,7 @@ static std::vector<Predictor::Output> predict_tensors(Predictor::Impl& impl, con
 }
 
 std::vector<Predictor::Output> Predictor::predict(const std::vector<ClipArray>& clips) {
+  impl_->wait_loaded();
   std::vector<torch::Tensor> inputs;
   for (const auto& clip : clips) inputs.push_back(clip.data.empty() ? torch::Tensor() : to_tensor(clip));
   return predict_tensors(*impl_, inputs);
@@ -111,6 +150,7 @@ std::vector<Predictor::Output> Predictor::predict(const std::vector<ClipArray>& 
 std::vector<Predictor::Output> Predictor::predict_all(ClipSource& source, const std::vector<int64_t>& indices,
                                                       int batch_size, int workers,
                                                       const std::function<void(int64_t, int64_t)>& on_batch) {
+  impl_->wait_loaded();
   // Failed clips travel as undefined tensors and come back !ok.
   Prefetcher prefetcher(
       chunk(indices, std::max(1, batch_size)),

@@ -102,10 +102,10 @@ temporal::ClipSpec input_spec_from(const std::map<std::string, std::string>& m) 
   return s;
 }
 
-LoadedModel load_model(const std::string& checkpoint, const std::string& device) {
+LoadedModel load_model(const std::string& checkpoint, const std::string& device, engine::Predictor::Loading loading) {
   LoadedModel m;
   try {
-    m.predictor = std::make_unique<engine::Predictor>(checkpoint, device);
+    m.predictor = std::make_unique<engine::Predictor>(checkpoint, device, loading);
   } catch (const std::runtime_error& e) {
     throw DataError("", e.what());  // the message names the file
   }
@@ -115,6 +115,14 @@ LoadedModel load_model(const std::string& checkpoint, const std::string& device)
     throw DataError(checkpoint, e.what());
   }
   return m;
+}
+
+void wait_until_loaded(engine::Predictor& predictor) {
+  try {
+    predictor.wait_until_loaded();
+  } catch (const std::runtime_error& e) {
+    throw DataError("", e.what());  // the message names the file
+  }
 }
 
 void apply_compute_options(int threads, const std::string& device) {

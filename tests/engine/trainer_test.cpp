@@ -257,6 +257,42 @@ TEST_F(Trainer, WatchedClipsArePredictedEveryEpochWithoutChangingTrainingAndSurv
   }
 }
 
+// relabels_by_epoch.csv is written from the history's relabel moves: a
+// resumed run must still hold the epochs before the resume.
+TEST_F(Trainer, ScnRelabelMovesSurviveResume) {
+  PatternSource source(96);
+  std::vector<int> labels = source.labels();
+  for (size_t i = 0; i < 72; i += 9) labels[i] = (labels[i] + 1) % kClasses;  // 8 noisy training labels
+  auto config = small_config(8);
+  config.optimizer = "adamw";
+  config.schedule.base = 1e-3;
+  config.weight_decay = 1e-2;
+  config.uncertainty.scn = true;
+  const auto straight = fit(config, source, labels, range(0, 72), range(72, 96), (dir_ / "straight").string(), false);
+  config.stop_after_epoch = 6;
+  fit(config, source, labels, range(0, 72), range(72, 96), (dir_ / "resumed").string(), false);
+  config.stop_after_epoch = 0;
+  const auto resumed = fit(config, source, labels, range(0, 72), range(72, 96), (dir_ / "resumed").string(), true);
+  ASSERT_EQ(straight.history.size(), 8u);
+  ASSERT_EQ(resumed.history.size(), 8u);
+  size_t moves = 0;
+  for (size_t e = 0; e < 8; ++e) {
+    const auto& a = straight.history[e];
+    const auto& b = resumed.history[e];
+    EXPECT_EQ(b.relabelled, a.relabelled) << "epoch " << e + 1;
+    EXPECT_EQ(b.relabel_scale, a.relabel_scale) << "epoch " << e + 1;
+    ASSERT_EQ(b.relabel_moves.size(), a.relabel_moves.size()) << "epoch " << e + 1;
+    for (size_t k = 0; k < a.relabel_moves.size(); ++k) {
+      EXPECT_EQ(b.relabel_moves[k].index, a.relabel_moves[k].index);
+      EXPECT_EQ(b.relabel_moves[k].from, a.relabel_moves[k].from);
+      EXPECT_EQ(b.relabel_moves[k].to, a.relabel_moves[k].to);
+      EXPECT_EQ(b.relabel_moves[k].epoch, static_cast<int>(e) + 1);
+    }
+    if (e < 6) moves += a.relabel_moves.size();
+  }
+  EXPECT_GT(moves, 0u) << "no relabelling before the resume: the test would prove nothing";
+}
+
 TEST_F(Trainer, ResumeRefusesOtherSettings) {
   PatternSource source(24);
   auto config = small_config(2);

@@ -240,14 +240,23 @@ struct CheckpointInfo {
 /// predict() at a time).
 class Predictor {
  public:
-  /// Throws std::runtime_error naming the file when it is not a mexa checkpoint.
-  Predictor(const std::string& checkpoint, const std::string& device);
+  /// When the model is built and its weights loaded: before the constructor
+  /// returns, or on a thread of its own (info() is there at once; the first
+  /// predict() or wait_until_loaded() waits for the weights). `mexa score`
+  /// uses Background: its workers analyse the first clips meanwhile.
+  enum class Loading { Now, Background };
+  /// Throws std::runtime_error naming the file when it is not a mexa
+  /// checkpoint (with Background, a failure to load its weights is thrown by
+  /// wait_until_loaded() and predict(), every time they are called).
+  Predictor(const std::string& checkpoint, const std::string& device, Loading loading = Loading::Now);
   ~Predictor();
   Predictor(Predictor&&) noexcept;
   Predictor& operator=(Predictor&&) noexcept;
 
   const CheckpointInfo& info() const;
   std::string device_name() const;
+  /// Waits for a background load; rethrows its failure.
+  void wait_until_loaded();
 
   /// Post-hoc logit adjustment (Menon et al.): probabilities from logits -
   /// tau log(prior), the prior being the training class counts. 0 turns it

@@ -41,7 +41,14 @@ struct LoadedModel {
   temporal::ClipSpec spec;
 };
 /// Throws DataError naming the file when it is not a usable mexa checkpoint.
-LoadedModel load_model(const std::string& checkpoint, const std::string& device);
+/// With Loading::Background the weights load on a thread of their own; call
+/// wait_until_loaded() (DataError on failure) before the model's first use
+/// matters.
+LoadedModel load_model(const std::string& checkpoint, const std::string& device,
+                       engine::Predictor::Loading loading = engine::Predictor::Loading::Now);
+/// Waits for a background load; throws DataError naming the file when the
+/// weights could not be loaded.
+void wait_until_loaded(engine::Predictor& predictor);
 
 /// --threads and --device of the inference commands: sets LibTorch's CPU
 /// threads and checks the device text; throws std::invalid_argument for bad values.
