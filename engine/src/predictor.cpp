@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <exception>
 #include <future>
+#include <map>
 #include <mutex>
 
 #include "checkpoint.h"
@@ -49,6 +50,11 @@ void load_weights(Predictor::Impl& impl, torch::serialize::InputArchive& archive
   auto model = build_model(info.model, static_cast<int>(info.classes.size()), info.in_channels, info.cbam, info.head,
                            heads_of(info), /*initialise=*/false);  // the checkpoint's weights follow
   model->to(impl.device);
+  // LibTorch's load replaces each tensor whatever its shape: the model's own
+  // shapes are checked after it.
+  std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
+  for (const auto& t : model->named_parameters()) shapes.emplace_back(t.key(), t.value().sizes().vec());
+  for (const auto& t : model->named_buffers()) shapes.emplace_back(t.key(), t.value().sizes().vec());
   torch::serialize::InputArchive model_archive;
   archive.read("model", model_archive);
   try {
@@ -57,6 +63,17 @@ void load_weights(Predictor::Impl& impl, torch::serialize::InputArchive& archive
     throw std::runtime_error(checkpoint + ": weights do not fit the model (" +
                              std::string(e.what()).substr(0, std::string(e.what()).find('\n')) + ")");
   }
+  const auto loaded = [&] {
+    std::map<std::string, std::vector<int64_t>> out;
+    for (const auto& t : model->named_parameters()) out[t.key()] = t.value().sizes().vec();
+    for (const auto& t : model->named_buffers()) out[t.key()] = t.value().sizes().vec();
+    return out;
+  }();
+  for (const auto& [name, shape] : shapes)
+    if (const auto it = loaded.find(name); it != loaded.end() && it->second != shape)
+      throw std::runtime_error(checkpoint + ": weights do not fit the model (" + name + " is " +
+                               c10::str(c10::IntArrayRef(it->second)) + " in the file, " +
+                               c10::str(c10::IntArrayRef(shape)) + " in " + info.model + ")");
   model->eval();
   impl.model = std::move(model);
 }

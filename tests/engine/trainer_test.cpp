@@ -8,9 +8,12 @@
 #include <stdexcept>
 #include <string>
 #include <fstream>
+#include <functional>
 #include <random>
 
 #include "../common/temp_dir_test.h"
+#include "checkpoint.h"
+#include "mexa/engine/models.h"
 #include "mexa/engine/trainer.h"
 
 namespace mexa::engine {
@@ -268,6 +271,7 @@ TEST_F(Trainer, ScnRelabelMovesSurviveResume) {
   config.schedule.base = 1e-3;
   config.weight_decay = 1e-2;
   config.uncertainty.scn = true;
+  config.uncertainty.scn_relabel_epoch = 2;
   const auto straight = fit(config, source, labels, range(0, 72), range(72, 96), (dir_ / "straight").string(), false);
   config.stop_after_epoch = 6;
   fit(config, source, labels, range(0, 72), range(72, 96), (dir_ / "resumed").string(), false);
@@ -291,6 +295,43 @@ TEST_F(Trainer, ScnRelabelMovesSurviveResume) {
     if (e < 6) moves += a.relabel_moves.size();
   }
   EXPECT_GT(moves, 0u) << "no relabelling before the resume: the test would prove nothing";
+}
+
+TEST_F(Trainer, BackgroundLoadingPredictsAlikeAndReportsWeightsThatDoNotFit) {
+  PatternSource source(24);
+  const auto labels = source.labels();
+  const auto config = small_config(1);
+  fit(config, source, labels, range(0, 18), {}, (dir_ / "run").string(), false);
+  const auto path = (dir_ / "run" / "last.pt").string();
+  Predictor now(path, "cpu");
+  Predictor later(path, "cpu", Predictor::Loading::Background);
+  EXPECT_EQ(later.info().model, "small3d");  // the description at once
+  const auto a = now.predict_all(source, range(18, 24), 4, 0);
+  const auto b = later.predict_all(source, range(18, 24), 4, 0);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].probs, b[i].probs) << "clip " << 18 + i;
+
+  // A 5-class model's weights under a 3-class checkpoint's description
+  // (LibTorch's load alone would take the 5x64 classifier as it is).
+  auto wrong = make_model("small3d", {.num_classes = 5, .in_channels = 1});
+  torch::optim::SGD optimizer(wrong->parameters(), torch::optim::SGDOptions(0.1));
+  const auto bad = (dir_ / "wrong.pt").string();
+  save_checkpoint(bad, *wrong, optimizer, config, "linear", 1, {6, 6, 6}, TrainState{});
+  const auto throws_do_not_fit = [&](const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what()).find("weights do not fit") != std::string::npos &&
+             std::string(e.what()).find(bad) != std::string::npos;
+    }
+    return false;
+  };
+  EXPECT_TRUE(throws_do_not_fit([&] { Predictor p(bad, "cpu"); }));
+  Predictor background(bad, "cpu", Predictor::Loading::Background);
+  EXPECT_EQ(background.info().classes.size(), 3u);
+  EXPECT_TRUE(throws_do_not_fit([&] { background.wait_until_loaded(); }));
+  EXPECT_TRUE(throws_do_not_fit([&] { background.wait_until_loaded(); })) << "every call, not only the first";
+  EXPECT_TRUE(throws_do_not_fit([&] { background.predict({source.load(0, 0, 0)}); }));
 }
 
 TEST_F(Trainer, ResumeRefusesOtherSettings) {
