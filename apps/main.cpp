@@ -1,25 +1,24 @@
 // `mexa`: one command line, one subcommand per file in apps/. Exceptions from
 // the libraries become exit codes here and nowhere else (DESIGN.md section 4).
 //
-// Two executables share this file. `mexa` holds the commands that need no
-// LibTorch (probe, ...) and starts in milliseconds; for commands that need the
-// engine it execs its sibling `mexa-torch` (built with MEXA_WITH_ENGINE), which
-// holds every command. Loading LibTorch costs ~0.5 s and ~500 MB, which a
-// `probe` of a thousand files should not pay a thousand times.
+// Two executables share this file. `mexa-core` holds the commands that need
+// no LibTorch (probe, ...); `mexa-torch` (built with MEXA_WITH_ENGINE) holds
+// every command. `mexa` (launcher.cpp) execs the one a command needs; a
+// `mexa-core` run directly with an engine command execs `mexa-torch`.
+// Loading LibTorch costs ~0.5 s and ~500 MB, which a `probe` of a thousand
+// files should not pay a thousand times.
 #include <spdlog/spdlog.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <exception>
-#include <filesystem>
 
 #include "cli.h"
 #include "commands.h"
+#include "engine_commands.h"
 #include "mexa/io/errors.h"
 #include "mexa/io/failpoint.h"
 #include "mexa/version.h"
+#include "sibling.h"
 #ifdef MEXA_WITH_ENGINE
 #include "mexa/engine/malloc_tuning.h"
 #endif
@@ -28,55 +27,37 @@ namespace {
 
 using mexa::cli::Command;
 
-struct Entry {
-  Command command;
-  bool needs_engine;
-};
-
-const std::vector<Entry>& commands() {
-  static const std::vector<Entry> all{
-      {{"probe", "print stream info and the exact decoded frame count", "mexa probe FILE...", mexa::cli::run_probe},
-       false},
-      {{"synth", "generate a DFME-style synthetic dataset (clips + annotations.csv)", "mexa synth --out DIR",
+const std::vector<Command>& commands() {
+  static const std::vector<Command> all{
+      {"probe", "print stream info and the exact decoded frame count", "mexa probe FILE...", mexa::cli::run_probe},
+      {"synth", "generate a DFME-style synthetic dataset (clips + annotations.csv)", "mexa synth --out DIR",
         mexa::cli::run_synth},
-       false},
-      {{"manifest", "validate and summarise an annotation file (mexa, CASME II, SAMM, CAS(ME)^3, SMIC)",
+      {"manifest", "validate and summarise an annotation file (mexa, CASME II, SAMM, CAS(ME)^3, SMIC)",
         "mexa manifest FILE", mexa::cli::run_manifest},
-       false},
-      {{"dataset", "check a dataset install (CASME II, SAMM, SMIC, CAS(ME)^2/^3, SAMM-LV, DFME), write its manifest",
+      {"dataset", "check a dataset install (CASME II, SAMM, SMIC, CAS(ME)^2/^3, SAMM-LV, DFME), write its manifest",
         "mexa dataset check|manifest|composite|styles --style S ROOT", mexa::cli::run_dataset},
-       false},
-      {{"flow", "write each clip's onset->apex flow image in the MEGC 2019 composite's form, and their manifest",
+      {"flow", "write each clip's onset->apex flow image in the MEGC 2019 composite's form, and their manifest",
         "mexa flow --data SPEC --out DIR", mexa::cli::run_flow},
-       false},
-      {{"inspect", "describe a results file: schema, model, counts, predictions, failures", "mexa inspect FILE",
+      {"inspect", "describe a results file: schema, model, counts, predictions, failures", "mexa inspect FILE",
         mexa::cli::run_inspect},
-       false},
-      {{"export", "export a results file as per-clip, per-frame and interval CSV or JSON", "mexa export FILE --out DIR",
+      {"export", "export a results file as per-clip, per-frame and interval CSV or JSON", "mexa export FILE --out DIR",
         mexa::cli::run_export},
-       false},
-      {{"merge", "join shard results files into one", "mexa merge SHARD.h5... --out all.h5", mexa::cli::run_merge},
-       false},
-      {{"report", "write a self-contained HTML report of training runs and results files", "mexa report INPUT... --out FILE",
+      {"merge", "join shard results files into one", "mexa merge SHARD.h5... --out all.h5", mexa::cli::run_merge},
+      {"report", "write a self-contained HTML report of training runs and results files", "mexa report INPUT... --out FILE",
         mexa::cli::run_report},
-       false},
 #ifdef MEXA_WITH_ENGINE
 #define MEXA_ENGINE_COMMAND(f) f
 #else
 #define MEXA_ENGINE_COMMAND(f) nullptr
 #endif
-      {{"train", "train a model under a subject-independent protocol (split, kfold, loso)", "mexa train",
+      {"train", "train a model under a subject-independent protocol (split, kfold, loso)", "mexa train",
         MEXA_ENGINE_COMMAND(mexa::cli::run_train)},
-       true},
-      {{"eval", "score a checkpoint on a manifest (ACC, UF1, UAR, per class, confusion)", "mexa eval",
+      {"eval", "score a checkpoint on a manifest (ACC, UF1, UAR, per class, confusion)", "mexa eval",
         MEXA_ENGINE_COMMAND(mexa::cli::run_eval)},
-       true},
-      {{"score", "score videos with a checkpoint into an HDF5 results file (the main job)", "mexa score",
+      {"score", "score videos with a checkpoint into an HDF5 results file (the main job)", "mexa score",
         MEXA_ENGINE_COMMAND(mexa::cli::run_score)},
-       true},
-      {{"version", "print library versions and the compute device", "mexa version",
+      {"version", "print library versions and the compute device", "mexa version",
         MEXA_ENGINE_COMMAND(mexa::cli::run_version)},
-       true},
 #undef MEXA_ENGINE_COMMAND
   };
   return all;
@@ -84,22 +65,10 @@ const std::vector<Entry>& commands() {
 
 void print_help() {
   std::printf("mexa %s - video micro-expression analysis\n\nUsage: mexa COMMAND [options]\n\nCommands:\n", MEXA_VERSION);
-  for (const auto& e : commands()) std::printf("  %-10s %s\n", e.command.name.c_str(), e.command.summary.c_str());
+  for (const auto& c : commands()) std::printf("  %-10s %s\n", c.name.c_str(), c.summary.c_str());
   std::printf("\n`mexa COMMAND --help` describes each command's options.\n"
               "Exit codes: 0 ok, 1 some inputs failed, 2 usage error, 3 fatal error.\n");
 }
-
-#ifndef MEXA_WITH_ENGINE
-/// Replaces this process with `mexa-torch` next to this executable.
-int exec_engine_binary(char** argv) {
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  const std::string engine = (ec ? std::filesystem::path(argv[0]) : self).parent_path() / "mexa-torch";
-  execv(engine.c_str(), argv);
-  std::fprintf(stderr, "mexa %s: cannot start %s: %s\n", argv[1], engine.c_str(), std::strerror(errno));
-  return mexa::cli::kFatal;
-}
-#endif
 
 }  // namespace
 
@@ -119,15 +88,17 @@ int main(int argc, char** argv) {
     return mexa::cli::kOk;
   }
   const std::string name = argv[1];
-  const Entry* entry = nullptr;
-  for (const auto& e : commands())
-    if (e.command.name == name) entry = &e;
-  if (!entry) {
+  const Command* command = nullptr;
+  for (const auto& c : commands())
+    if (c.name == name) command = &c;
+  if (!command) {
     std::fprintf(stderr, "mexa: unknown command '%s' (see mexa --help)\n", name.c_str());
     return mexa::cli::kUsage;
   }
 #ifndef MEXA_WITH_ENGINE
-  if (entry->needs_engine) return exec_engine_binary(argv);
+  // A command without a function here is an engine command the launcher did
+  // not know (or mexa-core was run directly): mexa-torch has it.
+  if (!command->run || mexa::cli::needs_engine(name)) return mexa::cli::exec_sibling("mexa-torch", argv);
 #endif
   const std::vector<std::string> args(argv + 2, argv + argc);
   try {
@@ -137,7 +108,7 @@ int main(int argc, char** argv) {
     return mexa::cli::kUsage;
   }
   try {
-    return entry->command.run(args);
+    return command->run(args);
   } catch (const mexa::cli::UsageError& e) {
     std::fprintf(stderr, "mexa %s: %s\n", name.c_str(), e.what());
     return mexa::cli::kUsage;

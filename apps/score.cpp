@@ -14,8 +14,9 @@
 
 #include <atomic>
 #include <csignal>
-#include <filesystem>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "cli.h"
@@ -174,6 +175,10 @@ int run_score(const std::vector<std::string>& args) {
              : overwrite ? pipeline::ScoreOptions::Output::Overwrite
                          : pipeline::ScoreOptions::Output::Create;
   o.manifest = manifest_options(manifest_flags);
+  // Set by the launcher (launcher.cpp) unless the user set it.
+  const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+  spdlog::debug("OpenMP threads wait {}", wait_policy ? std::string("OMP_WAIT_POLICY=") + wait_policy
+                                                      : std::string("as OpenMP's default (OMP_WAIT_POLICY unset)"));
   engine::LaunchInfo launch;
   try {
     launch = engine::launch_from_environment();
