@@ -118,7 +118,13 @@ void assemble(const std::vector<cv::Mat>& sized_frames, const cv::Mat& sized_ons
     }
     cv::Mat values;
     sized.convertTo(values, CV_32F, 1.0 / 255.0);
-    return cv::Mat((values - spec.mean) / spec.std);
+    // (x - mean) / std on every channel, in the order of arithmetic OpenCV's
+    // `(values - mean) / std` used (same floats). That expression relied on
+    // OpenCV applying a scalar to every channel of a multi-channel Mat, which
+    // it warns may change (opencv issue 16739) and printed on every RGB run.
+    const double scale = 1.0 / static_cast<double>(spec.std);
+    values.convertTo(values, CV_32F, scale, -static_cast<double>(spec.mean) * scale);
+    return values;
   };
   const bool difference = spec.kind == InputKind::OnsetDifference;
   const cv::Mat onset_values = difference ? values_of(sized_onset) : cv::Mat();

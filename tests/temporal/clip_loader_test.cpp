@@ -65,6 +65,26 @@ TEST(ClipLoader, UniformWithJitterIsSeededAndRgbHasThreePlanes) {
   EXPECT_GT(diff / plane, 0.05);
 }
 
+TEST(ClipLoader, RgbIsNormalisedOnEveryChannel) {
+  // (x - mean) / std on all three planes, not on the first alone (OpenCV's
+  // Mat - scalar on a multi-channel Mat is warned to become per-channel).
+  const io::ManifestRow row = first_sample_row();
+  const ClipSpan span{row.onset, row.apex, row.offset};
+  const ClipSpec raw{.sampling = Sampling::Triplet, .frames = 3, .height = 32, .width = 32, .channels = 3, .mean = 0.0f, .std = 1.0f};
+  ClipSpec normalised = raw;
+  normalised.mean = 0.4f;
+  normalised.std = 0.3f;
+  const ClipSample a = ClipLoader(raw).load(row.path, span, 5), b = ClipLoader(normalised).load(row.path, span, 5);
+  ASSERT_EQ(a.data.size(), b.data.size());
+  const size_t plane = 3 * 32 * 32;
+  for (size_t ch = 0; ch < 3; ++ch) {
+    float worst = 0;
+    for (size_t i = ch * plane; i < (ch + 1) * plane; ++i)
+      worst = std::max(worst, std::abs((a.data[i] - 0.4f) / 0.3f - b.data[i]));
+    EXPECT_LT(worst, 1e-5f) << "channel " << ch;
+  }
+}
+
 TEST(ClipLoader, AugmentationIsSeededAndAFlipMirrorsEveryFrame) {
   const io::ManifestRow row = first_sample_row();
   const ClipSpan span{row.onset, row.apex, row.offset};
