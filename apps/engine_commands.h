@@ -1,5 +1,7 @@
-// The commands that need the engine (LibTorch): the one list that the
-// launcher (`mexa`, launcher.cpp) and the command table (main.cpp) read.
+// The commands that need the engine (LibTorch), as the launcher (`mexa`,
+// launcher.cpp) and mexa-core (main.cpp) decide where a command runs. The
+// command table in main.cpp names them too; a command it gives no function in
+// mexa-core still reaches mexa-torch, through mexa-core (one more start-up).
 #pragma once
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// `mexa`: one command line, one subcommand per file in apps/. Exceptions from
+// `mexa-core` and `mexa-torch`: one command line, one subcommand per file in apps/. Exceptions from
 // the libraries become exit codes here and nowhere else (DESIGN.md section 4).
 //
 // Two executables share this file. `mexa-core` holds the commands that need
@@ -18,7 +18,9 @@
 #include "mexa/io/errors.h"
 #include "mexa/io/failpoint.h"
 #include "mexa/version.h"
+#ifndef MEXA_WITH_ENGINE
 #include "sibling.h"
+#endif
 #ifdef MEXA_WITH_ENGINE
 #include "mexa/engine/malloc_tuning.h"
 #endif
@@ -98,7 +100,7 @@ int main(int argc, char** argv) {
 #ifndef MEXA_WITH_ENGINE
   // A command without a function here is an engine command the launcher did
   // not know (or mexa-core was run directly): mexa-torch has it.
-  if (!command->run || mexa::cli::needs_engine(name)) return mexa::cli::exec_sibling("mexa-torch", argv);
+  if (!command->run || mexa::cli::needs_engine(name)) return mexa::cli::exec_engine(argv);
 #endif
   const std::vector<std::string> args(argv + 2, argv + argc);
   try {

@@ -118,7 +118,7 @@ def main():
         f"- {ffmpeg_version}; mexa decodes with the same libavcodec",
         "- mexa: `mexa probe --threads N CLIP` (decode every frame in its native pixel format and count it);",
         "  ffmpeg: `ffmpeg -threads N -i CLIP -f null -`. Medians of alternating runs; whole-process wall time,",
-        "  start-up included for both (`mexa probe` does not load LibTorch; it starts in about 30 ms).",
+        "  start-up included for both (`mexa probe` does not load LibTorch).",
         "- Both use the same libavcodec decoders; ffmpeg additionally passes every frame through its filter graph",
         "  and the null muxer, which is why mexa can be a little faster.",
         "",

@@ -23,15 +23,19 @@ check "inspect: schema v1, 16 clips, frames, annotated apexes, no failures" \
 check "an existing --out without --resume is refused (2)" '[ $rc -eq 2 ] && grep -q "exists" "$work/err"'
 
 # The launcher (apps/launcher.cpp) lets OpenMP's threads wait passively while scoring; a user's setting is kept.
-"$mexa" score "$data" --model "$model" --out "$work/omp.h5" --log-level debug >/dev/null 2>"$work/err"; rc=$?
+env -u OMP_WAIT_POLICY "$mexa" score "$data" --model "$model" --out "$work/omp.h5" --log-level debug >/dev/null 2>"$work/err"; rc=$?
 check "score runs with OMP_WAIT_POLICY=PASSIVE from the launcher" '[ $rc -eq 0 ] && grep -q "OpenMP threads wait OMP_WAIT_POLICY=PASSIVE" "$work/err"'
 OMP_WAIT_POLICY=active "$mexa" score "$data" --model "$model" --out "$work/omp.h5" --overwrite --log-level debug \
   >/dev/null 2>"$work/err"; rc=$?
 check "... and keeps the user's own OMP_WAIT_POLICY" '[ $rc -eq 0 ] && grep -q "OpenMP threads wait OMP_WAIT_POLICY=active" "$work/err"'
-mkdir -p "$work/lonely" && cp "$mexa" "$work/lonely/mexa"
-"$work/lonely/mexa" probe "$data" >/dev/null 2>"$work/err"; rc=$?
+env -u OMP_WAIT_POLICY "$(dirname "$mexa")/mexa-core" score "$data" --model "$model" --out "$work/omp.h5" --overwrite \
+  --log-level debug >/dev/null 2>"$work/err"; rc=$?
+check "... and so does mexa-core when it hands score to mexa-torch" \
+  '[ $rc -eq 0 ] && grep -q "OpenMP threads wait OMP_WAIT_POLICY=PASSIVE" "$work/err"'
+mkdir -p "$work/lonely" && cp "$mexa" "$work/lonely/mexa" && lonely="$(realpath "$work/lonely")"
+"$lonely/mexa" probe "$data" >/dev/null 2>"$work/err"; rc=$?
 check "a launcher without its siblings exits 3 naming the executable it cannot start" \
-  '[ $rc -eq 3 ] && grep -q "mexa probe: cannot start $work/lonely/mexa-core" "$work/err"'
+  '[ $rc -eq 3 ] && grep -qF "mexa probe: cannot start $lonely/mexa-core" "$work/err"'
 
 "$mexa" score "$work/set/clips" --model "$model" --out "$work/dir.h5" --log-level warn >/dev/null 2>&1; rc=$?
 "$mexa" inspect "$work/dir.h5" --json >"$work/dir.json"

@@ -4,8 +4,13 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <ATen/record_function.h>
+
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <set>
+#include <string>
 
 #include "mexa/engine/models.h"
 #include "strided_max_pool.h"
@@ -37,9 +42,59 @@ TEST(StridedMaxPool, PropagatesNaNAsMaxPool3dDoes) {
   EXPECT_EQ(torch::isnan(got).sum().item<int64_t>(), 1);
 }
 
-TEST(StridedMaxPool, RefusesAWindowLargerThanTheMap) {
-  EXPECT_THROW(strided_max_pool(torch::zeros({1, 1, 1, 4, 4}), {2, 2, 2}), std::invalid_argument);
-  EXPECT_THROW(strided_max_pool(torch::zeros({1, 4, 4}), {1, 2, 2}), std::invalid_argument);
+TEST(StridedMaxPool, DropsANaNInTheRemainderAsFloorModeDoes) {
+  torch::Tensor x = torch::zeros({1, 1, 1, 5, 5});
+  x.index_put_({0, 0, 0, 4, 1}, std::numeric_limits<float>::quiet_NaN());  // row 4: past the last 2x2 window
+  const torch::Tensor got = strided_max_pool(x, {1, 2, 2});
+  EXPECT_TRUE(torch::equal(got, torch::max_pool3d(x, {1, 2, 2}, {1, 2, 2})));
+  EXPECT_EQ(torch::isnan(got).sum().item<int64_t>(), 0);
+}
+
+TEST(StridedMaxPool, ReturnsANewTensorEvenForAOneByOneWindow) {
+  const torch::Tensor x = torch::randn({1, 2, 3, 4, 5});
+  const torch::Tensor got = strided_max_pool(x, {1, 1, 1});
+  EXPECT_TRUE(torch::equal(got, x));
+  EXPECT_NE(got.data_ptr(), x.data_ptr());
+}
+
+TEST(StridedMaxPool, RefusesBadShapesAndWindows) {
+  EXPECT_THROW(strided_max_pool(torch::zeros({1, 1, 1, 4, 4}), {2, 2, 2}), std::invalid_argument);  // larger than T
+  EXPECT_THROW(strided_max_pool(torch::zeros({1, 1, 2, 4, 4}), {0, 2, 2}), std::invalid_argument);
+  EXPECT_THROW(strided_max_pool(torch::zeros({1, 4, 4}), {1, 2, 2}), std::invalid_argument);         // not 5-D
+}
+
+/// The names of the ATen operators that ran on this thread while `run` ran.
+std::set<std::string> operators_run(const std::function<void()>& run) {
+  static thread_local std::set<std::string>* seen = nullptr;
+  std::set<std::string> names;
+  seen = &names;
+  const auto handle = at::addThreadLocalCallback(at::RecordFunctionCallback(
+      [](const at::RecordFunction& fn) -> std::unique_ptr<at::ObserverContext> {
+        if (seen) seen->insert(fn.name());
+        return nullptr;
+      }));
+  run();
+  at::removeCallback(handle);
+  seen = nullptr;
+  return names;
+}
+
+TEST(StridedMaxPool, Small3dTrainsThroughMaxPool3dAndScoresWithout) {
+  // Training keeps max_pool3d's gradients; without autograd on the CPU the
+  // strided maxima run instead.
+  torch::manual_seed(7);
+  auto model = make_model("small3d", {.num_classes = 7, .in_channels = 1});
+  const torch::Tensor x = torch::randn({2, 1, 8, 32, 32});
+  model->train();
+  const auto training = operators_run([&] { model->forward(x).sum().backward(); });
+  EXPECT_TRUE(training.count("aten::max_pool3d_with_indices")) << "training did not pool with max_pool3d";
+  model->eval();
+  const auto scoring = operators_run([&] {
+    torch::NoGradGuard no_grad;
+    model->forward(x);
+  });
+  EXPECT_FALSE(scoring.count("aten::max_pool3d_with_indices") || scoring.count("aten::max_pool3d"));
+  EXPECT_TRUE(scoring.count("aten::maximum")) << "scoring did not take the strided maxima";
 }
 
 TEST(StridedMaxPool, Small3dPredictsTheSameWithAndWithoutAutograd) {
