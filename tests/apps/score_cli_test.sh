@@ -37,6 +37,19 @@ mkdir -p "$work/lonely" && cp "$mexa" "$work/lonely/mexa" && lonely="$(realpath 
 check "a launcher without its siblings exits 3 naming the executable it cannot start" \
   '[ $rc -eq 3 ] && grep -qF "mexa probe: cannot start $lonely/mexa-core" "$work/err"'
 
+# A checkpoint whose weights do not fit its model: exit 3 naming it; an existing --out stays as it was, even with
+# --overwrite (the results file is opened only once the weights are in).
+torch_python="${MEXA_TORCH_PYTHON:-python3}"
+if "$torch_python" -c "import torch" 2>/dev/null; then
+  misfit=$("$torch_python" "$(dirname "$0")/misfit_checkpoint.py" "$model" "$work/misfit.pt")
+  cp "$work/m.h5" "$work/kept.h5"
+  "$mexa" score "$data" --model "$work/misfit.pt" --out "$work/kept.h5" --overwrite >/dev/null 2>"$work/err"; rc=$?
+  check "weights that do not fit: exit 3, the file and the tensor named, --out untouched with --overwrite" \
+    '[ $rc -eq 3 ] && grep -q "misfit.pt: weights do not fit the model ($misfit is \[" "$work/err" && cmp -s "$work/m.h5" "$work/kept.h5"'
+else
+  skip "weights that do not fit" "no Python with torch ($torch_python) to write the checkpoint"
+fi
+
 "$mexa" score "$work/set/clips" --model "$model" --out "$work/dir.h5" --log-level warn >/dev/null 2>&1; rc=$?
 "$mexa" inspect "$work/dir.h5" --json >"$work/dir.json"
 check "score a directory (recursive): 16 clips, apex spotted for all" \
