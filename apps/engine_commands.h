@@ -1,7 +1,8 @@
-// The commands that need the engine (LibTorch), as the launcher (`mexa`,
-// launcher.cpp) and mexa-core (main.cpp) decide where a command runs. The
-// command table in main.cpp names them too; a command it gives no function in
-// mexa-core still reaches mexa-torch, through mexa-core (one more start-up).
+// The commands that need the engine (LibTorch): the launcher (`mexa`,
+// launcher.cpp) execs mexa-torch for these without linking the command table.
+// In that table (main.cpp) they are the entries mexa-core gives no function;
+// one missing here still reaches mexa-torch, through mexa-core (one more
+// start-up).
 #pragma once
 
 #include <algorithm>

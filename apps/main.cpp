@@ -1,5 +1,6 @@
-// `mexa-core` and `mexa-torch`: one command line, one subcommand per file in apps/. Exceptions from
-// the libraries become exit codes here and nowhere else (DESIGN.md section 4).
+// `mexa-core` and `mexa-torch`: one command line, one subcommand per file in
+// apps/. Exceptions from the libraries become exit codes here and nowhere else
+// (DESIGN.md section 4).
 //
 // Two executables share this file. `mexa-core` holds the commands that need
 // no LibTorch (probe, ...); `mexa-torch` (built with MEXA_WITH_ENGINE) holds
@@ -14,7 +15,6 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "engine_commands.h"
 #include "mexa/io/errors.h"
 #include "mexa/io/failpoint.h"
 #include "mexa/version.h"
@@ -98,9 +98,9 @@ int main(int argc, char** argv) {
     return mexa::cli::kUsage;
   }
 #ifndef MEXA_WITH_ENGINE
-  // A command without a function here is an engine command the launcher did
-  // not know (or mexa-core was run directly): mexa-torch has it.
-  if (!command->run || mexa::cli::needs_engine(name)) return mexa::cli::exec_engine(argv);
+  // An engine command has no function here (mexa-core run directly, or a
+  // command missing from the launcher's list): mexa-torch has it.
+  if (!command->run) return mexa::cli::exec_engine(argv);
 #endif
   const std::vector<std::string> args(argv + 2, argv + argc);
   try {

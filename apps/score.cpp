@@ -175,7 +175,7 @@ int run_score(const std::vector<std::string>& args) {
              : overwrite ? pipeline::ScoreOptions::Output::Overwrite
                          : pipeline::ScoreOptions::Output::Create;
   o.manifest = manifest_options(manifest_flags);
-  // Set by the launcher (launcher.cpp) unless the user set it.
+  // Set before LibTorch loaded (exec_engine, sibling.cpp) unless the user set it.
   const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
   spdlog::debug("OpenMP threads wait {}", wait_policy ? std::string("OMP_WAIT_POLICY=") + wait_policy
                                                       : std::string("as OpenMP's default (OMP_WAIT_POLICY unset)"));
